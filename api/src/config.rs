@@ -1,0 +1,633 @@
+//! Settings read from environment variables (api.md §10).
+//!
+//! [`Config::from_vars`] takes the variables as an iterator so tests can build a
+//! configuration without touching the process environment. Every problem found is
+//! reported at once, each naming its variable, so an operator fixes them in one pass.
+
+use std::{collections::HashMap, fmt, path::PathBuf, time::Duration};
+
+/// Everything the server needs to know from its environment.
+///
+/// `Debug` is safe to log: secrets print as `[redacted]` and the database password is
+/// masked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub host: String,
+    pub port: u16,
+    pub jwt_secret: Secret<String>,
+    /// `true` when `JWT_SECRET` was unset and a random one was generated (SQLite only);
+    /// tokens then stop working at restart, so start-up logs a warning.
+    pub jwt_secret_generated: bool,
+    pub jwt_expires_in: Duration,
+    pub bcrypt_cost: u32,
+    pub cors_origin: CorsOrigin,
+    pub trust_proxy: bool,
+    pub service_name: String,
+    pub upload_dir: PathBuf,
+    pub presets_dir: PathBuf,
+    pub auto_migrate: bool,
+    pub schema_gate: SchemaGateMode,
+    pub health_schema_require_admin: bool,
+    /// In-process worker slots; 0 means API only. `api serve --workers N` overrides it.
+    pub worker_concurrency: u32,
+    pub rate_limits: bool,
+}
+
+/// What start-up does when the database schema does not match this build (api.md §3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaGateMode {
+    /// Refuse to start.
+    Strict,
+    /// Start, answer health routes normally and every other route with 503.
+    Degraded,
+    /// Do not check.
+    Off,
+}
+
+/// Origins allowed by CORS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigin {
+    Any,
+    List(Vec<String>),
+}
+
+/// The configuration could not be read; each problem names its variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {}", .problems.join("; "))]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+/// A value that must never reach a log: `Debug` prints `[redacted]` and there is no
+/// `Display`. Call [`Secret::expose`] where the real value is needed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// `DATABASE_URL`. It may carry a password, so `Debug` and `Display` mask it; use
+/// [`DatabaseUrl::expose`] only to connect.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.0.starts_with("sqlite:")
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+
+    /// The URL with the password of `scheme://user:password@host` replaced.
+    pub fn redacted(&self) -> String {
+        let Some(scheme_end) = self.0.find("://") else {
+            return self.0.clone();
+        };
+        let authority_start = scheme_end + 3;
+        let rest = &self.0[authority_start..];
+        let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..authority_len];
+        let Some(at) = authority.rfind('@') else {
+            return self.0.clone();
+        };
+        let Some(colon) = authority[..at].find(':') else {
+            return self.0.clone();
+        };
+        format!(
+            "{}{}:[redacted]{}",
+            &self.0[..authority_start],
+            &authority[..colon],
+            &self.0[authority_start + at..]
+        )
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+const MIN_JWT_SECRET_CHARS: usize = 32;
+const GENERATED_JWT_SECRET_CHARS: usize = 48;
+const MAX_WORKER_CONCURRENCY: u32 = 1024;
+
+impl Config {
+    /// Reads the process environment. `.env` is loaded by the binary, not here.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // Lossy conversion keeps a non-UTF-8 value visible, so it fails parsing with the
+        // variable's name instead of silently falling back to the default.
+        Self::from_vars(
+            std::env::vars_os()
+                .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned())),
+        )
+    }
+
+    /// Builds the configuration from `(name, value)` pairs. Empty values count as unset.
+    pub fn from_vars<I, K, V>(vars: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let mut env = Env::new(vars);
+
+        let database_url = env.database_url();
+        let is_sqlite = database_url.is_sqlite();
+        let host = env.text("HOST", "127.0.0.1");
+        let port = env.port();
+        let (jwt_secret, jwt_secret_generated) = env.jwt_secret(is_sqlite);
+        let jwt_expires_in = env.parse("JWT_EXPIRES_IN", Duration::from_secs(7 * 86_400), |v| {
+            parse_duration(v).ok_or("must be <n>d, <n>h, <n>m or a number of seconds, n ≥ 1")
+        });
+        let bcrypt_cost = env.parse("BCRYPT_COST", 10, |v| {
+            v.parse::<u32>()
+                .ok()
+                .filter(|c| (10..=14).contains(c))
+                .ok_or("must be an integer 10..14")
+        });
+        let cors_origin = env.parse("CORS_ORIGIN", CorsOrigin::Any, parse_cors_origin);
+        let trust_proxy = env.parse("TRUST_PROXY", false, parse_bool);
+        let service_name = env.text("SERVICE_NAME", "creator-api");
+        let upload_dir = PathBuf::from(env.text("UPLOAD_DIR", "./uploads"));
+        let presets_dir = PathBuf::from(env.text("PRESETS_DIR", "./presets"));
+        // Only the embedded database migrates itself; production schemas change through
+        // the deploy tool.
+        let auto_migrate = env.parse("AUTO_MIGRATE", is_sqlite, parse_bool);
+        let schema_gate = env.parse("SCHEMA_GATE", SchemaGateMode::Strict, |v| {
+            match v.to_ascii_lowercase().as_str() {
+                "strict" => Ok(SchemaGateMode::Strict),
+                "degraded" => Ok(SchemaGateMode::Degraded),
+                "off" => Ok(SchemaGateMode::Off),
+                _ => Err("must be strict, degraded or off"),
+            }
+        });
+        let health_schema_require_admin =
+            env.parse("HEALTH_SCHEMA_REQUIRE_ADMIN", false, parse_bool);
+        let worker_concurrency = env.parse("WORKER_CONCURRENCY", 4, |v| {
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| *n <= MAX_WORKER_CONCURRENCY)
+                .ok_or("must be an integer 0..1024")
+        });
+        let rate_limits = env.parse("RATE_LIMITS", true, |v| {
+            match v.to_ascii_lowercase().as_str() {
+                "on" => Ok(true),
+                "off" => Ok(false),
+                _ => Err("must be on or off"),
+            }
+        });
+
+        if !env.problems.is_empty() {
+            return Err(ConfigError {
+                problems: env.problems,
+            });
+        }
+        Ok(Self {
+            database_url,
+            host,
+            port,
+            jwt_secret,
+            jwt_secret_generated,
+            jwt_expires_in,
+            bcrypt_cost,
+            cors_origin,
+            trust_proxy,
+            service_name,
+            upload_dir,
+            presets_dir,
+            auto_migrate,
+            schema_gate,
+            health_schema_require_admin,
+            worker_concurrency,
+            rate_limits,
+        })
+    }
+}
+
+/// The variables being read, and the problems found so far.
+struct Env {
+    vars: HashMap<String, String>,
+    problems: Vec<String>,
+}
+
+impl Env {
+    fn new<I, K, V>(vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let vars = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into().trim().to_owned()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        Self {
+            vars,
+            problems: Vec::new(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    fn text(&self, name: &str, default: &str) -> String {
+        self.get(name).unwrap_or(default).to_owned()
+    }
+
+    /// Parses `name` with `parse`, or returns `default` when unset. A failure is recorded
+    /// as `NAME <rule>, got "<value>"` and yields the default so parsing can go on.
+    fn parse<T>(
+        &mut self,
+        name: &str,
+        default: T,
+        parse: impl FnOnce(&str) -> Result<T, &'static str>,
+    ) -> T {
+        let Some(value) = self.get(name) else {
+            return default;
+        };
+        match parse(value) {
+            Ok(parsed) => parsed,
+            Err(rule) => {
+                let problem = format!("{name} {rule}, got {value:?}");
+                self.problems.push(problem);
+                default
+            }
+        }
+    }
+
+    fn port(&mut self) -> u16 {
+        self.parse("PORT", 3000, |v| {
+            v.parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or("must be an integer 1..65535")
+        })
+    }
+
+    fn database_url(&mut self) -> DatabaseUrl {
+        let url = DatabaseUrl::new(self.text("DATABASE_URL", migration::DEFAULT_DATABASE_URL));
+        if !url.is_sqlite() && !url.is_postgres() {
+            // The value is not echoed in full: it may hold a password.
+            self.problems.push(format!(
+                "DATABASE_URL must start with sqlite:, postgres:// or postgresql://, got {:?}",
+                url.redacted()
+            ));
+        }
+        url
+    }
+
+    fn jwt_secret(&mut self, is_sqlite: bool) -> (Secret<String>, bool) {
+        match self.get("JWT_SECRET") {
+            Some(secret) => {
+                let chars = secret.chars().count();
+                if chars < MIN_JWT_SECRET_CHARS {
+                    // Never echo a secret, not even a bad one.
+                    self.problems.push(format!(
+                        "JWT_SECRET must be at least {MIN_JWT_SECRET_CHARS} characters, got {chars}"
+                    ));
+                }
+                (Secret::new(secret.to_owned()), false)
+            }
+            None if is_sqlite => (Secret::new(random_secret()), true),
+            None => {
+                self.problems.push(
+                    "JWT_SECRET is required when DATABASE_URL is not SQLite (at least 32 characters)"
+                        .to_owned(),
+                );
+                (Secret::new(String::new()), false)
+            }
+        }
+    }
+}
+
+/// 48 random hex characters from two v4 UUIDs (244 random bits in all).
+fn random_secret() -> String {
+    let mut secret = String::with_capacity(64);
+    for _ in 0..2 {
+        secret.push_str(&uuid::Uuid::new_v4().simple().to_string());
+    }
+    secret.truncate(GENERATED_JWT_SECRET_CHARS);
+    secret
+}
+
+/// `<n>d`, `<n>h`, `<n>m` or plain seconds, as the previous backend accepted.
+fn parse_duration(value: &str) -> Option<Duration> {
+    let (digits, unit_secs) = match value.as_bytes().last()? {
+        b'd' => (&value[..value.len() - 1], 86_400),
+        b'h' => (&value[..value.len() - 1], 3_600),
+        b'm' => (&value[..value.len() - 1], 60),
+        _ => (value, 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs = digits.parse::<u64>().ok()?.checked_mul(unit_secs)?;
+    // Token `exp` is an i64 of seconds; anything that cannot be added to "now" is a typo.
+    (secs >= 1 && secs <= i64::MAX as u64 / 2).then(|| Duration::from_secs(secs))
+}
+
+fn parse_bool(value: &str) -> Result<bool, &'static str> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err("must be true or false"),
+    }
+}
+
+fn parse_cors_origin(value: &str) -> Result<CorsOrigin, &'static str> {
+    if value == "*" {
+        return Ok(CorsOrigin::Any);
+    }
+    let origins: Vec<String> = value
+        .split(',')
+        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+        .collect();
+    let valid = |origin: &String| {
+        let host = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        host.is_some_and(|h| !h.is_empty() && !h.contains(['/', ' ', '*']))
+    };
+    if origins.iter().all(valid) {
+        Ok(CorsOrigin::List(origins))
+    } else {
+        Err("must be * or a comma-separated list of http(s)://host[:port] origins")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_vars(vars.iter().copied())
+    }
+
+    fn problem(vars: &[(&str, &str)]) -> String {
+        config(vars).expect_err("should be rejected").to_string()
+    }
+
+    #[test]
+    fn defaults_serve_the_embedded_database() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url.expose(), migration::DEFAULT_DATABASE_URL);
+        assert_eq!(c.host, "127.0.0.1");
+        assert_eq!(c.port, 3000);
+        assert!(c.jwt_secret_generated);
+        assert_eq!(c.jwt_secret.expose().len(), 48);
+        assert_eq!(c.jwt_expires_in, Duration::from_secs(7 * 86_400));
+        assert_eq!(c.bcrypt_cost, 10);
+        assert_eq!(c.cors_origin, CorsOrigin::Any);
+        assert!(!c.trust_proxy);
+        assert_eq!(c.service_name, "creator-api");
+        assert_eq!(c.upload_dir, PathBuf::from("./uploads"));
+        assert_eq!(c.presets_dir, PathBuf::from("./presets"));
+        assert!(c.auto_migrate);
+        assert_eq!(c.schema_gate, SchemaGateMode::Strict);
+        assert!(!c.health_schema_require_admin);
+        assert_eq!(c.worker_concurrency, 4);
+        assert!(c.rate_limits);
+    }
+
+    #[test]
+    fn generated_secrets_differ_between_starts() {
+        let a = config(&[]).unwrap().jwt_secret;
+        let b = config(&[]).unwrap().jwt_secret;
+        assert_ne!(a.expose(), b.expose());
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let c = config(&[("PORT", ""), ("HOST", "  ")]).unwrap();
+        assert_eq!(c.port, 3000);
+        assert_eq!(c.host, "127.0.0.1");
+    }
+
+    #[test]
+    fn port() {
+        assert_eq!(config(&[("PORT", "8080")]).unwrap().port, 8080);
+        assert_eq!(config(&[("PORT", "65535")]).unwrap().port, 65535);
+        assert_eq!(
+            problem(&[("PORT", "abc")]),
+            r#"invalid configuration: PORT must be an integer 1..65535, got "abc""#
+        );
+        for bad in ["0", "65536", "-1", "80.5"] {
+            assert!(problem(&[("PORT", bad)]).contains("PORT"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host() {
+        assert_eq!(config(&[("HOST", "0.0.0.0")]).unwrap().host, "0.0.0.0");
+    }
+
+    #[test]
+    fn database_url_picks_the_backend() {
+        let pg = [
+            ("DATABASE_URL", "postgres://app:hunter2@db:5432/app"),
+            ("JWT_SECRET", SECRET),
+        ];
+        let c = config(&pg).unwrap();
+        assert!(c.database_url.is_postgres());
+        assert!(!c.auto_migrate, "PostgreSQL is migrated by the deploy tool");
+        assert!(!c.jwt_secret_generated);
+
+        let c = config(&[("DATABASE_URL", "sqlite://./tmp/x.db?mode=rwc")]).unwrap();
+        assert!(c.database_url.is_sqlite());
+        assert!(c.auto_migrate);
+
+        let msg = problem(&[("DATABASE_URL", "mysql://root:hunter2@db/app")]);
+        assert!(msg.contains("DATABASE_URL must start with"), "{msg}");
+        assert!(!msg.contains("hunter2"), "password leaked: {msg}");
+    }
+
+    #[test]
+    fn database_password_never_prints() {
+        let url = DatabaseUrl::new("postgresql://app:hunter2@db:5432/app?sslmode=require");
+        assert_eq!(
+            url.to_string(),
+            "postgresql://app:[redacted]@db:5432/app?sslmode=require"
+        );
+        assert!(!format!("{url:?}").contains("hunter2"));
+        let no_password = DatabaseUrl::new("postgres://app@db/app");
+        assert_eq!(no_password.to_string(), "postgres://app@db/app");
+        let sqlite = DatabaseUrl::new("sqlite://./data/app.db?mode=rwc");
+        assert_eq!(sqlite.to_string(), "sqlite://./data/app.db?mode=rwc");
+    }
+
+    #[test]
+    fn jwt_secret() {
+        let c = config(&[("JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(c.jwt_secret.expose(), SECRET);
+        assert!(!c.jwt_secret_generated);
+
+        let msg = problem(&[("JWT_SECRET", "short-secret")]);
+        assert_eq!(
+            msg,
+            "invalid configuration: JWT_SECRET must be at least 32 characters, got 12"
+        );
+
+        let msg = problem(&[("DATABASE_URL", "postgres://db/app")]);
+        assert!(msg.contains("JWT_SECRET is required"), "{msg}");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = config(&[
+            ("JWT_SECRET", SECRET),
+            ("DATABASE_URL", "postgres://app:hunter2@db/app"),
+        ])
+        .unwrap();
+        let printed = format!("{c:?}");
+        assert!(!printed.contains(SECRET), "{printed}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn jwt_expires_in() {
+        let secs = |v: &str| {
+            config(&[("JWT_EXPIRES_IN", v)])
+                .unwrap()
+                .jwt_expires_in
+                .as_secs()
+        };
+        assert_eq!(secs("7d"), 604_800);
+        assert_eq!(secs("12h"), 43_200);
+        assert_eq!(secs("15m"), 900);
+        assert_eq!(secs("3600"), 3_600);
+        for bad in ["0", "0d", "d", "7 d", "1.5h", "7w", "-1", "99999999999999999999d"] {
+            assert!(
+                problem(&[("JWT_EXPIRES_IN", bad)]).contains("JWT_EXPIRES_IN"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn bcrypt_cost() {
+        assert_eq!(config(&[("BCRYPT_COST", "14")]).unwrap().bcrypt_cost, 14);
+        for bad in ["9", "15", "ten"] {
+            assert!(problem(&[("BCRYPT_COST", bad)]).contains("BCRYPT_COST must be an integer 10..14"));
+        }
+    }
+
+    #[test]
+    fn cors_origin() {
+        let c = config(&[(
+            "CORS_ORIGIN",
+            "https://app.example.com, http://localhost:5173/",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.cors_origin,
+            CorsOrigin::List(vec![
+                "https://app.example.com".into(),
+                "http://localhost:5173".into()
+            ])
+        );
+        assert_eq!(config(&[("CORS_ORIGIN", "*")]).unwrap().cors_origin, CorsOrigin::Any);
+        for bad in ["example.com", "https://a.com,,https://b.com", "https://a.com/path", "*,https://a.com"] {
+            assert!(problem(&[("CORS_ORIGIN", bad)]).contains("CORS_ORIGIN"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        for name in ["TRUST_PROXY", "AUTO_MIGRATE", "HEALTH_SCHEMA_REQUIRE_ADMIN"] {
+            let read = |v: &str| {
+                let c = config(&[(name, v)]).unwrap();
+                match name {
+                    "TRUST_PROXY" => c.trust_proxy,
+                    "AUTO_MIGRATE" => c.auto_migrate,
+                    _ => c.health_schema_require_admin,
+                }
+            };
+            assert!(read("true") && read("TRUE") && read("1"), "{name}");
+            assert!(!read("false") && !read("0"), "{name}");
+            assert!(problem(&[(name, "maybe")]).contains(&format!("{name} must be true or false")));
+        }
+    }
+
+    #[test]
+    fn directories_and_service_name() {
+        let c = config(&[
+            ("UPLOAD_DIR", "/var/lib/creator/uploads"),
+            ("PRESETS_DIR", "/srv/presets"),
+            ("SERVICE_NAME", "creator-api-eu"),
+        ])
+        .unwrap();
+        assert_eq!(c.upload_dir, PathBuf::from("/var/lib/creator/uploads"));
+        assert_eq!(c.presets_dir, PathBuf::from("/srv/presets"));
+        assert_eq!(c.service_name, "creator-api-eu");
+    }
+
+    #[test]
+    fn schema_gate() {
+        let gate = |v: &str| config(&[("SCHEMA_GATE", v)]).unwrap().schema_gate;
+        assert_eq!(gate("strict"), SchemaGateMode::Strict);
+        assert_eq!(gate("degraded"), SchemaGateMode::Degraded);
+        assert_eq!(gate("OFF"), SchemaGateMode::Off);
+        assert!(problem(&[("SCHEMA_GATE", "lenient")]).contains("SCHEMA_GATE must be strict, degraded or off"));
+    }
+
+    #[test]
+    fn worker_concurrency() {
+        let n = |v: &str| config(&[("WORKER_CONCURRENCY", v)]).unwrap().worker_concurrency;
+        assert_eq!(n("0"), 0);
+        assert_eq!(n("16"), 16);
+        for bad in ["-1", "many", "1025"] {
+            assert!(problem(&[("WORKER_CONCURRENCY", bad)]).contains("WORKER_CONCURRENCY"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rate_limits() {
+        assert!(!config(&[("RATE_LIMITS", "off")]).unwrap().rate_limits);
+        assert!(config(&[("RATE_LIMITS", "on")]).unwrap().rate_limits);
+        assert!(problem(&[("RATE_LIMITS", "false")]).contains("RATE_LIMITS must be on or off"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = config(&[("PORT", "abc"), ("BCRYPT_COST", "3")]).unwrap_err();
+        assert_eq!(err.problems.len(), 2);
+        let msg = err.to_string();
+        assert!(msg.contains("PORT") && msg.contains("BCRYPT_COST"), "{msg}");
+    }
+}

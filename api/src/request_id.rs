@@ -1,0 +1,133 @@
+//! The request id (api.md §1.6): taken from `X-Request-Id` when it is safe to echo,
+//! generated otherwise, returned on every response, written into every error body and
+//! onto every log line of the request.
+
+use std::{fmt, panic::AssertUnwindSafe, time::Instant};
+
+use futures_util::FutureExt;
+use poem::{
+    Endpoint, IntoResponse, Middleware, Request, Response, Result,
+    http::{HeaderName, HeaderValue},
+};
+use tracing::Instrument;
+
+use crate::error::{self, ApiError};
+
+pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+const MAX_LEN: usize = 128;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(String);
+
+impl RequestId {
+    /// The client's id if it is 1..128 characters of `[A-Za-z0-9._-]`, else a new UUID v4.
+    /// Anything else could forge log lines or headers, so it is replaced, not rejected.
+    pub fn from_header(value: Option<&str>) -> Self {
+        match value {
+            Some(v) if Self::is_acceptable(v) => Self(v.to_owned()),
+            _ => Self::generate(),
+        }
+    }
+
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn is_acceptable(value: &str) -> bool {
+        (1..=MAX_LEN).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Outermost middleware: assigns the request id, runs the request inside a tracing span
+/// that carries it, turns every error (and panic) into the JSON error body, echoes the
+/// id and logs one line per request.
+///
+/// Only the method and the path are logged: the query string may hold an
+/// `access_token` and headers may hold a bearer token.
+pub struct RequestContext;
+
+impl<E: Endpoint> Middleware<E> for RequestContext {
+    type Output = RequestContextEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        RequestContextEndpoint(ep)
+    }
+}
+
+pub struct RequestContextEndpoint<E>(E);
+
+impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Response> {
+        let request_id = RequestId::from_header(
+            req.headers()
+                .get(&HEADER)
+                .and_then(|v| v.to_str().ok()),
+        );
+        req.extensions_mut().insert(request_id.clone());
+
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let span = tracing::info_span!("request", request_id = %request_id, %method, %path);
+
+        async move {
+            let started = Instant::now();
+            let outcome = AssertUnwindSafe(self.0.call(req)).catch_unwind().await;
+            let mut resp = match outcome {
+                Ok(Ok(resp)) => resp.into_response(),
+                Ok(Err(err)) => error::render(&err, &request_id),
+                Err(_panic) => {
+                    // The panic message itself was already printed by the panic hook.
+                    let err = poem::Error::from(ApiError::internal("request handler panicked"));
+                    error::render(&err, &request_id)
+                }
+            };
+            if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
+                resp.headers_mut().insert(HEADER, value);
+            }
+            tracing::info!(
+                status = resp.status().as_u16(),
+                latency_ms = started.elapsed().as_millis() as u64,
+                "request finished"
+            );
+            Ok(resp)
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_safe_client_ids() {
+        for id in ["abc", "7f1d2c4e-8a43-4c55-9a0e-1b2f3c4d5e6f", "a.b_c-D", &"x".repeat(128)] {
+            assert_eq!(RequestId::from_header(Some(id)).as_str(), id);
+        }
+    }
+
+    #[test]
+    fn replaces_unsafe_client_ids_with_a_uuid() {
+        for id in [None, Some(""), Some("has space"), Some("new\nline"), Some("é"), Some(&*"x".repeat(129))] {
+            let generated = RequestId::from_header(id);
+            assert!(uuid::Uuid::parse_str(generated.as_str()).is_ok(), "{id:?}");
+        }
+    }
+}

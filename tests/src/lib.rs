@@ -1,0 +1,94 @@
+//! Test harness: every test gets its own fresh database, on SQLite always and on
+//! PostgreSQL whenever one is reachable.
+//!
+//! ```ignore
+//! use tests::{dual_test, TestDb};
+//!
+//! dual_test! {
+//!     /// A new project starts with no avatars.
+//!     async fn a_new_project_has_no_avatars(db: TestDb) {
+//!         let conn = db.connect_migrated().await;
+//!         // ... insert a project, load it with its avatars, assert ...
+//!     }
+//! }
+//! ```
+//!
+//! expands to a module `a_new_project_has_no_avatars` with two tests, `sqlite` and
+//! `postgres`, each running the body against its own empty database. See
+//! [`postgres_server`] for how the PostgreSQL server is found (`TEST_DATABASE_URL`,
+//! else a throwaway cluster, else a loud skip; `REQUIRE_POSTGRES=1` forbids skipping).
+
+pub mod db;
+pub mod postgres_server;
+pub mod util;
+
+pub use db::{Backend, TestDb, TestOutcome, run_on};
+
+/// Defines one test per backend — `<name>::sqlite` and `<name>::postgres` — each
+/// running the same body against its own fresh [`TestDb`]. The PostgreSQL case returns
+/// early (passing) when PostgreSQL is unavailable and not required.
+///
+/// Two equivalent forms; attributes (doc comments, `#[ignore]`, ...) go on both tests.
+///
+/// As functions (several per invocation allowed), optionally returning a `Result`
+/// whose `Err` fails the test, so `?` can be used:
+///
+/// ```ignore
+/// dual_test! {
+///     /// A visitor signs up and can then log in.
+///     async fn visitor_signs_up_then_logs_in(db: TestDb) -> Result<(), DbErr> {
+///         let conn = db.connect_migrated().await;
+///         // ...
+///         Ok(())
+///     }
+///
+///     async fn another_story(db: TestDb) { /* ... */ }
+/// }
+/// ```
+///
+/// As a name and a closure taking the [`TestDb`]:
+///
+/// ```ignore
+/// dual_test!(empty_database_has_no_tables, |db: TestDb| async move {
+///     let conn = db.connect().await;
+///     // ...
+/// });
+/// ```
+///
+/// The generated module does `use super::*;`, so the body sees the enclosing
+/// module's imports. Tests run on a two-worker multi-threaded tokio runtime.
+#[macro_export]
+macro_rules! dual_test {
+    (
+        $(
+            $(#[$meta:meta])*
+            async fn $name:ident ($db:ident $(: $db_ty:ty)?) $(-> $ret:ty)? $body:block
+        )+
+    ) => {
+        $(
+            $crate::dual_test!(
+                $(#[$meta])*
+                $name,
+                async move |$db: $crate::TestDb| $(-> $ret)? { $body }
+            );
+        )+
+    };
+    ($(#[$meta:meta])* $name:ident, $body:expr $(,)?) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$meta])*
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::run_on($crate::Backend::Sqlite, $body).await;
+            }
+
+            $(#[$meta])*
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::run_on($crate::Backend::Postgres, $body).await;
+            }
+        }
+    };
+}

@@ -1,0 +1,5 @@
+//! The workspace's integration tests, in one binary (one link, one PostgreSQL
+//! discovery per run). Each area of the product is a module here; tests that touch a
+//! database use `tests::dual_test!` so they run on SQLite and on PostgreSQL.
+
+mod harness;
