@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 pub use sea_orm_migration::sea_orm;
 use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 
+pub mod catalog;
 pub mod cli;
 mod ddl;
 mod m20250930_000001_base_tables;
@@ -14,6 +15,7 @@ mod m20251018_000001_pose_generator_recovery_and_variations;
 mod m20251120_000001_integrity_foreign_keys;
 mod m20251120_000002_credits_refund_unique;
 mod m20251120_000003_jobs_and_votes;
+pub mod target;
 
 pub struct Migrator;
 

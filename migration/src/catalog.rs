@@ -1,0 +1,524 @@
+//! Reads the live schema from the database catalog (PostgreSQL `pg_catalog`, SQLite
+//! pragmas) and compares one table with its [`target`](crate::target) definition.
+
+use sea_orm_migration::sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value,
+};
+
+use crate::target::{self, Action, Method};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveColumn {
+    pub name: String,
+    /// `format_type()` on PostgreSQL, the declared type (lowercase) on SQLite.
+    pub data_type: String,
+    pub nullable: bool,
+    /// The default expression as the catalog prints it.
+    pub default: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveIndex {
+    pub name: String,
+    pub keys: Vec<(String, bool)>,
+    pub unique: bool,
+    pub primary: bool,
+    pub method: String,
+    pub predicate: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveForeignKey {
+    /// SQLite keeps no constraint names.
+    pub name: Option<String>,
+    pub column: String,
+    pub target: String,
+    pub target_column: String,
+    pub on_delete: Action,
+    pub on_update: Action,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveTable {
+    pub name: String,
+    pub columns: Vec<LiveColumn>,
+    pub indexes: Vec<LiveIndex>,
+    pub foreign_keys: Vec<LiveForeignKey>,
+}
+
+async fn rows<C: ConnectionTrait>(
+    db: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<QueryResult>, DbErr> {
+    let backend = db.get_database_backend();
+    db.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+}
+
+/// Names of the tables in the current schema (PostgreSQL) or database (SQLite).
+pub async fn table_names<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+        }
+        DbBackend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+        }
+        other => return Err(unsupported(other)),
+    };
+    rows(db, sql, vec![])
+        .await?
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0))
+        .collect()
+}
+
+fn unsupported(backend: DbBackend) -> DbErr {
+    DbErr::Custom(format!(
+        "schema inspection is not implemented for {backend:?}"
+    ))
+}
+
+/// The live definition of `table`, or `None` when it does not exist.
+pub async fn table<C: ConnectionTrait>(db: &C, table: &str) -> Result<Option<LiveTable>, DbErr> {
+    if !table_names(db).await?.iter().any(|t| t == table) {
+        return Ok(None);
+    }
+    let live = match db.get_database_backend() {
+        DbBackend::Postgres => postgres_table(db, table).await?,
+        DbBackend::Sqlite => sqlite_table(db, table).await?,
+        other => return Err(unsupported(other)),
+    };
+    Ok(Some(live))
+}
+
+async fn postgres_table<C: ConnectionTrait>(db: &C, table: &str) -> Result<LiveTable, DbErr> {
+    let name = || Value::from(table.to_owned());
+    let columns = rows(
+        db,
+        r#"SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
+                  pg_get_expr(d.adbin, d.adrelid)
+           FROM pg_attribute a
+           JOIN pg_class t ON t.oid = a.attrelid
+           JOIN pg_namespace n ON n.oid = t.relnamespace
+           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+           WHERE n.nspname = current_schema() AND t.relname = $1
+             AND a.attnum > 0 AND NOT a.attisdropped
+           ORDER BY a.attnum"#,
+        vec![name()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(LiveColumn {
+            name: r.try_get_by_index(0)?,
+            data_type: r.try_get_by_index(1)?,
+            nullable: r.try_get_by_index(2)?,
+            default: r.try_get_by_index(3)?,
+        })
+    })
+    .collect::<Result<Vec<_>, DbErr>>()?;
+
+    let key_rows = rows(
+        db,
+        r#"SELECT i.relname, ix.indisunique, ix.indisprimary, am.amname,
+                  pg_get_expr(ix.indpred, ix.indrelid), a.attname,
+                  (ix.indoption[k.ord - 1] & 1) = 1
+           FROM pg_index ix
+           JOIN pg_class i ON i.oid = ix.indexrelid
+           JOIN pg_class t ON t.oid = ix.indrelid
+           JOIN pg_namespace n ON n.oid = t.relnamespace
+           JOIN pg_am am ON am.oid = i.relam
+           CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)
+           JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+           WHERE n.nspname = current_schema() AND t.relname = $1 AND ix.indisvalid
+           ORDER BY i.relname, k.ord"#,
+        vec![name()],
+    )
+    .await?;
+    let mut indexes: Vec<LiveIndex> = Vec::new();
+    for r in &key_rows {
+        let index_name: String = r.try_get_by_index(0)?;
+        let key = (
+            r.try_get_by_index::<String>(5)?,
+            r.try_get_by_index::<bool>(6)?,
+        );
+        match indexes.last_mut() {
+            Some(last) if last.name == index_name => last.keys.push(key),
+            _ => indexes.push(LiveIndex {
+                name: index_name,
+                unique: r.try_get_by_index(1)?,
+                primary: r.try_get_by_index(2)?,
+                method: r.try_get_by_index(3)?,
+                predicate: r.try_get_by_index(4)?,
+                keys: vec![key],
+            }),
+        }
+    }
+
+    let foreign_keys = rows(
+        db,
+        r#"SELECT c.conname, a.attname, rt.relname, ra.attname,
+                  c.confdeltype::text, c.confupdtype::text
+           FROM pg_constraint c
+           JOIN pg_class t ON t.oid = c.conrelid
+           JOIN pg_namespace n ON n.oid = t.relnamespace
+           JOIN pg_class rt ON rt.oid = c.confrelid
+           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+           JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]
+           WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname = $1
+           ORDER BY c.conname"#,
+        vec![name()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(LiveForeignKey {
+            name: Some(r.try_get_by_index(0)?),
+            column: r.try_get_by_index(1)?,
+            target: r.try_get_by_index(2)?,
+            target_column: r.try_get_by_index(3)?,
+            on_delete: postgres_action(&r.try_get_by_index::<String>(4)?),
+            on_update: postgres_action(&r.try_get_by_index::<String>(5)?),
+        })
+    })
+    .collect::<Result<Vec<_>, DbErr>>()?;
+
+    Ok(LiveTable {
+        name: table.to_owned(),
+        columns,
+        indexes,
+        foreign_keys,
+    })
+}
+
+fn postgres_action(code: &str) -> Action {
+    match code {
+        "c" => Action::Cascade,
+        "n" => Action::SetNull,
+        // `a` (NO ACTION) and `r` (RESTRICT) both reject the delete.
+        _ => Action::Restrict,
+    }
+}
+
+fn sqlite_action(text: &str) -> Action {
+    match text.to_ascii_uppercase().as_str() {
+        "CASCADE" => Action::Cascade,
+        "SET NULL" => Action::SetNull,
+        _ => Action::Restrict,
+    }
+}
+
+fn sqlite_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+async fn sqlite_table<C: ConnectionTrait>(db: &C, table: &str) -> Result<LiveTable, DbErr> {
+    let quoted = sqlite_ident(table);
+    let columns = rows(db, &format!("PRAGMA table_info({quoted})"), vec![])
+        .await?
+        .iter()
+        .map(|r| {
+            let notnull: i32 = r.try_get("", "notnull")?;
+            let pk: i32 = r.try_get("", "pk")?;
+            Ok(LiveColumn {
+                name: r.try_get("", "name")?,
+                data_type: r.try_get::<String>("", "type")?.to_lowercase(),
+                nullable: notnull == 0 && pk == 0,
+                default: r.try_get("", "dflt_value")?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+
+    let mut indexes = Vec::new();
+    for r in rows(db, &format!("PRAGMA index_list({quoted})"), vec![]).await? {
+        let name: String = r.try_get("", "name")?;
+        let origin: String = r.try_get("", "origin")?;
+        let unique: i32 = r.try_get("", "unique")?;
+        let partial: i32 = r.try_get("", "partial")?;
+        let mut keys = Vec::new();
+        for k in rows(
+            db,
+            &format!("PRAGMA index_xinfo({})", sqlite_ident(&name)),
+            vec![],
+        )
+        .await?
+        {
+            let is_key: i32 = k.try_get("", "key")?;
+            if is_key == 1 {
+                let desc: i32 = k.try_get("", "desc")?;
+                keys.push((
+                    k.try_get::<Option<String>>("", "name")?.unwrap_or_default(),
+                    desc == 1,
+                ));
+            }
+        }
+        let predicate = if partial == 1 {
+            let sql = rows(
+                db,
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+                vec![Value::from(name.clone())],
+            )
+            .await?
+            .first()
+            .map(|r| r.try_get_by_index::<String>(0))
+            .transpose()?
+            .unwrap_or_default();
+            sql.rfind(" WHERE ")
+                .map(|at| sql[at + 7..].trim().to_owned())
+        } else {
+            None
+        };
+        indexes.push(LiveIndex {
+            name,
+            keys,
+            unique: unique == 1,
+            primary: origin == "pk",
+            method: "btree".into(),
+            predicate,
+        });
+    }
+    indexes.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let foreign_keys = rows(db, &format!("PRAGMA foreign_key_list({quoted})"), vec![])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(LiveForeignKey {
+                name: None,
+                column: r.try_get("", "from")?,
+                target: r.try_get("", "table")?,
+                target_column: r.try_get::<Option<String>>("", "to")?.unwrap_or_default(),
+                on_delete: sqlite_action(&r.try_get::<String>("", "on_delete")?),
+                on_update: sqlite_action(&r.try_get::<String>("", "on_update")?),
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+
+    Ok(LiveTable {
+        name: table.to_owned(),
+        columns,
+        indexes,
+        foreign_keys,
+    })
+}
+
+/// A default expression as the catalog prints it, parsed to a comparable value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LiveDefault {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Now,
+    Other(String),
+}
+
+/// Parses a default expression as PostgreSQL or SQLite prints it.
+pub fn parse_default(raw: &str) -> LiveDefault {
+    let s = raw.trim();
+    let upper = s.to_ascii_uppercase();
+    if upper == "CURRENT_TIMESTAMP" || upper.starts_with("CURRENT_TIMESTAMP(") || upper == "NOW()" {
+        return LiveDefault::Now;
+    }
+    match upper.as_str() {
+        "TRUE" => return LiveDefault::Bool(true),
+        "FALSE" => return LiveDefault::Bool(false),
+        _ => {}
+    }
+    let unquoted = s.split("::").next().unwrap_or(s).trim();
+    if let Some(text) = unquoted
+        .strip_prefix('\'')
+        .and_then(|t| t.strip_suffix('\''))
+    {
+        return LiveDefault::Text(text.replace("''", "'"));
+    }
+    let number = unquoted.trim_start_matches('(').trim_end_matches(')');
+    if let Ok(i) = number.parse::<i64>() {
+        return LiveDefault::Int(i);
+    }
+    match number.parse::<f64>() {
+        Ok(f) => LiveDefault::Float(f),
+        Err(_) => LiveDefault::Other(s.to_owned()),
+    }
+}
+
+/// Value equality: `0` matches a double default of `0.0`, and `1`/`0` a boolean.
+pub fn default_matches(expected: &Option<target::Default>, found: &Option<String>) -> bool {
+    use target::Default as D;
+    match (expected, found.as_deref().map(parse_default)) {
+        (None, None) => true,
+        (Some(D::Text(e)), Some(LiveDefault::Text(f))) => *e == f,
+        (Some(D::Int(e)), Some(LiveDefault::Int(f))) => *e == f,
+        (Some(D::Float(e)), Some(LiveDefault::Float(f))) => *e == f,
+        (Some(D::Float(e)), Some(LiveDefault::Int(f))) => *e == f as f64,
+        (Some(D::Bool(e)), Some(LiveDefault::Bool(f))) => *e == f,
+        (Some(D::Bool(e)), Some(LiveDefault::Int(f))) => i64::from(*e) == f,
+        (Some(D::Now), Some(LiveDefault::Now)) => true,
+        _ => false,
+    }
+}
+
+/// Every difference between the live table and its target, as readable lines.
+/// GIN indexes are expected on PostgreSQL only; SQLite FKs are matched by column,
+/// since SQLite keeps no constraint names.
+pub fn differences(target: &target::Table, live: &LiveTable, backend: DbBackend) -> Vec<String> {
+    let t = target.name;
+    let mut out = Vec::new();
+    for col in &target.columns {
+        let Some(found) = live.columns.iter().find(|c| c.name == col.name) else {
+            out.push(format!("{t}.{}: missing column", col.name));
+            continue;
+        };
+        let expected_type = match backend {
+            DbBackend::Postgres => col.ty.postgres(),
+            _ => col.ty.sqlite(),
+        };
+        if found.data_type != expected_type {
+            out.push(format!(
+                "{t}.{}: type {} expected, found {}",
+                col.name, expected_type, found.data_type
+            ));
+        }
+        if found.nullable != col.nullable {
+            out.push(format!(
+                "{t}.{}: {} expected, found {}",
+                col.name,
+                if col.nullable { "NULL" } else { "NOT NULL" },
+                if found.nullable { "NULL" } else { "NOT NULL" },
+            ));
+        }
+        if !default_matches(&col.default, &found.default) {
+            out.push(format!(
+                "{t}.{}: default {:?} expected, found {:?}",
+                col.name, col.default, found.default
+            ));
+        }
+    }
+    for found in &live.columns {
+        if target.column(&found.name).is_none() {
+            out.push(format!("{t}.{}: extra column", found.name));
+        }
+    }
+
+    let pk = live.indexes.iter().find(|i| i.primary);
+    match (backend, pk) {
+        (DbBackend::Postgres, Some(pk))
+            if pk.name == format!("{t}_pkey") && pk.keys == [("id".to_owned(), false)] => {}
+        (DbBackend::Sqlite, Some(pk)) if pk.keys == [("id".to_owned(), false)] => {}
+        (_, pk) => out.push(format!("{t}: primary key on id expected, found {pk:?}")),
+    }
+    let expected_indexes: Vec<&target::Index> = target
+        .indexes
+        .iter()
+        .filter(|i| i.method == Method::BTree || backend == DbBackend::Postgres)
+        .collect();
+    for index in &expected_indexes {
+        let Some(found) = live.indexes.iter().find(|i| i.name == index.name) else {
+            out.push(format!("{t}: missing index {}", index.name));
+            continue;
+        };
+        let keys: Vec<(String, bool)> = index
+            .keys
+            .iter()
+            .map(|(c, d)| ((*c).to_owned(), *d))
+            .collect();
+        let method = match index.method {
+            Method::BTree => "btree",
+            Method::Gin => "gin",
+        };
+        let predicate = found.predicate.as_deref().map(target::normalize_predicate);
+        if found.keys != keys
+            || found.unique != index.unique
+            || found.method != method
+            || predicate.as_deref() != index.predicate
+        {
+            out.push(format!(
+                "{t}: index {} expected keys {:?} unique {} {} where {:?}, found keys {:?} unique {} {} where {:?}",
+                index.name, keys, index.unique, method, index.predicate,
+                found.keys, found.unique, found.method, predicate
+            ));
+        }
+    }
+    for found in live.indexes.iter().filter(|i| !i.primary) {
+        if !expected_indexes.iter().any(|i| i.name == found.name) {
+            out.push(format!("{t}: extra index {}", found.name));
+        }
+    }
+
+    for fk in &target.foreign_keys {
+        let found = live.foreign_keys.iter().find(|f| match &f.name {
+            Some(name) => *name == fk.name,
+            None => f.column == fk.column,
+        });
+        match found {
+            None => out.push(format!("{t}: missing foreign key {}", fk.name)),
+            Some(f)
+                if f.column != fk.column
+                    || f.target != fk.target
+                    || f.target_column != "id"
+                    || f.on_delete != fk.on_delete
+                    || f.on_update != fk.on_update =>
+            {
+                out.push(format!(
+                    "{t}: foreign key {} expected {} -> {}.id ON DELETE {:?} ON UPDATE {:?}, found {} -> {}.{} ON DELETE {:?} ON UPDATE {:?}",
+                    fk.name, fk.column, fk.target, fk.on_delete, fk.on_update,
+                    f.column, f.target, f.target_column, f.on_delete, f.on_update
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for found in &live.foreign_keys {
+        let known = target.foreign_keys.iter().any(|fk| match &found.name {
+            Some(name) => *name == fk.name,
+            None => found.column == fk.column,
+        });
+        if !known {
+            out.push(format!(
+                "{t}: extra foreign key {:?} on {}",
+                found.name, found.column
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Default as D;
+
+    #[test]
+    fn defaults_parse_from_both_catalogs() {
+        assert_eq!(
+            parse_default("'user'::text"),
+            LiveDefault::Text("user".into())
+        );
+        assert_eq!(parse_default("'user'"), LiveDefault::Text("user".into()));
+        assert_eq!(parse_default("1073741824"), LiveDefault::Int(1_073_741_824));
+        assert_eq!(parse_default("0.75"), LiveDefault::Float(0.75));
+        assert_eq!(parse_default("false"), LiveDefault::Bool(false));
+        assert_eq!(parse_default("TRUE"), LiveDefault::Bool(true));
+        assert_eq!(parse_default("CURRENT_TIMESTAMP"), LiveDefault::Now);
+        assert_eq!(parse_default("'{}'::text"), LiveDefault::Text("{}".into()));
+        assert_eq!(
+            parse_default("nextval('x')"),
+            LiveDefault::Other("nextval('x')".into())
+        );
+    }
+
+    #[test]
+    fn equivalent_defaults_match_and_different_ones_do_not() {
+        assert!(default_matches(&Some(D::Float(0.0)), &Some("0".into())));
+        assert!(default_matches(&Some(D::Bool(true)), &Some("1".into())));
+        assert!(default_matches(
+            &Some(D::Text("payg")),
+            &Some("'payg'::text".into())
+        ));
+        assert!(!default_matches(&Some(D::Int(3)), &Some("4".into())));
+        assert!(!default_matches(&None, &Some("4".into())));
+        assert!(!default_matches(&Some(D::Now), &None));
+    }
+}
