@@ -1,8 +1,8 @@
 //! Test harness: every test gets its own fresh database, on SQLite always and on
 //! PostgreSQL whenever one is reachable.
 //!
-//! ```ignore
-//! use tests::{dual_test, TestDb};
+//! ```no_run
+//! use tests::{TestDb, dual_test};
 //!
 //! dual_test! {
 //!     /// A new project starts with no avatars.
@@ -11,6 +11,7 @@
 //!         // ... insert a project, load it with its avatars, assert ...
 //!     }
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! expands to a module `a_new_project_has_no_avatars` with two tests, `sqlite` and
@@ -33,7 +34,9 @@ pub use db::{Backend, TestDb, TestOutcome, run_on};
 /// As functions (several per invocation allowed), optionally returning a `Result`
 /// whose `Err` fails the test, so `?` can be used:
 ///
-/// ```ignore
+/// ```no_run
+/// # use tests::{TestDb, dual_test};
+/// # use migration::sea_orm::DbErr;
 /// dual_test! {
 ///     /// A visitor signs up and can then log in.
 ///     async fn visitor_signs_up_then_logs_in(db: TestDb) -> Result<(), DbErr> {
@@ -44,15 +47,19 @@ pub use db::{Backend, TestDb, TestOutcome, run_on};
 ///
 ///     async fn another_story(db: TestDb) { /* ... */ }
 /// }
+/// # fn main() {}
 /// ```
 ///
-/// As a name and a closure taking the [`TestDb`]:
+/// As a name and a closure taking the [`TestDb`] (`|db: TestDb| async move { .. }` or
+/// `async |db| { .. }`):
 ///
-/// ```ignore
+/// ```no_run
+/// # use tests::{TestDb, dual_test};
 /// dual_test!(empty_database_has_no_tables, |db: TestDb| async move {
 ///     let conn = db.connect().await;
 ///     // ...
 /// });
+/// # fn main() {}
 /// ```
 ///
 /// The generated module does `use super::*;`, so the body sees the enclosing

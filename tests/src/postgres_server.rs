@@ -182,19 +182,22 @@ fn discover() -> Discovery {
     }
 }
 
-/// Opens a small connection pool to `url` without SQL logging.
-pub async fn connect_quietly(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+/// Opens a one-connection pool to `url` without SQL logging, giving up after `timeout`.
+pub async fn connect_admin(url: &str, timeout: Duration) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
-        .max_connections(max_connections)
+        .max_connections(1)
         .min_connections(0)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .connect_timeout(timeout)
+        .acquire_timeout(timeout);
     Database::connect(opts).await
 }
 
+/// How long administrative statements may wait for a connection.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn check_connect(url: &str) -> Result<(), DbErr> {
-    let db = connect_quietly(url, 1).await?;
+    let db = connect_admin(url, Duration::from_secs(5)).await?;
     db.execute_unprepared("SELECT 1").await?;
     db.close().await
 }
@@ -495,7 +498,7 @@ pub fn random_database_name() -> String {
 
 /// Creates an empty database with a fresh random name on `server` and returns it.
 pub async fn create_database(server: &Server) -> Result<String, DbErr> {
-    let admin = connect_quietly(&server.admin_url, 1).await?;
+    let admin = connect_admin(&server.admin_url, ADMIN_TIMEOUT).await?;
     let mut result = Err(DbErr::Custom("no attempt made".into()));
     for _ in 0..3 {
         let name = random_database_name();
@@ -516,7 +519,7 @@ pub async fn create_database(server: &Server) -> Result<String, DbErr> {
 /// Synchronous: runs on its own thread and runtime, so it can be called from `Drop`.
 pub fn drop_database_blocking(admin_url: &str, name: &str) -> Result<(), DbErr> {
     block_on_fresh(async {
-        let admin = connect_quietly(admin_url, 1).await?;
+        let admin = connect_admin(admin_url, ADMIN_TIMEOUT).await?;
         let result = admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
             .await;
@@ -528,7 +531,7 @@ pub fn drop_database_blocking(admin_url: &str, name: &str) -> Result<(), DbErr> 
 /// Whether a database called `name` exists on the server at `admin_url`.
 pub async fn database_exists(admin_url: &str, name: &str) -> Result<bool, DbErr> {
     use migration::sea_orm::{DbBackend, Statement};
-    let admin = connect_quietly(admin_url, 1).await?;
+    let admin = connect_admin(admin_url, ADMIN_TIMEOUT).await?;
     let row = admin
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

@@ -105,8 +105,13 @@ dual_test! {
     }
 }
 
-// The closure form of the macro.
+// The closure forms of the macro.
 dual_test!(closure_form_gets_a_database, |db: TestDb| async move {
+    let conn = db.connect().await;
+    conn.execute_unprepared("SELECT 1").await.expect("query");
+});
+
+dual_test!(async_closure_form_gets_a_database, async |db| {
     let conn = db.connect().await;
     conn.execute_unprepared("SELECT 1").await.expect("query");
 });

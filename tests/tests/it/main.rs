@@ -2,4 +2,6 @@
 //! discovery per run). Each area of the product is a module here; tests that touch a
 //! database use `tests::dual_test!` so they run on SQLite and on PostgreSQL.
 
+mod entities;
 mod harness;
+mod schema;
