@@ -4,4 +4,5 @@
 
 mod entities;
 mod harness;
+mod migration_cli;
 mod schema;

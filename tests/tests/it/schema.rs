@@ -57,6 +57,8 @@ dual_test! {
     /// incident) and a changed index are reported.
     async fn schema_comparison_reports_hand_made_drift(db: TestDb) {
         db.migrate().await;
+        // One connection: an SQLite connection parses DDL against the schema it last
+        // loaded, so DDL spread over a pool can see a stale schema.
         let conn = migration::connect_for_migrations(&db.url).await.unwrap();
         conn.execute_unprepared(r#"ALTER TABLE "avatars" DROP COLUMN "personaName""#)
             .await
