@@ -147,10 +147,12 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         // Lossy conversion keeps a non-UTF-8 value visible, so it fails parsing with the
         // variable's name instead of silently falling back to the default.
-        Self::from_vars(
-            std::env::vars_os()
-                .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned())),
-        )
+        Self::from_vars(std::env::vars_os().map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        }))
     }
 
     /// Builds the configuration from `(name, value)` pairs. Empty values count as unset.
@@ -310,7 +312,7 @@ impl Env {
     }
 
     fn jwt_secret(&mut self, is_sqlite: bool) -> (Secret<String>, bool) {
-        match self.get("JWT_SECRET") {
+        match self.get("JWT_SECRET").map(str::to_owned) {
             Some(secret) => {
                 let chars = secret.chars().count();
                 if chars < MIN_JWT_SECRET_CHARS {
@@ -319,7 +321,7 @@ impl Env {
                         "JWT_SECRET must be at least {MIN_JWT_SECRET_CHARS} characters, got {chars}"
                     ));
                 }
-                (Secret::new(secret.to_owned()), false)
+                (Secret::new(secret), false)
             }
             None if is_sqlite => (Secret::new(random_secret()), true),
             None => {
@@ -531,7 +533,16 @@ mod tests {
         assert_eq!(secs("12h"), 43_200);
         assert_eq!(secs("15m"), 900);
         assert_eq!(secs("3600"), 3_600);
-        for bad in ["0", "0d", "d", "7 d", "1.5h", "7w", "-1", "99999999999999999999d"] {
+        for bad in [
+            "0",
+            "0d",
+            "d",
+            "7 d",
+            "1.5h",
+            "7w",
+            "-1",
+            "99999999999999999999d",
+        ] {
             assert!(
                 problem(&[("JWT_EXPIRES_IN", bad)]).contains("JWT_EXPIRES_IN"),
                 "{bad}"
@@ -543,7 +554,9 @@ mod tests {
     fn bcrypt_cost() {
         assert_eq!(config(&[("BCRYPT_COST", "14")]).unwrap().bcrypt_cost, 14);
         for bad in ["9", "15", "ten"] {
-            assert!(problem(&[("BCRYPT_COST", bad)]).contains("BCRYPT_COST must be an integer 10..14"));
+            assert!(
+                problem(&[("BCRYPT_COST", bad)]).contains("BCRYPT_COST must be an integer 10..14")
+            );
         }
     }
 
@@ -561,9 +574,20 @@ mod tests {
                 "http://localhost:5173".into()
             ])
         );
-        assert_eq!(config(&[("CORS_ORIGIN", "*")]).unwrap().cors_origin, CorsOrigin::Any);
-        for bad in ["example.com", "https://a.com,,https://b.com", "https://a.com/path", "*,https://a.com"] {
-            assert!(problem(&[("CORS_ORIGIN", bad)]).contains("CORS_ORIGIN"), "{bad}");
+        assert_eq!(
+            config(&[("CORS_ORIGIN", "*")]).unwrap().cors_origin,
+            CorsOrigin::Any
+        );
+        for bad in [
+            "example.com",
+            "https://a.com,,https://b.com",
+            "https://a.com/path",
+            "*,https://a.com",
+        ] {
+            assert!(
+                problem(&[("CORS_ORIGIN", bad)]).contains("CORS_ORIGIN"),
+                "{bad}"
+            );
         }
     }
 
@@ -603,16 +627,26 @@ mod tests {
         assert_eq!(gate("strict"), SchemaGateMode::Strict);
         assert_eq!(gate("degraded"), SchemaGateMode::Degraded);
         assert_eq!(gate("OFF"), SchemaGateMode::Off);
-        assert!(problem(&[("SCHEMA_GATE", "lenient")]).contains("SCHEMA_GATE must be strict, degraded or off"));
+        assert!(
+            problem(&[("SCHEMA_GATE", "lenient")])
+                .contains("SCHEMA_GATE must be strict, degraded or off")
+        );
     }
 
     #[test]
     fn worker_concurrency() {
-        let n = |v: &str| config(&[("WORKER_CONCURRENCY", v)]).unwrap().worker_concurrency;
+        let n = |v: &str| {
+            config(&[("WORKER_CONCURRENCY", v)])
+                .unwrap()
+                .worker_concurrency
+        };
         assert_eq!(n("0"), 0);
         assert_eq!(n("16"), 16);
         for bad in ["-1", "many", "1025"] {
-            assert!(problem(&[("WORKER_CONCURRENCY", bad)]).contains("WORKER_CONCURRENCY"), "{bad}");
+            assert!(
+                problem(&[("WORKER_CONCURRENCY", bad)]).contains("WORKER_CONCURRENCY"),
+                "{bad}"
+            );
         }
     }
 

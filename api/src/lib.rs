@@ -1,1 +1,22 @@
+//! The Avatar Creator and Pose Generator HTTP API.
+//!
+//! Entry points: [`Config::from_env`] / [`Config::from_vars`], then [`build`] for a
+//! server bound to a port, or [`prepare`] and [`routes`] for an in-process endpoint.
 
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod openapi;
+pub mod request_id;
+pub mod schema_gate;
+pub mod startup;
+pub mod telemetry;
+pub mod timestamp;
+
+pub use app::{AppState, routes};
+pub use config::Config;
+pub use openapi::openapi_yaml;
+pub use startup::{Application, StartupError, build, prepare};

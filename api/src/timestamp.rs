@@ -44,10 +44,7 @@ impl Type for Timestamp {
     }
 
     fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format(
-            "string",
-            "date-time",
-        )))
+        MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "date-time")))
     }
 
     fn as_raw_value(&self) -> Option<&Self::RawValueType> {

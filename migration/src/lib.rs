@@ -78,12 +78,12 @@ pub fn ensure_sqlite_dir(url: &str) -> Result<(), DbErr> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(dir) = std::path::Path::new(path).parent() {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                DbErr::Custom(format!("cannot create directory {}: {e}", dir.display()))
-            })?;
-        }
+    if let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            DbErr::Custom(format!("cannot create directory {}: {e}", dir.display()))
+        })?;
     }
     Ok(())
 }

@@ -1,0 +1,173 @@
+//! The HTTP application: shared state and the route tree with its middleware.
+
+use std::sync::Arc;
+
+use migration::sea_orm::DatabaseConnection;
+use poem::{
+    Endpoint, EndpointExt, IntoResponse, Response, Route,
+    http::{HeaderValue, header},
+};
+
+use crate::{
+    config::{Config, SchemaGateMode},
+    openapi,
+    request_id::RequestContext,
+    schema_gate::{DegradedGate, SchemaMonitor},
+};
+
+/// What every handler can reach, through `Data<&AppState>`. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub schema: Arc<SchemaMonitor>,
+}
+
+/// The whole HTTP surface, ready for `poem::Server` or `poem::test::TestClient`.
+pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
+    let service = openapi::service();
+    let docs = service.swagger_ui();
+    let spec_json = service.spec_endpoint();
+    let spec_yaml = service.spec_endpoint_yaml();
+
+    let degraded = state.config.schema_gate == SchemaGateMode::Degraded;
+    let gate = DegradedGate(state.schema.clone());
+
+    Route::new()
+        .nest("/", service)
+        .nest("/docs", docs)
+        .at("/openapi.json", spec_json)
+        .at("/openapi.yaml", spec_yaml)
+        .with_if(degraded, gate)
+        .data(state)
+        .with(RequestContext)
+        // Outside the request context, so error bodies get these headers too.
+        .around(|ep, req| async move {
+            let is_api = {
+                let path = req.uri().path();
+                path == "/api" || path.starts_with("/api/")
+            };
+            let mut resp = ep.call(req).await?.into_response();
+            if is_api {
+                // api.md §1.3: API answers are never cached, by browsers or proxies.
+                let headers = resp.headers_mut();
+                headers.insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache, no-store, must-revalidate"),
+                );
+                headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+                headers.insert(header::EXPIRES, HeaderValue::from_static("0"));
+            }
+            Ok(resp)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use poem::{http::StatusCode, test::TestClient};
+    use serde_json::Value;
+
+    use super::*;
+    use crate::startup::{StartupError, prepare};
+
+    /// A configuration over a fresh SQLite file that is never migrated.
+    fn unmigrated(gate: &str) -> (Config, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("api-app-test-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}/app.db?mode=rwc", dir.display());
+        let config = Config::from_vars([
+            ("DATABASE_URL", url.as_str()),
+            ("AUTO_MIGRATE", "false"),
+            ("SCHEMA_GATE", gate),
+        ])
+        .unwrap();
+        (config, dir)
+    }
+
+    #[tokio::test]
+    async fn strict_gate_refuses_to_start_naming_every_pending_migration() {
+        let (config, dir) = unmigrated("strict");
+        let err = prepare(config).await.err().expect("must refuse");
+        let StartupError::SchemaNotReady(report) = &err else {
+            panic!("unexpected error: {err}");
+        };
+        let expected = migration::pending_migrations(
+            &migration::connect_for_migrations(&format!("sqlite://{}/app.db", dir.display()))
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert!(!expected.is_empty());
+        assert_eq!(report.pending_migrations, expected);
+        for name in &expected {
+            assert!(err.to_string().contains(name.as_str()), "{err}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn degraded_gate_serves_only_health() {
+        let (config, dir) = unmigrated("degraded");
+        let state = prepare(config).await.unwrap();
+        let client = TestClient::new(routes(state.clone()));
+
+        client.get("/health").send().await.assert_status_is_ok();
+        let resp = client.get("/api/health").send().await;
+        resp.assert_status_is_ok();
+        resp.assert_header("Cache-Control", "no-cache, no-store, must-revalidate");
+        resp.assert_header("Pragma", "no-cache");
+        resp.assert_header("Expires", "0");
+        client.get("/docs").send().await.assert_status_is_ok();
+
+        let resp = client.get("/api/credits").send().await;
+        resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        resp.assert_header("Cache-Control", "no-cache, no-store, must-revalidate");
+        let body: Value = resp.json().await.value().deserialize();
+        assert_eq!(body["error"]["code"], "SCHEMA_NOT_READY");
+        assert!(body["error"].get("details").is_none());
+
+        let resp = client.get("/api/health/ready").send().await;
+        resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        let body: Value = resp.json().await.value().deserialize();
+        let details = &body["error"]["details"];
+        assert_eq!(details["status"], "not_ready");
+        assert_eq!(details["checks"]["database"]["status"], "up");
+        assert_eq!(details["checks"]["schema"]["status"], "mismatch");
+        assert!(
+            !details["checks"]["schema"]["pendingMigrations"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+
+        state.db.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn auto_migrated_database_is_ready() {
+        let (mut config, dir) = unmigrated("strict");
+        config.auto_migrate = true;
+        let state = prepare(config).await.unwrap();
+        let client = TestClient::new(routes(state.clone()));
+
+        let resp = client.get("/api/health/ready").send().await;
+        resp.assert_status_is_ok();
+        let body: Value = resp.json().await.value().deserialize();
+        assert_eq!(body["status"], "ready");
+        assert_eq!(
+            body["checks"]["schema"]["pendingMigrations"],
+            serde_json::json!([])
+        );
+
+        // Outside /api there is no cache policy to impose.
+        let resp = client.get("/health").send().await;
+        resp.assert_header_is_not_exist("Cache-Control");
+        let body: Value = resp.json().await.value().deserialize();
+        assert_eq!(body["service"], "creator-api");
+        assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+
+        state.db.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

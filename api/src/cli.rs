@@ -1,0 +1,82 @@
+//! The `api` command line: `api [serve [--workers N]]` and `api openapi`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::{config::Config, openapi, startup, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "api",
+    version,
+    about = "Avatar Creator and Pose Generator API server"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default). Configuration comes from the environment.
+    Serve {
+        /// In-process worker slots, 0 for API only; overrides WORKER_CONCURRENCY.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=1024))]
+        workers: Option<u32>,
+    },
+    /// Print the OpenAPI document as YAML (the content of `openapi.yaml`).
+    Openapi,
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command.unwrap_or(Command::Serve { workers: None }) {
+        Command::Openapi => {
+            print!("{}", openapi::openapi_yaml());
+            ExitCode::SUCCESS
+        }
+        Command::Serve { workers } => serve(workers),
+    }
+}
+
+fn serve(workers: Option<u32>) -> ExitCode {
+    telemetry::init("info");
+    let mut config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(workers) = workers {
+        config.worker_concurrency = workers;
+    }
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let app = match startup::build(config).await {
+            Ok(app) => app,
+            Err(err) => {
+                tracing::error!(error = %err, "start-up failed");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(address = %app.local_addr(), "serving");
+        match app.run_until_stopped().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                tracing::error!(error = %err, "server failed");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

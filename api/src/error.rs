@@ -1,0 +1,560 @@
+//! Errors as the client sees them (api.md §1.6).
+//!
+//! Handlers and services return [`ApiError`]. It travels up as a `poem::Error`, and the
+//! request middleware ([`crate::request_id::RequestContext`]) calls [`render`], which
+//! also turns the framework's own errors (unknown route, wrong method, unparsable
+//! input) into the same body. [`ErrorCode::status`] is the only place that maps an
+//! error to an HTTP status.
+
+use std::collections::BTreeMap;
+
+use migration::sea_orm::DbErr;
+use poem::{
+    IntoResponse, Response,
+    error::{MethodNotAllowedError, NotFoundError, ReadBodyError, ResponseError},
+    http::{StatusCode, header},
+};
+use poem_openapi::{
+    ApiResponse, Enum, Object,
+    error::{
+        AuthorizationError, ContentTypeError, ParseMultipartError, ParseParamError, ParsePathError,
+        ParseRequestPayloadError,
+    },
+    payload::{Json, Payload},
+    registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
+};
+use serde_json::Value;
+
+use crate::{request_id::RequestId, timestamp::Timestamp};
+
+/// `error.details`: free-form, its shape depends on the code (§1.6 table).
+pub type ErrorDetails = BTreeMap<String, Value>;
+
+/// Machine-readable error code; clients branch on it and on the status.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    ValidationError,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    InternalError,
+    ServiceUnavailable,
+    SchemaNotReady,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::ValidationError => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::ServiceUnavailable | Self::SchemaNotReady => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+const INTERNAL_MESSAGE: &str = "An unexpected error occurred";
+const UNAVAILABLE_MESSAGE: &str = "Service temporarily unavailable";
+
+/// Every way a request can fail. The `Display` text is for logs; what the client reads
+/// comes from [`ApiError::message`], which never exposes internals.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    Validation {
+        message: String,
+        fields: FieldErrors,
+    },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("Method not allowed")]
+    MethodNotAllowed,
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        details: Option<ErrorDetails>,
+    },
+    #[error("{message}")]
+    PayloadTooLarge {
+        message: String,
+        details: Option<ErrorDetails>,
+    },
+    #[error("{message}")]
+    UnsupportedMediaType {
+        message: String,
+        details: Option<ErrorDetails>,
+    },
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        details: Option<ErrorDetails>,
+    },
+    #[error("{0}")]
+    ServiceUnavailable(String),
+    #[error("{message}")]
+    SchemaNotReady {
+        message: String,
+        details: Option<ErrorDetails>,
+    },
+    /// Unexpected failure; the source is logged with the request id, never sent.
+    #[error("internal error: {0}")]
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+    /// A connection problem answers 503, anything else 500; see [`ApiError::code`].
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+impl ApiError {
+    /// 400 with one message per failing field; the summary message follows §1.6.
+    pub fn validation(fields: FieldErrors) -> Self {
+        Self::Validation {
+            message: fields.summary(),
+            fields,
+        }
+    }
+
+    /// 400 for a single field.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::validation(FieldErrors::new().with(field, message))
+    }
+
+    pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(source.into())
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Validation { .. } => ErrorCode::ValidationError,
+            Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::ServiceUnavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::SchemaNotReady { .. } => ErrorCode::SchemaNotReady,
+            Self::Internal(_) => ErrorCode::InternalError,
+            Self::Database(DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) => {
+                ErrorCode::ServiceUnavailable
+            }
+            Self::Database(_) => ErrorCode::InternalError,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.code().status()
+    }
+
+    /// The message the client reads.
+    pub fn message(&self) -> String {
+        match self.code() {
+            ErrorCode::InternalError => INTERNAL_MESSAGE.to_owned(),
+            ErrorCode::ServiceUnavailable if matches!(self, Self::Database(_)) => {
+                UNAVAILABLE_MESSAGE.to_owned()
+            }
+            _ => self.to_string(),
+        }
+    }
+
+    pub fn details(&self) -> Option<ErrorDetails> {
+        match self {
+            Self::Validation { fields, .. } => Some(fields.to_details()),
+            Self::Conflict { details, .. }
+            | Self::PayloadTooLarge { details, .. }
+            | Self::UnsupportedMediaType { details, .. }
+            | Self::RateLimited { details, .. }
+            | Self::SchemaNotReady { details, .. } => details.clone(),
+            _ => None,
+        }
+    }
+
+    fn body(&self, request_id: &RequestId) -> ErrorResponse {
+        ErrorResponse {
+            success: false,
+            error: ErrorInfo {
+                message: self.message(),
+                code: self.code(),
+                status_code: i32::from(self.status().as_u16()),
+                details: self.details(),
+            },
+            request_id: request_id.to_string(),
+            timestamp: Timestamp::now(),
+        }
+    }
+
+    fn to_response(&self, request_id: &RequestId) -> Response {
+        let mut resp = Json(self.body(request_id)).into_response();
+        resp.set_status(self.status());
+        if self.status() == StatusCode::UNAUTHORIZED {
+            // §1.8: every authentication failure names the scheme to use.
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                "Bearer".parse().expect("valid header"),
+            );
+        }
+        resp
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        ApiError::status(self)
+    }
+
+    /// Used only if the error escapes [`render`] (e.g. an endpoint tested without the
+    /// middleware); still the public body, never the internal text.
+    fn as_response(&self) -> Response {
+        self.to_response(&RequestId::generate())
+    }
+}
+
+/// Messages per request field, in the order they were found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(Vec<(String, Vec<String>)>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        let field = field.into();
+        let message = message.into();
+        match self.0.iter_mut().find(|(f, _)| *f == field) {
+            Some((_, messages)) => messages.push(message),
+            None => self.0.push((field, vec![message])),
+        }
+    }
+
+    #[must_use]
+    pub fn with(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+        self.add(field, message);
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `"<field>: <message>"`, `"Invalid <a> and <b>"` or
+    /// `"Invalid <a>, <b> and <N> more field(s)"` (§1.6).
+    fn summary(&self) -> String {
+        match self.0.as_slice() {
+            [] => "Invalid request".to_owned(),
+            [(field, messages)] => format!(
+                "{field}: {}",
+                messages.first().map_or("is invalid", String::as_str)
+            ),
+            [(a, _), (b, _)] => format!("Invalid {a} and {b}"),
+            [(a, _), (b, _), rest @ ..] => {
+                format!("Invalid {a}, {b} and {} more field(s)", rest.len())
+            }
+        }
+    }
+
+    fn to_details(&self) -> ErrorDetails {
+        self.0
+            .iter()
+            .map(|(field, messages)| (field.clone(), Value::from(messages.clone())))
+            .collect()
+    }
+}
+
+/// The body of every error response.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct ErrorResponse {
+    /// Always `false`.
+    pub success: bool,
+    pub error: ErrorInfo,
+    /// Echoes the `X-Request-Id` response header.
+    pub request_id: String,
+    pub timestamp: Timestamp,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct ErrorInfo {
+    /// Short human-readable English; do not branch on it.
+    pub message: String,
+    pub code: ErrorCode,
+    pub status_code: i32,
+    /// Present only for some codes. `VALIDATION_ERROR`: each failing field with its
+    /// messages; `SCHEMA_NOT_READY` from readiness: the checks.
+    #[oai(skip_serializing_if_is_none)]
+    pub details: Option<ErrorDetails>,
+}
+
+/// Turns any error reaching the top of the stack into the JSON error body. Internal
+/// errors are logged here, with the request id from the enclosing span.
+pub fn render(err: &poem::Error, request_id: &RequestId) -> Response {
+    let classified;
+    let api_error = match err.downcast_ref::<ApiError>() {
+        Some(api_error) => api_error,
+        None => {
+            classified = classify(err);
+            &classified
+        }
+    };
+    match api_error.code() {
+        ErrorCode::InternalError => tracing::error!(error = %err, "request failed"),
+        ErrorCode::ServiceUnavailable => tracing::warn!(error = %err, "service unavailable"),
+        _ => {}
+    }
+    api_error.to_response(request_id)
+}
+
+/// Maps errors raised by poem and poem-openapi themselves.
+fn classify(err: &poem::Error) -> ApiError {
+    if err.is::<NotFoundError>() {
+        return ApiError::NotFound("Route not found".into());
+    }
+    if err.is::<MethodNotAllowedError>() {
+        return ApiError::MethodNotAllowed;
+    }
+    if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
+        let message = if is_json_syntax_error(&e.reason) {
+            "Malformed JSON"
+        } else {
+            e.reason.as_str()
+        };
+        return ApiError::invalid_field("body", message);
+    }
+    if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        return ApiError::invalid_field(e.name, e.reason.clone());
+    }
+    if let Some(e) = err.downcast_ref::<ParsePathError>() {
+        return ApiError::invalid_field(e.name, e.reason.clone());
+    }
+    if let Some(e) = err.downcast_ref::<ParseMultipartError>() {
+        return ApiError::invalid_field("body", e.reason.clone());
+    }
+    if err.is::<ContentTypeError>() {
+        return ApiError::UnsupportedMediaType {
+            message: "Unsupported Content-Type".into(),
+            details: None,
+        };
+    }
+    if err.is::<AuthorizationError>() {
+        return ApiError::Unauthorized("No token provided".into());
+    }
+    if let Some(ReadBodyError::PayloadTooLarge) = err.downcast_ref::<ReadBodyError>() {
+        return ApiError::PayloadTooLarge {
+            message: "Payload too large".into(),
+            details: None,
+        };
+    }
+    match err.status() {
+        StatusCode::UNAUTHORIZED => ApiError::Unauthorized("Unauthorized".into()),
+        StatusCode::FORBIDDEN => ApiError::Forbidden("Forbidden".into()),
+        StatusCode::NOT_FOUND => ApiError::NotFound("Not found".into()),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::CONFLICT => ApiError::Conflict {
+            message: "Conflict".into(),
+            details: None,
+        },
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge {
+            message: "Payload too large".into(),
+            details: None,
+        },
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType {
+            message: "Unsupported Content-Type".into(),
+            details: None,
+        },
+        StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited {
+            message: "Too many requests".into(),
+            details: None,
+        },
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::ServiceUnavailable(UNAVAILABLE_MESSAGE.into()),
+        // Every other client error is something wrong with the request as sent.
+        status if status.is_client_error() => ApiError::invalid_field("request", err.to_string()),
+        _ => ApiError::internal(err.to_string()),
+    }
+}
+
+/// serde_json syntax errors end in "at line L column C"; poem-openapi's type errors
+/// ("Expected input type …", "failed to parse …") describe a well-formed document of the
+/// wrong shape.
+fn is_json_syntax_error(reason: &str) -> bool {
+    let shape_error = ["Expected input type", "Type \"", "failed to parse \""]
+        .iter()
+        .any(|prefix| reason.starts_with(prefix));
+    let located = reason
+        .rsplit_once(" column ")
+        .is_some_and(|(head, col)| head.contains(" at line ") && col.parse::<u64>().is_ok());
+    !shape_error && located
+}
+
+/// The error statuses an operation declares in the OpenAPI document, each with the
+/// [`ErrorResponse`] body: `Result<Json<T>, Errors<404, 409>>`. Up to eight statuses;
+/// unused slots are 0. The status actually sent comes from the [`ApiError`] inside, so
+/// list every status that api.md gives for the endpoint.
+pub struct Errors<
+    const A: u16,
+    const B: u16 = 0,
+    const C: u16 = 0,
+    const D: u16 = 0,
+    const E: u16 = 0,
+    const F: u16 = 0,
+    const G: u16 = 0,
+    const H: u16 = 0,
+>(pub ApiError);
+
+impl<
+    const A: u16,
+    const B: u16,
+    const C: u16,
+    const D: u16,
+    const E: u16,
+    const F: u16,
+    const G: u16,
+    const H: u16,
+> ApiResponse for Errors<A, B, C, D, E, F, G, H>
+{
+    fn meta() -> MetaResponses {
+        let responses = [A, B, C, D, E, F, G, H]
+            .into_iter()
+            .filter(|status| *status != 0)
+            .map(|status| MetaResponse {
+                description: StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Error"),
+                status: Some(status),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: <Json<ErrorResponse> as Payload>::CONTENT_TYPE,
+                    schema: <Json<ErrorResponse> as Payload>::schema_ref(),
+                }],
+                headers: vec![],
+            })
+            .collect();
+        MetaResponses { responses }
+    }
+
+    fn register(registry: &mut Registry) {
+        <Json<ErrorResponse> as Payload>::register(registry);
+    }
+}
+
+impl<
+    T: Into<ApiError>,
+    const A: u16,
+    const B: u16,
+    const C: u16,
+    const D: u16,
+    const E: u16,
+    const F: u16,
+    const G: u16,
+    const H: u16,
+> From<T> for Errors<A, B, C, D, E, F, G, H>
+{
+    fn from(err: T) -> Self {
+        Self(err.into())
+    }
+}
+
+impl<
+    const A: u16,
+    const B: u16,
+    const C: u16,
+    const D: u16,
+    const E: u16,
+    const F: u16,
+    const G: u16,
+    const H: u16,
+> From<Errors<A, B, C, D, E, F, G, H>> for poem::Error
+{
+    fn from(err: Errors<A, B, C, D, E, F, G, H>) -> Self {
+        err.0.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_message_summarises_the_fields() {
+        let one = FieldErrors::new().with("name", "Project name is required");
+        assert_eq!(
+            ApiError::validation(one).message(),
+            "name: Project name is required"
+        );
+        let two = FieldErrors::new().with("name", "x").with("gender", "y");
+        assert_eq!(
+            ApiError::validation(two).message(),
+            "Invalid name and gender"
+        );
+        let four = FieldErrors::new()
+            .with("a", "x")
+            .with("b", "x")
+            .with("c", "x")
+            .with("d", "x");
+        assert_eq!(
+            ApiError::validation(four).message(),
+            "Invalid a, b and 2 more field(s)"
+        );
+    }
+
+    #[test]
+    fn validation_details_list_every_message_per_field() {
+        let fields = FieldErrors::new()
+            .with("name", "is required")
+            .with("name", "is too short");
+        let details = ApiError::validation(fields).details().unwrap();
+        assert_eq!(
+            details.get("name"),
+            Some(&serde_json::json!(["is required", "is too short"]))
+        );
+    }
+
+    #[test]
+    fn internal_errors_never_leak() {
+        let err = ApiError::internal("relation \"avatars\" has no column \"personaName\"");
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(err.message(), INTERNAL_MESSAGE);
+        let db = ApiError::from(DbErr::Custom("SELECT secret FROM users".into()));
+        assert_eq!(db.message(), INTERNAL_MESSAGE);
+        assert_eq!(db.details(), None);
+    }
+
+    #[test]
+    fn lost_database_connection_is_a_503() {
+        let err = ApiError::from(DbErr::ConnectionAcquire(
+            migration::sea_orm::ConnAcquireErr::Timeout,
+        ));
+        assert_eq!(err.code(), ErrorCode::ServiceUnavailable);
+        assert_eq!(err.message(), UNAVAILABLE_MESSAGE);
+    }
+
+    #[test]
+    fn recognises_json_syntax_errors() {
+        let syntax = serde_json::from_str::<Value>("{\"a\":")
+            .unwrap_err()
+            .to_string();
+        assert!(is_json_syntax_error(&syntax), "{syntax}");
+        assert!(!is_json_syntax_error(
+            r#"Expected input type "Foo", found "at line 1 column 2"."#
+        ));
+    }
+}

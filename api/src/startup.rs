@@ -1,0 +1,280 @@
+//! From configuration to a listening server: migrate (when configured), connect, gate
+//! on the schema, bind, serve until a shutdown signal.
+
+use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
+
+use migration::{
+    Migrator, MigratorTrait,
+    sea_orm::{
+        ConnectOptions, Database, DatabaseConnection, DbErr, sqlx::sqlite::SqliteJournalMode,
+    },
+};
+use poem::{Server, listener::TcpAcceptor};
+
+use crate::{
+    app::{AppState, routes},
+    config::{Config, DatabaseUrl, SchemaGateMode},
+    schema_gate::{SchemaMonitor, SchemaReport},
+};
+
+/// In-flight requests get this long to finish after SIGINT/SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// SQLite allows one writer at a time; a few connections let reads proceed beside it
+/// (WAL) while writers wait on the busy timeout instead of failing.
+const SQLITE_POOL_SIZE: u32 = 4;
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const POSTGRES_POOL_SIZE: u32 = 10;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[source] DbErr),
+    #[error("cannot connect to the database {url}: {source}")]
+    Connect { url: String, source: DbErr },
+    #[error("cannot check the database schema: {0}")]
+    SchemaCheck(#[source] DbErr),
+    #[error(
+        "database schema does not match this build ({}); apply the migrations with \
+         `cargo run -p migration -- up`, or start with SCHEMA_GATE=degraded",
+        .0.describe()
+    )]
+    SchemaNotReady(SchemaReport),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: io::Error },
+}
+
+/// Everything [`build`] does except binding the port: migrate if `AUTO_MIGRATE`, open
+/// the connection pool and apply the start-up schema gate. Useful with
+/// `poem::test::TestClient` and [`routes`].
+pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
+    tracing::info!(database = %config.database_url, "starting");
+    if config.jwt_secret_generated {
+        tracing::warn!(
+            "JWT_SECRET is not set: using a random secret; issued tokens stop working at restart"
+        );
+    }
+    if config.auto_migrate {
+        migrate(&config.database_url).await?;
+    }
+    let db = connect(&config.database_url).await?;
+
+    let initial_report = match config.schema_gate {
+        SchemaGateMode::Off => None,
+        mode => {
+            let report = SchemaReport::inspect(&db)
+                .await
+                .map_err(StartupError::SchemaCheck)?;
+            if !report.is_ready() {
+                if mode == SchemaGateMode::Strict {
+                    return Err(StartupError::SchemaNotReady(report));
+                }
+                tracing::error!(
+                    pending_migrations = ?report.pending_migrations,
+                    missing_tables = ?report.missing_tables,
+                    missing_columns = ?report.missing_columns,
+                    "database schema does not match this build; degraded mode: only health routes are served"
+                );
+            }
+            Some(report)
+        }
+    };
+
+    Ok(AppState {
+        schema: Arc::new(SchemaMonitor::new(db.clone(), initial_report)),
+        config: Arc::new(config),
+        db,
+    })
+}
+
+/// [`prepare`], then bind `HOST:PORT` (port 0 picks a free port).
+pub async fn build(config: Config) -> Result<Application, StartupError> {
+    let (host, port) = (config.host.clone(), config.port);
+    let state = prepare(config).await?;
+    let bind_error = |source| StartupError::Bind {
+        addr: format!("{host}:{port}"),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(bind_error)?;
+    let local_addr = listener.local_addr().map_err(bind_error)?;
+    let acceptor = TcpAcceptor::from_tokio(listener).map_err(bind_error)?;
+    Ok(Application {
+        local_addr,
+        acceptor,
+        state,
+    })
+}
+
+/// A server bound to its port, not yet serving.
+pub struct Application {
+    local_addr: SocketAddr,
+    acceptor: TcpAcceptor,
+    state: AppState,
+}
+
+impl Application {
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish (up to 30
+    /// seconds) and closes the database pool.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+        let db = self.state.db.clone();
+        let served = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes(self.state), shutdown, Some(SHUTDOWN_GRACE))
+            .await;
+        if let Err(err) = db.close().await {
+            tracing::warn!(error = %err, "closing the database pool failed");
+        }
+        tracing::info!("stopped");
+        served
+    }
+}
+
+/// Migrations run on their own connection, closed afterwards: see
+/// `migration::connect_for_migrations` for why they must not share the API pool.
+async fn migrate(url: &DatabaseUrl) -> Result<(), StartupError> {
+    let db = migration::connect_for_migrations(url.expose())
+        .await
+        .map_err(StartupError::Migrate)?;
+    let result = async {
+        let pending = migration::pending_migrations(&db).await?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(migrations = ?pending, "applying migrations");
+        Migrator::up(&db, None).await
+    }
+    .await;
+    if let Err(err) = db.close().await {
+        tracing::warn!(error = %err, "closing the migration connection failed");
+    }
+    result.map_err(StartupError::Migrate)
+}
+
+async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, StartupError> {
+    let connect_error = |source| StartupError::Connect {
+        url: url.redacted(),
+        source,
+    };
+    migration::ensure_sqlite_dir(url.expose()).map_err(connect_error)?;
+    let mut options = ConnectOptions::new(url.expose());
+    // sea-orm logs each statement itself at debug level; sqlx would repeat it at info.
+    options
+        .sqlx_logging(false)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(CONNECT_TIMEOUT);
+    if url.is_sqlite() {
+        options
+            .max_connections(SQLITE_POOL_SIZE)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            });
+    } else {
+        options.max_connections(POSTGRES_POOL_SIZE);
+    }
+    Database::connect(options).await.map_err(connect_error)
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // Without a handler there is no signal to wait for; never complete.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn serves_on_a_free_port_until_told_to_stop() {
+        let dir = std::env::temp_dir().join(format!("api-startup-test-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}/app.db?mode=rwc", dir.display());
+        let mut config = Config::from_vars([("DATABASE_URL", url.as_str())]).unwrap();
+        config.port = 0;
+
+        let app = build(config).await.unwrap();
+        let addr = app.local_addr();
+        assert_ne!(app.port(), 0);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains("\"status\":\"ok\""), "{response}");
+
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        assert!(
+            tokio::net::TcpStream::connect(addr).await.is_err(),
+            "still listening"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_taken_port_is_a_clear_error() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let dir = std::env::temp_dir().join(format!("api-startup-test-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}/app.db?mode=rwc", dir.display());
+        let mut config = Config::from_vars([("DATABASE_URL", url.as_str())]).unwrap();
+        config.port = port;
+
+        let err = build(config).await.err().expect("port is taken");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("cannot listen on 127.0.0.1:{port}")),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,159 @@
+//! The API process as a user meets it: liveness, readiness, Swagger UI and the spec,
+//! structured errors, the start-up schema gate, and `openapi.yaml` kept in sync.
+
+use api::{Config, StartupError};
+use migration::MigratorTrait;
+use poem::http::StatusCode;
+use poem::test::TestClient;
+use tests::{TestDb, dual_test};
+
+const SECRET: &str = "test-secret-that-is-at-least-32-characters-long";
+
+fn config(db: &TestDb, extra: &[(&str, &str)]) -> Config {
+    let mut vars = vec![
+        ("DATABASE_URL", db.url.as_str()),
+        ("JWT_SECRET", SECRET),
+        ("AUTO_MIGRATE", "true"),
+    ];
+    vars.extend_from_slice(extra);
+    Config::from_vars(vars).expect("valid test configuration")
+}
+
+async fn client(config: Config) -> TestClient<impl poem::Endpoint> {
+    let state = api::prepare(config).await.expect("the API starts");
+    TestClient::new(api::routes(state))
+}
+
+#[test]
+fn openapi_yaml_is_in_sync_with_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
+    let checked_in = std::fs::read_to_string(path).expect("openapi.yaml at the repository root");
+    assert!(
+        checked_in == api::openapi_yaml(),
+        "openapi.yaml is out of date: run `cargo run -q -p api -- openapi > openapi.yaml`"
+    );
+}
+
+dual_test! {
+    /// A fresh database is migrated at start-up; liveness, readiness, Swagger UI and
+    /// the spec answer, and every answer carries a request id.
+    async fn a_fresh_service_is_live_ready_and_documented(db: TestDb) {
+        let cli = client(config(&db, &[])).await;
+
+        for path in ["/health", "/api/health"] {
+            let resp = cli.get(path).send().await;
+            resp.assert_status_is_ok();
+            resp.assert_header_exist("x-request-id");
+            let body = resp.json().await;
+            let body = body.value().object();
+            body.get("status").assert_string("ok");
+            body.get("service").assert_string("creator-api");
+        }
+
+        let resp = cli.get("/api/health").send().await;
+        resp.assert_header("cache-control", "no-cache, no-store, must-revalidate");
+
+        let resp = cli.get("/api/health/ready").send().await;
+        resp.assert_status_is_ok();
+        let body = resp.json().await;
+        let body = body.value().object();
+        body.get("status").assert_string("ready");
+        let checks = body.get("checks").object();
+        checks.get("database").object().get("status").assert_string("up");
+        checks.get("schema").object().get("pendingMigrations").array().assert_len(0);
+
+        let resp = cli.get("/docs").send().await;
+        resp.assert_status_is_ok();
+        assert!(resp.0.into_body().into_string().await.unwrap().contains("swagger"));
+
+        let resp = cli.get("/openapi.json").send().await;
+        resp.assert_status_is_ok();
+        let spec = resp.json().await;
+        spec.value().object().get("paths").object().get("/api/health").object();
+    }
+
+    /// Unknown paths and wrong methods answer with the one structured error body,
+    /// echoing a valid incoming request id.
+    async fn unknown_routes_and_methods_get_structured_errors(db: TestDb) {
+        let cli = client(config(&db, &[])).await;
+
+        let resp = cli.get("/api/nothing-here").header("X-Request-Id", "req-42").send().await;
+        resp.assert_status(StatusCode::NOT_FOUND);
+        resp.assert_header("x-request-id", "req-42");
+        let body = resp.json().await;
+        let body = body.value().object();
+        body.get("success").assert_bool(false);
+        body.get("requestId").assert_string("req-42");
+        let error = body.get("error").object();
+        error.get("code").assert_string("NOT_FOUND");
+        error.get("statusCode").assert_i64(404);
+
+        let resp = cli.post("/api/health").send().await;
+        resp.assert_status(StatusCode::METHOD_NOT_ALLOWED);
+        let body = resp.json().await;
+        body.value().object().get("error").object().get("code").assert_string("METHOD_NOT_ALLOWED");
+
+        // An invalid incoming id is replaced by a generated one.
+        let resp = cli.get("/health").header("X-Request-Id", "bad id!").send().await;
+        let id = resp.0.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
+        assert_ne!(id, "bad id!");
+        assert_eq!(id.len(), 36, "a UUID: {id}");
+    }
+
+    /// With pending migrations and the default strict gate, the API refuses to start
+    /// and names every pending migration.
+    async fn strict_gate_refuses_to_start_on_pending_migrations(db: TestDb) {
+        let err = api::prepare(config(&db, &[("AUTO_MIGRATE", "false")]))
+            .await
+            .err()
+            .expect("start-up must be refused");
+        assert!(matches!(err, StartupError::SchemaNotReady(_)), "{err}");
+        let message = err.to_string();
+        for migration in migration::Migrator::migrations() {
+            assert!(message.contains(migration.name()), "{message}");
+        }
+    }
+
+    /// In degraded mode only health routes are served; readiness explains why.
+    async fn degraded_gate_serves_health_and_503_elsewhere(db: TestDb) {
+        let cli = client(config(&db, &[("AUTO_MIGRATE", "false"), ("SCHEMA_GATE", "degraded")])).await;
+        cli.get("/api/health").send().await.assert_status_is_ok();
+
+        let resp = cli.get("/api/health/ready").send().await;
+        resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        let body = resp.json().await;
+        let error = body.value().object().get("error").object();
+        error.get("code").assert_string("SCHEMA_NOT_READY");
+        let pending = error.get("details").object().get("checks").object().get("schema").object().get("pendingMigrations");
+        pending.array().assert_len(migration::Migrator::migrations().len());
+
+        let resp = cli.get("/api/apps/avatar-creator/projects").send().await;
+        resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        let body = resp.json().await;
+        body.value().object().get("error").object().get("code").assert_string("SCHEMA_NOT_READY");
+    }
+
+    /// The real server binds a port and answers over TCP.
+    async fn the_bound_server_answers_over_http(db: TestDb) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut cfg = config(&db, &[]);
+        cfg.port = 0;
+        let app = api::build(cfg).await.expect("the server binds");
+        let addr = app.local_addr();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async { stopped.await.ok(); }));
+
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.contains(r#""status":"ok""#), "{answer}");
+
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+}
