@@ -1,8 +1,7 @@
 //! Is the database schema the one this build needs? (api.md §3.2, §3.4)
 //!
-//! Today "ready" means no migration known to this build is pending; the comparison of
-//! live tables and columns against the entities fills `missing_tables` and
-//! `missing_columns` once the drift check exists in the `migration` crate.
+//! Ready means no migration known to this build is pending and every table and column
+//! the entities map exists in the live database.
 
 use std::{
     sync::Arc,
@@ -30,10 +29,12 @@ pub struct SchemaReport {
 
 impl SchemaReport {
     pub async fn inspect(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let (missing_tables, missing_columns) =
+            migration::catalog::missing_mapped_objects(db).await?;
         Ok(Self {
             pending_migrations: migration::pending_migrations(db).await?,
-            missing_tables: Vec::new(),
-            missing_columns: Vec::new(),
+            missing_tables,
+            missing_columns,
         })
     }
 

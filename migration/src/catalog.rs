@@ -80,6 +80,54 @@ fn unsupported(backend: DbBackend) -> DbErr {
     ))
 }
 
+/// Every (table, column) pair of the current schema, in one query.
+pub async fn columns_by_table<C: ConnectionTrait>(db: &C) -> Result<Vec<(String, String)>, DbErr> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema()"
+        }
+        DbBackend::Sqlite => {
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table'"
+        }
+        other => return Err(unsupported(other)),
+    };
+    rows(db, sql, vec![])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}
+
+/// Tables and columns the entities map that the live database lacks, as `table` and
+/// `table.column`: what would make the service's queries fail at request time. A
+/// missing table is listed once, not with each of its columns.
+pub async fn missing_mapped_objects<C: ConnectionTrait>(
+    db: &C,
+) -> Result<(Vec<String>, Vec<String>), DbErr> {
+    let live = columns_by_table(db).await?;
+    let mut missing_tables = Vec::new();
+    let mut missing_columns = Vec::new();
+    for table in entity::mapped_tables() {
+        let present: Vec<&str> = live
+            .iter()
+            .filter(|(t, _)| t == table.name)
+            .map(|(_, c)| c.as_str())
+            .collect();
+        if present.is_empty() {
+            missing_tables.push(table.name.to_owned());
+            continue;
+        }
+        for column in table.columns {
+            if !present.contains(&column) {
+                missing_columns.push(format!("{}.{column}", table.name));
+            }
+        }
+    }
+    Ok((missing_tables, missing_columns))
+}
+
 /// The live definition of `table`, or `None` when it does not exist.
 pub async fn table<C: ConnectionTrait>(db: &C, table: &str) -> Result<Option<LiveTable>, DbErr> {
     if !table_names(db).await?.iter().any(|t| t == table) {

@@ -114,6 +114,31 @@ dual_test! {
         }
     }
 
+    /// The production incident: a column the entities need was dropped by hand. The
+    /// API refuses to start and names it; in degraded mode readiness lists it.
+    async fn a_missing_column_is_named_before_any_user_sees_it(db: TestDb) {
+        use migration::sea_orm::ConnectionTrait;
+        db.migrate().await;
+        let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+        conn.execute_unprepared(r#"ALTER TABLE "avatars" DROP COLUMN "personaName""#)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+
+        let err = api::prepare(config(&db, &[])).await.err().expect("start-up must be refused");
+        assert!(err.to_string().contains("missing columns: avatars.personaName"), "{err}");
+
+        let cli = client(config(&db, &[("SCHEMA_GATE", "degraded")])).await;
+        let resp = cli.get("/api/health/ready").send().await;
+        resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        let body = resp.json().await;
+        let schema = body.value().object().get("error").object().get("details").object()
+            .get("checks").object().get("schema").object();
+        schema.get("pendingMigrations").array().assert_len(0);
+        schema.get("missingTables").array().assert_len(0);
+        schema.get("missingColumns").assert_string_array(&["avatars.personaName"]);
+    }
+
     /// In degraded mode only health routes are served; readiness explains why.
     async fn degraded_gate_serves_health_and_503_elsewhere(db: TestDb) {
         let cli = client(config(&db, &[("AUTO_MIGRATE", "false"), ("SCHEMA_GATE", "degraded")])).await;

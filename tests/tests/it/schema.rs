@@ -42,6 +42,23 @@ async fn statuses(db: &TestDb) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The entities map exactly the columns schema.md lists, in its order: no column the
+/// database lacks, none it has that the service would ignore (schema.md §2.4).
+#[test]
+fn entities_map_exactly_the_documented_columns() {
+    let mapped = entity::mapped_tables();
+    let targets = target::tables();
+    assert_eq!(mapped.len(), targets.len());
+    for table in targets {
+        let entity = mapped
+            .iter()
+            .find(|m| m.name == table.name)
+            .unwrap_or_else(|| panic!("no entity for {}", table.name));
+        let documented: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+        assert_eq!(entity.columns, documented, "{}", table.name);
+    }
+}
+
 dual_test! {
     /// After `up` on an empty database every table, column (type, nullability,
     /// default), index (keys, order, uniqueness, method, predicate) and foreign key
