@@ -6,4 +6,5 @@ mod api_service;
 mod entities;
 mod harness;
 mod migration_cli;
+mod migration_data;
 mod schema;
