@@ -126,6 +126,12 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 
+    /// One transaction on every backend, SQLite included, so a failure leaves nothing
+    /// half-created and no ledger row.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Dropping a table drops its indexes and foreign keys with it.
         for table in ["app_usages", "credits", "sessions", "users"] {

@@ -228,6 +228,12 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 
+    /// One transaction on every backend, SQLite included, so a failure leaves nothing
+    /// half-created and no ledger row.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for name in TABLES.iter().rev() {
             manager.drop_table(drop_table(name)).await?;

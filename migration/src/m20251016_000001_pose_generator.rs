@@ -332,6 +332,12 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 
+    /// One transaction on every backend, SQLite included, so a failure leaves nothing
+    /// half-created and no ledger row.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for name in USER_TIMESTAMPS
             .iter()

@@ -93,6 +93,12 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 
+    /// One transaction on every backend, SQLite included, so a failure leaves nothing
+    /// half-created and no ledger row.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let b = manager.get_database_backend();
         if b != DbBackend::Sqlite {

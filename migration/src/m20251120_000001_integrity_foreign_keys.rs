@@ -201,8 +201,8 @@ impl MigrationTrait for Migration {
         }
     }
 
-    /// SQLite: no wrapping transaction, because `PRAGMA foreign_keys` is a no-op inside
-    /// one; the rebuild opens its own. Other backends: the usual convention.
+    /// PostgreSQL: the usual wrapping transaction. SQLite: none, because
+    /// `PRAGMA foreign_keys` is a no-op inside a transaction; the rebuild opens its own.
     fn use_transaction(&self) -> Option<bool> {
         None
     }

@@ -57,6 +57,12 @@ impl MigrationTrait for Migration {
         manager.create_index(index).await
     }
 
+    /// One transaction on every backend, SQLite included, so a failure leaves nothing
+    /// half-created and no ledger row.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_index(drop_index("credits", NAME)).await
     }

@@ -90,6 +90,12 @@ impl MigrationTrait for Migration {
             .await
     }
 
+    /// One transaction on every backend, SQLite included, so a failure leaves nothing
+    /// half-created and no ledger row.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(drop_table("pose_request_votes")).await?;
         manager.drop_table(drop_table("jobs")).await

@@ -131,3 +131,25 @@ dual_test! {
         exec(&conn, &format!(r#"INSERT INTO "credits" ("id","userId","amount","balance","type","referenceId","referenceType","createdAt") VALUES ('c4','u1',-30,0,'usage','gen1','pose_generation',{TS})"#)).await;
     }
 }
+
+dual_test! {
+    /// A migration that fails half-way (here: a table of an older shape is in the way)
+    /// leaves none of its objects and no ledger row, and the next deploy succeeds once
+    /// the cause is removed.
+    async fn a_failed_migration_leaves_nothing_behind(db: TestDb) {
+        let conn = migrate_first(&db, 1).await;
+        exec(&conn, r#"CREATE TABLE "avatar_usage_history" ("id" text PRIMARY KEY)"#).await;
+
+        let err = Migrator::up(&conn, None).await.unwrap_err().to_string();
+        assert!(err.contains("avatar_usage_history"), "{err}");
+        let tables = migration::catalog::table_names(&conn).await.unwrap();
+        for created_before_the_failure in ["avatar_projects", "avatars", "avatar_presets", "persona_examples"] {
+            assert!(!tables.iter().any(|t| t == created_before_the_failure), "{created_before_the_failure} left behind: {tables:?}");
+        }
+        assert_eq!(migration::pending_migrations(&conn).await.unwrap().len(), 6);
+
+        exec(&conn, r#"DROP TABLE "avatar_usage_history""#).await;
+        Migrator::up(&conn, None).await.unwrap();
+        assert!(migration::pending_migrations(&conn).await.unwrap().is_empty());
+    }
+}
