@@ -4,7 +4,7 @@
 use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
 
 use migration::{
-    Migrator, MigratorTrait,
+    deploy,
     sea_orm::{
         ConnectOptions, Database, DatabaseConnection, DbErr, sqlx::sqlite::SqliteJournalMode,
     },
@@ -29,7 +29,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot apply migrations: {0}")]
-    Migrate(#[source] DbErr),
+    Migrate(#[source] deploy::DeployError),
     #[error("cannot connect to the database {url}: {source}")]
     Connect { url: String, source: DbErr },
     #[error("cannot check the database schema: {0}")]
@@ -149,23 +149,27 @@ impl Application {
 
 /// Migrations run on their own connection, closed afterwards: see
 /// `migration::connect_for_migrations` for why they must not share the API pool.
+/// `AUTO_MIGRATE`: applies pending migrations through the deploy tool, so under the
+/// same lock, checks and journal as `cargo run -p migration -- up`.
 async fn migrate(url: &DatabaseUrl) -> Result<(), StartupError> {
     let db = migration::connect_for_migrations(url.expose())
         .await
-        .map_err(StartupError::Migrate)?;
-    let result = async {
-        let pending = migration::pending_migrations(&db).await?;
-        if pending.is_empty() {
-            return Ok(());
-        }
-        tracing::info!(migrations = ?pending, "applying migrations");
-        Migrator::up(&db, None).await
-    }
-    .await;
+        .map_err(|e| StartupError::Migrate(e.into()))?;
+    let pending = migration::pending_migrations(&db).await;
     if let Err(err) = db.close().await {
         tracing::warn!(error = %err, "closing the migration connection failed");
     }
-    result.map_err(StartupError::Migrate)
+    if pending
+        .map_err(|e| StartupError::Migrate(e.into()))?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let applied = deploy::up(url.expose(), None, &deploy::Options::default())
+        .await
+        .map_err(StartupError::Migrate)?;
+    tracing::info!(migrations = ?applied, "applied migrations");
+    Ok(())
 }
 
 async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, StartupError> {

@@ -2,15 +2,21 @@
 //! stock `seaql_migrations` ledger, over a connection opened the way migrations need.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use sea_orm_migration::MigratorTrait;
+use clap::{Args, Parser, Subcommand};
 use sea_orm_migration::sea_orm::DbErr;
 
-use crate::{Migrator, connect_for_migrations, database_url_from_env};
+use crate::deploy::{self, DeployError, Options, exit};
+use crate::{connect_for_migrations, database_url_from_env};
 
 #[derive(Debug, Parser)]
-#[command(name = "migration", about = "Schema migrations for the creator API")]
+#[command(
+    name = "migration",
+    about = "Schema migrations and safe deploys for the creator API",
+    after_help = "Exit codes: 0 ok, 1 error, 2 usage, 10 pending (status), 20 drift or \
+                  edited applied migration, 30 refused before any SQL, 75 deploy lock timeout."
+)]
 pub struct Cli {
     /// Database URL; defaults to `DATABASE_URL`, else the embedded SQLite file.
     #[arg(long, global = true)]
@@ -19,26 +25,58 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// How long to wait for another runner's deploy lock: `500ms`, `2s`, `1m`.
+    #[arg(long, default_value = "60s", value_parser = deploy::parse_duration)]
+    pub lock_timeout: Duration,
+}
+
+impl Default for LockArgs {
+    fn default() -> Self {
+        Self {
+            lock_timeout: Options::default().lock_timeout,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply pending migrations (all, or the next N).
+    /// Apply pending migrations (all, or the next N), under the deploy lock.
     Up {
         #[arg(short = 'n', long)]
         num: Option<u32>,
+        #[command(flatten)]
+        lock: LockArgs,
     },
-    /// Roll back applied migrations (the last one, or the last N).
+    /// Roll back the last N migrations this tool applied (never adopted ones).
     Down {
         #[arg(short = 'n', long, default_value_t = 1)]
         num: u32,
+        #[command(flatten)]
+        lock: LockArgs,
     },
-    /// List every migration and whether it is applied.
-    Status,
-    /// Drop every table, then apply all migrations.
-    Fresh,
-    /// Roll back all applied migrations, then apply them again.
-    Refresh,
-    /// Roll back all applied migrations.
-    Reset,
+    /// Every migration's state; exits 10 when some are pending, 20 on drift.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Drop every application table, then apply all migrations.
+    Fresh {
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Roll back every migration this tool applied, then apply all again.
+    Refresh {
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Roll back every migration this tool applied.
+    Reset {
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Create a new migration file and register it in `src/lib.rs`.
     Generate {
         /// Snake-case description, e.g. `add_avatar_tags`.
@@ -49,29 +87,68 @@ pub enum Command {
     },
 }
 
-pub async fn run(cli: Cli) -> Result<(), DbErr> {
-    let command = cli.command.unwrap_or(Command::Up { num: None });
+fn options(lock: &LockArgs) -> Options {
+    Options {
+        lock_timeout: lock.lock_timeout,
+    }
+}
+
+fn print_versions(verb: &str, versions: &[String]) {
+    if versions.is_empty() {
+        println!("nothing to {verb}");
+    }
+    for v in versions {
+        println!("{verb}: {v}");
+    }
+}
+
+/// Runs one command; the `Ok` value is the process exit code.
+pub async fn run(cli: Cli) -> Result<u8, DeployError> {
+    let command = cli.command.unwrap_or(Command::Up {
+        num: None,
+        lock: LockArgs::default(),
+    });
     if let Command::Generate { name, dir } = &command {
         let path = generate(dir, name, chrono::Utc::now())?;
         println!("created {}", path.display());
-        return Ok(());
+        return Ok(exit::OK);
     }
     let url = cli.database_url.unwrap_or_else(database_url_from_env);
-    let db = connect_for_migrations(&url).await?;
     match command {
-        Command::Up { num } => Migrator::up(&db, num).await?,
-        Command::Down { num } => Migrator::down(&db, Some(num)).await?,
-        Command::Fresh => Migrator::fresh(&db).await?,
-        Command::Refresh => Migrator::refresh(&db).await?,
-        Command::Reset => Migrator::reset(&db).await?,
-        Command::Status => {
-            for migration in Migrator::get_migration_with_status_read_only(&db).await? {
-                println!("{:<8} {}", migration.status(), migration.name());
+        Command::Up { num, lock } => {
+            print_versions("applied", &deploy::up(&url, num, &options(&lock)).await?)
+        }
+        Command::Down { num, lock } => {
+            print_versions("reverted", &deploy::down(&url, num, &options(&lock)).await?)
+        }
+        Command::Reset { lock } => {
+            print_versions("reverted", &deploy::reset(&url, &options(&lock)).await?)
+        }
+        Command::Refresh { lock } => {
+            print_versions("reverted", &deploy::reset(&url, &options(&lock)).await?);
+            print_versions("applied", &deploy::up(&url, None, &options(&lock)).await?);
+        }
+        Command::Fresh { lock } => {
+            print_versions("applied", &deploy::fresh(&url, &options(&lock)).await?)
+        }
+        Command::Status { json } => {
+            let db = connect_for_migrations(&url).await?;
+            let rows = deploy::status(&db).await;
+            let _ = db.close().await;
+            let rows = rows?;
+            if json {
+                let out = serde_json::json!({ "migrations": rows, "exitCode": deploy::status_exit_code(&rows) });
+                println!("{out:#}");
+            } else {
+                for row in &rows {
+                    println!("{:<18} {}", row.state, row.version);
+                }
             }
+            return Ok(deploy::status_exit_code(&rows));
         }
         Command::Generate { .. } => unreachable!("handled above"),
     }
-    db.close().await
+    Ok(exit::OK)
 }
 
 /// Writes `m<YYYYMMDD>_<HHMMSS>_<name>.rs` from a template and registers it in

@@ -8,6 +8,7 @@ use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, D
 pub mod catalog;
 pub mod cli;
 mod ddl;
+pub mod deploy;
 mod m20250930_000001_base_tables;
 mod m20251014_000001_avatar_creator;
 mod m20251016_000001_pose_generator;

@@ -4,7 +4,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use migration::MigratorTrait;
 use migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 
 use crate::postgres_server::{self, Server};
@@ -134,16 +133,12 @@ impl TestDb {
         })
     }
 
-    /// Applies every migration (`migration::Migrator::up`) using the same connection
-    /// rules as the migration CLI. Panics on failure.
+    /// Applies every migration through the deploy tool (`migration::deploy::up`, the
+    /// same path as `cargo run -p migration -- up`). Panics on failure.
     pub async fn migrate(&self) {
-        let db = migration::connect_for_migrations(&self.url)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to {} to migrate: {e}", self.url));
-        migration::Migrator::up(&db, None)
+        migration::deploy::up(&self.url, None, &migration::deploy::Options::default())
             .await
             .unwrap_or_else(|e| panic!("migrating the {} test database failed: {e}", self.backend));
-        let _ = db.close().await;
     }
 
     /// [`migrate`](Self::migrate), then [`connect`](Self::connect): a database with

@@ -1,17 +1,25 @@
-//! The deploy tool's stock commands, driven through the same entry point as
-//! `cargo run -p migration -- <command>`, against a real database.
+//! The deploy tool's commands, driven through the same entry point as
+//! `cargo run -p migration -- <command>`, against a real database: what they change
+//! and the exit codes they end with.
 
-use migration::cli::{Cli, Command, run};
+use clap::Parser;
+use migration::cli::{Cli, run};
+use migration::deploy::{exit, ledger};
 use migration::{Migrator, MigratorTrait, catalog};
 use tests::{TestDb, dual_test};
 
-async fn migration_cli(db: &TestDb, command: Command) {
-    run(Cli {
-        database_url: Some(db.url.clone()),
-        command: Some(command),
-    })
-    .await
-    .unwrap_or_else(|e| panic!("migration command failed: {e}"));
+/// Runs `migration <args>` against the test database; returns the exit code and
+/// prints the error, as the binary does.
+async fn migration_cli(db: &TestDb, args: &[&str]) -> u8 {
+    let mut argv = vec!["migration", "--database-url", db.url.as_str()];
+    argv.extend_from_slice(args);
+    match run(Cli::parse_from(argv)).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            err.exit_code()
+        }
+    }
 }
 
 async fn applied(db: &TestDb) -> usize {
@@ -19,35 +27,51 @@ async fn applied(db: &TestDb) -> usize {
     Migrator::get_applied_migrations(&conn).await.unwrap().len()
 }
 
-async fn tables(db: &TestDb) -> Vec<String> {
+async fn application_tables(db: &TestDb) -> Vec<String> {
     let conn = migration::connect_for_migrations(&db.url).await.unwrap();
-    catalog::table_names(&conn).await.unwrap()
+    catalog::table_names(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| !ledger::TOOL_TABLES.contains(&t.as_str()))
+        .collect()
 }
 
 dual_test! {
     /// up, status, down -n, refresh, reset, fresh: each leaves the ledger and the
-    /// tables where an operator expects them.
-    async fn stock_commands_work_against_the_database_url(db: TestDb) {
+    /// tables where an operator expects them, with the documented exit codes.
+    async fn commands_work_against_the_database_url(db: TestDb) {
         let all = Migrator::migrations().len();
 
-        migration_cli(&db, Command::Up { num: Some(2) }).await;
+        assert_eq!(migration_cli(&db, &["status"]).await, exit::PENDING);
+        assert_eq!(migration_cli(&db, &["up", "-n", "2"]).await, exit::OK);
         assert_eq!(applied(&db).await, 2);
-        migration_cli(&db, Command::Up { num: None }).await;
+        assert_eq!(migration_cli(&db, &["status", "--json"]).await, exit::PENDING);
+        assert_eq!(migration_cli(&db, &["up"]).await, exit::OK);
         assert_eq!(applied(&db).await, all);
-        migration_cli(&db, Command::Status).await;
+        assert_eq!(migration_cli(&db, &["status"]).await, exit::OK);
+        assert_eq!(migration_cli(&db, &["up"]).await, exit::OK, "up twice is a no-op");
 
-        migration_cli(&db, Command::Down { num: 3 }).await;
+        assert_eq!(migration_cli(&db, &["down", "-n", "3"]).await, exit::OK);
         assert_eq!(applied(&db).await, all - 3);
-        assert!(!tables(&db).await.contains(&"jobs".to_owned()));
+        assert!(!application_tables(&db).await.contains(&"jobs".to_owned()));
 
-        migration_cli(&db, Command::Refresh).await;
+        assert_eq!(migration_cli(&db, &["refresh"]).await, exit::OK);
         assert_eq!(applied(&db).await, all);
 
-        migration_cli(&db, Command::Reset).await;
-        assert_eq!(tables(&db).await, Vec::<String>::new());
+        assert_eq!(migration_cli(&db, &["reset"]).await, exit::OK);
+        assert_eq!(application_tables(&db).await, Vec::<String>::new());
+        assert_eq!(applied(&db).await, 0);
 
-        migration_cli(&db, Command::Fresh).await;
+        assert_eq!(migration_cli(&db, &["fresh"]).await, exit::OK);
         assert_eq!(applied(&db).await, all);
-        assert_eq!(tables(&db).await.len(), 20);
+        assert_eq!(application_tables(&db).await.len(), 19);
+
+        // Every invocation that changed something is in the journal, newest first.
+        let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+        let runs = ledger::runs(&conn).await.unwrap();
+        let commands: Vec<&str> = runs.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(commands, ["fresh", "down", "up", "down", "down", "up", "up", "up"]);
+        assert!(runs.iter().all(|r| r.1 == "succeeded"), "{runs:?}");
     }
 }

@@ -1,0 +1,109 @@
+//! What each migration expects to find and what it creates (deploy-safety.md R4),
+//! checked against the live catalog before the migration runs any SQL. This is what
+//! turns the runbook's failures into refusals with a precise message: a migration that
+//! ALTERs a missing table, and a `CREATE TABLE` over a table that already exists in
+//! another shape (which `IF NOT EXISTS` would have silently skipped).
+
+/// The contract of one migration version.
+pub struct Contract {
+    /// Tables that must exist before the migration runs.
+    pub expects_tables: &'static [&'static str],
+    /// Tables the migration creates: they must not exist yet.
+    pub creates_tables: &'static [&'static str],
+    /// `table.column`s the migration adds unconditionally: they must not exist yet.
+    pub adds_columns: &'static [(&'static str, &'static str)],
+}
+
+const AVATAR_CREATOR: &[&str] = &[
+    "avatar_projects",
+    "avatars",
+    "avatar_presets",
+    "persona_examples",
+    "avatar_usage_history",
+    "avatar_generations",
+];
+
+const POSE_GENERATOR: &[&str] = &[
+    "pose_categories",
+    "pose_library",
+    "pose_generator_projects",
+    "pose_generations",
+    "generated_poses",
+    "pose_selections",
+    "pose_requests",
+];
+
+/// The contract of `version`; every migration of [`crate::Migrator`] has one (a test
+/// enforces it).
+pub fn of(version: &str) -> Option<Contract> {
+    let c = |expects_tables, creates_tables, adds_columns| Contract {
+        expects_tables,
+        creates_tables,
+        adds_columns,
+    };
+    Some(match version {
+        "m20250930_000001_base_tables" => {
+            c(&[], &["users", "sessions", "credits", "app_usages"], &[])
+        }
+        "m20251014_000001_avatar_creator" => c(&["users"], AVATAR_CREATOR, &[]),
+        "m20251016_000001_pose_generator" => c(&["users", "avatars"], POSE_GENERATOR, &[]),
+        "m20251018_000001_pose_generator_recovery_and_variations" => c(
+            &[
+                "users",
+                "pose_library",
+                "pose_generations",
+                "generated_poses",
+            ],
+            &[],
+            &[
+                ("pose_generations", "recoveryAttempts"),
+                ("pose_generations", "lastRecoveryAt"),
+                ("generated_poses", "variationKey"),
+            ],
+        ),
+        "m20251120_000001_integrity_foreign_keys" => c(
+            &[
+                "users",
+                "avatar_projects",
+                "avatars",
+                "avatar_usage_history",
+                "avatar_generations",
+            ],
+            &[],
+            &[],
+        ),
+        "m20251120_000002_credits_refund_unique" => c(&["credits"], &[], &[]),
+        "m20251120_000003_jobs_and_votes" => c(
+            &["users", "pose_requests"],
+            &["jobs", "pose_request_votes"],
+            &[],
+        ),
+        _ => return None,
+    })
+}
+
+/// Every way the live catalog breaks the contract, as readable findings.
+pub fn violations(
+    contract: &Contract,
+    tables: &[String],
+    columns: &[(String, String)],
+) -> Vec<String> {
+    let has = |t: &str| tables.iter().any(|x| x == t);
+    let mut out = Vec::new();
+    for t in contract.expects_tables {
+        if !has(t) {
+            out.push(format!("expects table `{t}`, which does not exist"));
+        }
+    }
+    for t in contract.creates_tables {
+        if has(t) {
+            out.push(format!("creates table `{t}`, which already exists"));
+        }
+    }
+    for (t, col) in contract.adds_columns {
+        if columns.iter().any(|(ct, cc)| ct == t && cc == col) {
+            out.push(format!("adds column `{t}.{col}`, which already exists"));
+        }
+    }
+    out
+}

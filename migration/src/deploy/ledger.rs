@@ -1,0 +1,301 @@
+//! What the database records about its migrations (deploy-safety.md R1):
+//! - `seaql_migrations (version, applied_at)`, the stock sea-orm-migration ledger, kept
+//!   byte-compatible so the stock tool still reads it;
+//! - `migration_ledger`, one row per version with how it got there (`applied` by us,
+//!   `adopted` from an existing schema, `reverted`), the checksum of its source and
+//!   the run that did it;
+//! - `migration_runs`, an append-only journal with one row per command invocation,
+//!   including failed and refused ones.
+//!
+//! A failed migration leaves no ledger row (its transaction rolled back) and one
+//! journal row with the error, so it never blocks the next deploy.
+
+use chrono::{NaiveDateTime, Timelike, Utc};
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TryGetable};
+use sea_orm_migration::seaql_migrations;
+
+use crate::ddl;
+
+pub const LEDGER: &str = "migration_ledger";
+pub const RUNS: &str = "migration_runs";
+/// The tables this tool keeps for itself; never part of the application schema.
+pub const TOOL_TABLES: [&str; 3] = ["seaql_migrations", LEDGER, RUNS];
+
+/// How a version came to be recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Applied,
+    Adopted,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Applied => "applied",
+            Origin::Adopted => "adopted",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub version: String,
+    pub applied_at: i64,
+    /// From `migration_ledger`; `None` when the version was recorded by another tool.
+    pub state: Option<String>,
+    pub src_sha256: Option<String>,
+}
+
+pub fn now() -> NaiveDateTime {
+    let now = Utc::now().naive_utc();
+    // Millisecond precision, as every timestamp column here (schema.md §2.4).
+    now.with_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap_or(now)
+}
+
+/// Creates the three tool tables if they are missing. Runs inside the deploy lock, so
+/// two runners never race on the creation.
+pub async fn install(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let b = db.get_database_backend();
+    let schema = sea_orm_migration::sea_orm::Schema::new(b);
+    let mut stock = schema.create_table_from_entity(seaql_migrations::Entity);
+    db.execute(stock.if_not_exists()).await?;
+    db.execute(
+        Table::create()
+            .table(LEDGER)
+            .if_not_exists()
+            .col(ColumnDef::new("version").text().not_null().primary_key())
+            .col(ddl::text("state"))
+            .col(ddl::text_null("src_sha256"))
+            .col(ddl::ts(b, "recorded_at"))
+            .col(ColumnDef::new("duration_ms").big_integer().null())
+            .col(ddl::text_null("run_id"))
+            .col(ddl::text_null("evidence")),
+    )
+    .await?;
+    db.execute(
+        Table::create()
+            .table(RUNS)
+            .if_not_exists()
+            .col(ColumnDef::new("id").text().not_null().primary_key())
+            .col(ddl::text("command"))
+            .col(ddl::text("runner"))
+            .col(ddl::text("status"))
+            .col(ddl::ts(b, "started_at"))
+            .col(ddl::ts_null(b, "finished_at"))
+            .col(ColumnDef::new("lock_wait_ms").big_integer().null())
+            .col(ddl::text_null("versions"))
+            .col(ddl::text_null("failed_version"))
+            .col(ddl::text_null("error"))
+            .col(ddl::text_null("error_sqlstate")),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn has_table(db: &DatabaseConnection, table: &str) -> Result<bool, DbErr> {
+    Ok(crate::catalog::table_names(db)
+        .await?
+        .iter()
+        .any(|t| t == table))
+}
+
+/// Every version the database records as applied, oldest first, with what our own
+/// ledger knows of it. Read-only: works before `install` and for a SELECT-only role.
+pub async fn recorded(db: &DatabaseConnection) -> Result<Vec<Recorded>, DbErr> {
+    if !has_table(db, "seaql_migrations").await? {
+        return Ok(Vec::new());
+    }
+    let with_ledger = has_table(db, LEDGER).await?;
+    let sql = if with_ledger {
+        r#"SELECT s."version", s."applied_at", l."state", l."src_sha256"
+           FROM "seaql_migrations" s LEFT JOIN "migration_ledger" l ON l."version" = s."version"
+           ORDER BY s."version""#
+    } else {
+        r#"SELECT "version", "applied_at", NULL, NULL FROM "seaql_migrations" ORDER BY "version""#
+    };
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Recorded {
+                version: r.try_get_by_index(0)?,
+                applied_at: r.try_get_by_index(1)?,
+                state: opt(r, 2)?,
+                src_sha256: opt(r, 3)?,
+            })
+        })
+        .collect()
+}
+
+fn opt<T: TryGetable>(
+    r: &sea_orm_migration::sea_orm::QueryResult,
+    i: usize,
+) -> Result<Option<T>, DbErr> {
+    r.try_get_by_index::<Option<T>>(i)
+}
+
+/// Records a version in both ledgers; called inside the migration's transaction.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    version: &str,
+    origin: Origin,
+    src_sha256: Option<&str>,
+    duration_ms: i64,
+    run_id: &str,
+    evidence: Option<&str>,
+) -> Result<(), DbErr> {
+    let stock = Query::insert()
+        .into_table("seaql_migrations")
+        .columns(["version", "applied_at"])
+        .values_panic([version.into(), Utc::now().timestamp().into()])
+        .take();
+    db.execute(&stock).await?;
+    let delete = Query::delete()
+        .from_table(LEDGER)
+        .and_where(Expr::col("version").eq(version))
+        .take();
+    db.execute(&delete).await?;
+    let row = Query::insert()
+        .into_table(LEDGER)
+        .columns([
+            "version",
+            "state",
+            "src_sha256",
+            "recorded_at",
+            "duration_ms",
+            "run_id",
+            "evidence",
+        ])
+        .values_panic([
+            version.into(),
+            origin.as_str().into(),
+            src_sha256.map(str::to_owned).into(),
+            now().into(),
+            duration_ms.into(),
+            run_id.into(),
+            evidence.map(str::to_owned).into(),
+        ])
+        .take();
+    db.execute(&row).await?;
+    Ok(())
+}
+
+/// Removes a version from the stock ledger and marks it `reverted` in ours.
+pub async fn unrecord<C: ConnectionTrait>(
+    db: &C,
+    version: &str,
+    run_id: &str,
+) -> Result<(), DbErr> {
+    db.execute(
+        &Query::delete()
+            .from_table("seaql_migrations")
+            .and_where(Expr::col("version").eq(version))
+            .take(),
+    )
+    .await?;
+    db.execute(
+        &Query::update()
+            .table(LEDGER)
+            .values([
+                ("state", Expr::val("reverted")),
+                ("recorded_at", Expr::val(now())),
+                ("run_id", Expr::val(run_id)),
+            ])
+            .and_where(Expr::col("version").eq(version))
+            .take(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// One command invocation in `migration_runs`.
+pub struct Run {
+    pub id: String,
+    pub command: String,
+}
+
+impl Run {
+    pub fn new(command: &str) -> Self {
+        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        Self {
+            id: format!("run-{nanos:x}-{:x}", std::process::id()),
+            command: command.to_owned(),
+        }
+    }
+
+    pub async fn start(&self, db: &DatabaseConnection, lock_wait_ms: i64) -> Result<(), DbErr> {
+        let stmt = Query::insert()
+            .into_table(RUNS)
+            .columns([
+                "id",
+                "command",
+                "runner",
+                "status",
+                "started_at",
+                "lock_wait_ms",
+            ])
+            .values_panic([
+                self.id.clone().into(),
+                self.command.clone().into(),
+                super::lock::runner().into(),
+                "running".into(),
+                now().into(),
+                lock_wait_ms.into(),
+            ])
+            .take();
+        db.execute(&stmt).await?;
+        Ok(())
+    }
+
+    /// Closes the journal row. `failed` carries (version, error, SQLSTATE).
+    pub async fn finish(
+        &self,
+        db: &DatabaseConnection,
+        status: &str,
+        versions: &[String],
+        failed: Option<(&str, &str, Option<&str>)>,
+    ) -> Result<(), DbErr> {
+        let (version, error, sqlstate) = match failed {
+            Some((v, e, s)) => (Some(v.to_owned()), Some(e.to_owned()), s.map(str::to_owned)),
+            None => (None, None, None),
+        };
+        let stmt = Query::update()
+            .table(RUNS)
+            .values([
+                ("status", Expr::val(status)),
+                ("finished_at", Expr::val(now())),
+                ("versions", Expr::val(versions.join(","))),
+                ("failed_version", Expr::val(version)),
+                ("error", Expr::val(error)),
+                ("error_sqlstate", Expr::val(sqlstate)),
+            ])
+            .and_where(Expr::col("id").eq(self.id.clone()))
+            .take();
+        db.execute(&stmt).await?;
+        Ok(())
+    }
+}
+
+/// The journal, newest first (for `status` and tests).
+pub async fn runs(
+    db: &DatabaseConnection,
+) -> Result<Vec<(String, String, Option<String>, Option<String>)>, DbErr> {
+    if !has_table(db, RUNS).await? {
+        return Ok(Vec::new());
+    }
+    let sql = r#"SELECT "command", "status", "failed_version", "error" FROM "migration_runs" ORDER BY "started_at" DESC, "id" DESC"#;
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get_by_index(0)?,
+                r.try_get_by_index(1)?,
+                opt(r, 2)?,
+                opt(r, 3)?,
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,576 @@
+//! Our executor for the migrations (deploy-safety.md §4): sea-orm-migration's own is
+//! private and has no lock, no checksums, no preconditions and no journal. It runs the
+//! same `MigrationTrait` migrations and keeps `seaql_migrations` compatible.
+//!
+//! Every command that changes the schema takes the deploy lock, re-reads the ledger
+//! under it, checks source checksums and each migration's contract before running it,
+//! runs each migration in its own transaction with its ledger rows, and journals the
+//! invocation (success, failure with SQLSTATE, refusal or lock timeout).
+
+pub mod contract;
+pub mod ledger;
+pub mod lock;
+
+use std::time::{Duration, Instant};
+
+use sea_orm_migration::sea_orm::{
+    DatabaseConnection, DbBackend, DbErr, RuntimeErr, TransactionTrait,
+};
+use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
+
+use crate::{Migrator, catalog};
+use ledger::{Origin, Recorded, Run};
+use lock::DeployLock;
+
+include!(concat!(env!("OUT_DIR"), "/checksums.rs"));
+
+/// SHA-256 of the normalised source of `version`, computed at build time.
+pub fn source_checksum(version: &str) -> Option<&'static str> {
+    SOURCE_CHECKSUMS
+        .iter()
+        .find(|(v, _)| *v == version)
+        .map(|(_, sum)| *sum)
+}
+
+/// Stable process exit codes of the `migration` binary (README, "Operations").
+pub mod exit {
+    /// Success; for `status` and `check`: nothing pending, nothing wrong.
+    pub const OK: u8 = 0;
+    /// An unexpected error: connection, SQL, I/O.
+    pub const ERROR: u8 = 1;
+    /// The command line was wrong.
+    pub const USAGE: u8 = 2;
+    /// `status`/`check`: migrations are pending.
+    pub const PENDING: u8 = 10;
+    /// Drift: an applied migration's source changed, the database records migrations
+    /// this build does not know, or the live schema differs from the target.
+    pub const DRIFT: u8 = 20;
+    /// Refused before any SQL ran: a migration's preconditions do not hold, or the
+    /// command is not allowed on this database.
+    pub const REFUSED: u8 = 30;
+    /// Another runner held the deploy lock for the whole `--lock-timeout`.
+    pub const LOCK_TIMEOUT: u8 = 75;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error(
+        "timed out after {}s waiting for the deploy lock, held by {holder}. \
+         Wait for that deploy to finish, or raise --lock-timeout",
+        waited.as_secs_f32()
+    )]
+    LockTimeout { waited: Duration, holder: String },
+    #[error("{0}")]
+    Drift(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error(
+        "migration {version} failed and was rolled back{}: {error}. Nothing of it was \
+         recorded; fix the cause and run `migration up` again",
+        sqlstate.as_ref().map(|s| format!(" (SQLSTATE {s})")).unwrap_or_default()
+    )]
+    MigrationFailed {
+        version: String,
+        error: String,
+        sqlstate: Option<String>,
+    },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl DeployError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            DeployError::LockTimeout { .. } => exit::LOCK_TIMEOUT,
+            DeployError::Drift(_) => exit::DRIFT,
+            DeployError::Refused(_) => exit::REFUSED,
+            _ => exit::ERROR,
+        }
+    }
+
+    fn journal_status(&self) -> &'static str {
+        match self {
+            DeployError::Drift(_) | DeployError::Refused(_) => "refused",
+            _ => "failed",
+        }
+    }
+}
+
+/// The SQLSTATE (PostgreSQL) or extended result code (SQLite) of a database error.
+pub fn sqlstate(err: &DbErr) -> Option<String> {
+    let runtime = match err {
+        DbErr::Exec(e) | DbErr::Query(e) | DbErr::Conn(e) => e,
+        _ => return None,
+    };
+    match runtime {
+        RuntimeErr::SqlxError(e) => e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How long to wait for another runner's deploy lock.
+    pub lock_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            lock_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Opens the migration connection, takes the deploy lock, runs `body`, journals it
+/// as `command`, then releases the lock and closes everything, on every path.
+async fn locked<F, T>(url: &str, command: &str, opts: &Options, body: F) -> Result<T, DeployError>
+where
+    F: AsyncFnOnce(
+        &DatabaseConnection,
+        &Run,
+    ) -> (Result<T, DeployError>, Vec<String>, Option<String>),
+{
+    let db = crate::connect_for_migrations(url).await?;
+    let backend = db.get_database_backend();
+    let (lock, waited) = match DeployLock::acquire(url, backend, opts.lock_timeout).await {
+        Ok(taken) => taken,
+        Err(e) => {
+            let _ = db.close().await;
+            return Err(e);
+        }
+    };
+    let result = async {
+        // Inside the lock: two runners never race on creating the ledger tables.
+        ledger::install(&db).await?;
+        let run = Run::new(command);
+        run.start(&db, waited.as_millis() as i64).await?;
+        let (result, versions, failed_version) = body(&db, &run).await;
+        let journal = match &result {
+            Ok(_) => run.finish(&db, "succeeded", &versions, None).await,
+            Err(e) => {
+                let message = e.to_string();
+                let state = match e {
+                    DeployError::MigrationFailed { sqlstate, .. } => sqlstate.clone(),
+                    _ => None,
+                };
+                let version = failed_version.as_deref().unwrap_or("");
+                run.finish(
+                    &db,
+                    e.journal_status(),
+                    &versions,
+                    Some((version, &message, state.as_deref())),
+                )
+                .await
+            }
+        };
+        if let Err(e) = journal {
+            tracing::warn!(error = %e, "could not write the run journal");
+        }
+        result
+    }
+    .await;
+    let released = lock.release().await;
+    let _ = db.close().await;
+    let value = result?;
+    released?;
+    Ok(value)
+}
+
+/// Applies pending migrations (all, or the next `steps`) and returns their versions.
+pub async fn up(url: &str, steps: Option<u32>, opts: &Options) -> Result<Vec<String>, DeployError> {
+    locked(url, "up", opts, async |db, run| {
+        let mut applied = Vec::new();
+        let result = apply_pending(db, steps, run, &mut applied).await;
+        let failed = match &result {
+            Err(DeployError::MigrationFailed { version, .. }) => Some(version.clone()),
+            _ => None,
+        };
+        (result.map(|()| applied.clone()), applied, failed)
+    })
+    .await
+}
+
+/// Rolls back the last `steps` migrations that this tool applied and returns them.
+pub async fn down(url: &str, steps: u32, opts: &Options) -> Result<Vec<String>, DeployError> {
+    locked(url, "down", opts, async |db, run| {
+        let mut reverted = Vec::new();
+        let result = revert(db, steps, run, &mut reverted).await;
+        let failed = match &result {
+            Err(DeployError::MigrationFailed { version, .. }) => Some(version.clone()),
+            _ => None,
+        };
+        (result.map(|()| reverted.clone()), reverted, failed)
+    })
+    .await
+}
+
+fn uses_transaction(migration: &dyn MigrationTrait, backend: DbBackend) -> bool {
+    migration
+        .use_transaction()
+        .unwrap_or(backend == DbBackend::Postgres)
+}
+
+/// Applied versions whose source changed since they were applied, as report lines.
+fn checksum_mismatches(recorded: &[Recorded]) -> Vec<String> {
+    recorded
+        .iter()
+        .filter_map(|r| {
+            let stored = r.src_sha256.as_deref()?;
+            let current = source_checksum(&r.version)?;
+            (stored != current).then(|| {
+                format!(
+                    "{} was edited after it was applied (recorded sha256 {stored}, source now {current}); \
+                     see `git log -p -- migration/src/{}.rs` and restore it, or write a new migration",
+                    r.version, r.version
+                )
+            })
+        })
+        .collect()
+}
+
+/// Checks the ledger against this build: edited applied migrations and versions this
+/// build does not know are drift.
+fn verify_history(
+    recorded: &[Recorded],
+    known: &[Box<dyn MigrationTrait>],
+) -> Result<(), DeployError> {
+    let mut problems = checksum_mismatches(recorded);
+    for r in recorded {
+        if !known.iter().any(|m| m.name() == r.version) {
+            problems.push(format!(
+                "the database records {} but this build does not know it: deploy a build that \
+                 contains it, or check which build migrated this database",
+                r.version
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(DeployError::Drift(problems.join("\n")))
+    }
+}
+
+async fn apply_pending(
+    db: &DatabaseConnection,
+    steps: Option<u32>,
+    run: &Run,
+    applied: &mut Vec<String>,
+) -> Result<(), DeployError> {
+    let backend = db.get_database_backend();
+    // Re-read under the lock: what was pending before it was taken may be applied now.
+    let recorded = ledger::recorded(db).await?;
+    let known = Migrator::migrations();
+    verify_history(&recorded, &known)?;
+    let is_recorded = |name: &str| recorded.iter().any(|r| r.version == name);
+    let last_recorded = recorded.iter().map(|r| r.version.as_str()).max();
+    let pending: Vec<&Box<dyn MigrationTrait>> =
+        known.iter().filter(|m| !is_recorded(m.name())).collect();
+    if let (Some(first), Some(last)) = (pending.first(), last_recorded)
+        && first.name() < last
+    {
+        return Err(DeployError::Refused(format!(
+            "{} is pending but the later {last} is already applied: applying it out of order \
+             could break assumptions of the later one. Review it and move it after {last}",
+            first.name()
+        )));
+    }
+    let limit = steps.map_or(usize::MAX, |s| s as usize);
+    for migration in pending.into_iter().take(limit) {
+        let version = migration.name().to_owned();
+        check_contract(db, &version, &recorded).await?;
+        let started = Instant::now();
+        let checksum = source_checksum(&version);
+        let outcome: Result<(), DbErr> = async {
+            if uses_transaction(migration.as_ref(), backend) {
+                let txn = db.begin().await?;
+                migration.up(&SchemaManager::new(&txn)).await?;
+                let ms = started.elapsed().as_millis() as i64;
+                ledger::record(&txn, &version, Origin::Applied, checksum, ms, &run.id, None)
+                    .await?;
+                txn.commit().await
+            } else {
+                migration.up(&SchemaManager::new(db)).await?;
+                let ms = started.elapsed().as_millis() as i64;
+                ledger::record(db, &version, Origin::Applied, checksum, ms, &run.id, None).await
+            }
+        }
+        .await;
+        if let Err(err) = outcome {
+            return Err(DeployError::MigrationFailed {
+                sqlstate: sqlstate(&err),
+                error: err.to_string(),
+                version,
+            });
+        }
+        tracing::info!(%version, ms = started.elapsed().as_millis() as u64, "applied");
+        applied.push(version);
+    }
+    Ok(())
+}
+
+async fn check_contract(
+    db: &DatabaseConnection,
+    version: &str,
+    recorded: &[Recorded],
+) -> Result<(), DeployError> {
+    let Some(contract) = contract::of(version) else {
+        return Err(DeployError::Failed(format!(
+            "{version} has no contract in deploy/contract.rs"
+        )));
+    };
+    let tables = catalog::table_names(db).await?;
+    let columns = catalog::columns_by_table(db).await?;
+    let violations = contract::violations(&contract, &tables, &columns);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let creates_existing = violations.iter().any(|v| v.contains("already exists"));
+    let next_step = if creates_existing {
+        "this database holds objects that its ledger does not record (built by another tool, or by \
+         hand): run `migration adopt --dry-run` to see how it would be adopted"
+    } else if recorded.is_empty() {
+        "the migrations it depends on have not run: check DATABASE_URL points at the right database"
+    } else {
+        "the ledger says earlier migrations are applied but their objects are missing: the schema \
+         drifted; run `migration check` for the full report"
+    };
+    Err(DeployError::Refused(format!(
+        "refusing to run {version} before any of its SQL: it {}.\nNext step: {next_step}",
+        violations.join("; it ")
+    )))
+}
+
+async fn revert(
+    db: &DatabaseConnection,
+    steps: u32,
+    run: &Run,
+    reverted: &mut Vec<String>,
+) -> Result<(), DeployError> {
+    let backend = db.get_database_backend();
+    let recorded = ledger::recorded(db).await?;
+    let known = Migrator::migrations();
+    verify_history(&recorded, &known)?;
+    for r in recorded.iter().rev().take(steps as usize) {
+        if r.state.as_deref() == Some(Origin::Adopted.as_str()) {
+            return Err(DeployError::Refused(format!(
+                "{} was adopted from an existing schema, not applied by this tool: its objects \
+                 may be shared with other apps, so it is never rolled back",
+                r.version
+            )));
+        }
+        let migration = known
+            .iter()
+            .find(|m| m.name() == r.version)
+            .expect("verify_history checked every recorded version is known");
+        let outcome: Result<(), DbErr> = async {
+            if uses_transaction(migration.as_ref(), backend) {
+                let txn = db.begin().await?;
+                migration.down(&SchemaManager::new(&txn)).await?;
+                ledger::unrecord(&txn, &r.version, &run.id).await?;
+                txn.commit().await
+            } else {
+                migration.down(&SchemaManager::new(db)).await?;
+                ledger::unrecord(db, &r.version, &run.id).await
+            }
+        }
+        .await;
+        if let Err(err) = outcome {
+            return Err(DeployError::MigrationFailed {
+                sqlstate: sqlstate(&err),
+                error: err.to_string(),
+                version: r.version.clone(),
+            });
+        }
+        reverted.push(r.version.clone());
+    }
+    Ok(())
+}
+
+/// Every migration's state, as `status` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StatusRow {
+    pub version: String,
+    /// `applied`, `adopted`, `pending`, `checksum_mismatch`, `unverified` (recorded by
+    /// another tool, so no checksum to compare) or `missing_in_code` (recorded by the
+    /// database, unknown to this build).
+    pub state: &'static str,
+}
+
+/// The exit code `status` ends with for these rows (see [`exit`]).
+pub fn status_exit_code(rows: &[StatusRow]) -> u8 {
+    if rows
+        .iter()
+        .any(|r| matches!(r.state, "checksum_mismatch" | "missing_in_code"))
+    {
+        exit::DRIFT
+    } else if rows.iter().any(|r| r.state == "pending") {
+        exit::PENDING
+    } else {
+        exit::OK
+    }
+}
+
+/// Read-only: takes no lock and creates nothing, so it works for a SELECT-only role.
+pub async fn status(db: &DatabaseConnection) -> Result<Vec<StatusRow>, DeployError> {
+    let recorded = ledger::recorded(db).await?;
+    let mut rows: Vec<StatusRow> = Migrator::migrations()
+        .iter()
+        .map(|m| {
+            let version = m.name().to_owned();
+            let state = match recorded.iter().find(|r| r.version == version) {
+                None => "pending",
+                Some(r) => match (r.src_sha256.as_deref(), source_checksum(&version)) {
+                    (Some(stored), Some(current)) if stored != current => "checksum_mismatch",
+                    (None, _) => "unverified",
+                    _ if r.state.as_deref() == Some(Origin::Adopted.as_str()) => "adopted",
+                    _ => "applied",
+                },
+            };
+            StatusRow { version, state }
+        })
+        .collect();
+    for r in &recorded {
+        if !rows.iter().any(|row| row.version == r.version) {
+            rows.push(StatusRow {
+                version: r.version.clone(),
+                state: "missing_in_code",
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Rolls back every migration this tool applied, newest first.
+pub async fn reset(url: &str, opts: &Options) -> Result<Vec<String>, DeployError> {
+    down(url, u32::MAX, opts).await
+}
+
+/// Drops every application table (the ledger's journal is kept, its records of
+/// applied versions are cleared), then applies every migration.
+pub async fn fresh(url: &str, opts: &Options) -> Result<Vec<String>, DeployError> {
+    locked(url, "fresh", opts, async |db, run| {
+        let mut applied = Vec::new();
+        let result = async {
+            drop_application_tables(db).await?;
+            apply_pending(db, None, run, &mut applied).await
+        }
+        .await;
+        let failed = match &result {
+            Err(DeployError::MigrationFailed { version, .. }) => Some(version.clone()),
+            _ => None,
+        };
+        (result.map(|()| applied.clone()), applied, failed)
+    })
+    .await
+}
+
+async fn drop_application_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::ConnectionTrait;
+    let backend = db.get_database_backend();
+    let tables: Vec<String> = catalog::table_names(db)
+        .await?
+        .into_iter()
+        .filter(|t| !ledger::TOOL_TABLES.contains(&t.as_str()))
+        .collect();
+    if backend == DbBackend::Sqlite {
+        // Dropping a parent with enforcement on would cascade into tables not yet dropped.
+        db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+    }
+    let mut result = Ok(());
+    for table in &tables {
+        let mut drop = sea_orm_migration::prelude::Table::drop();
+        drop.table(table.clone()).if_exists();
+        if backend == DbBackend::Postgres {
+            drop.cascade();
+        }
+        if let Err(e) = db.execute(&drop).await {
+            result = Err(e);
+            break;
+        }
+    }
+    if backend == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+    }
+    result?;
+    db.execute_unprepared(r#"DELETE FROM "seaql_migrations""#)
+        .await?;
+    db.execute_unprepared(r#"DELETE FROM "migration_ledger""#)
+        .await?;
+    Ok(())
+}
+
+/// Parses `--lock-timeout`: `500ms`, `2s`, `1m`, or plain seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => t.split_at(at),
+        None => (t, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration like 500ms, 2s or 1m, got {text:?}"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!(
+            "expected a duration like 500ms, 2s or 1m, got {text:?}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_has_a_contract_and_a_checksum() {
+        for m in Migrator::migrations() {
+            assert!(
+                contract::of(m.name()).is_some(),
+                "{} has no contract",
+                m.name()
+            );
+            assert!(
+                source_checksum(m.name()).is_some(),
+                "{} has no checksum",
+                m.name()
+            );
+        }
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("2h").is_err());
+    }
+
+    #[test]
+    fn status_exit_codes_rank_drift_over_pending() {
+        let row = |state| StatusRow {
+            version: "m".into(),
+            state,
+        };
+        assert_eq!(status_exit_code(&[row("applied")]), exit::OK);
+        assert_eq!(
+            status_exit_code(&[row("applied"), row("pending")]),
+            exit::PENDING
+        );
+        assert_eq!(
+            status_exit_code(&[row("pending"), row("checksum_mismatch")]),
+            exit::DRIFT
+        );
+        assert_eq!(status_exit_code(&[row("missing_in_code")]), exit::DRIFT);
+    }
+}
