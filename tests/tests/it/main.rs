@@ -3,6 +3,7 @@
 //! database use `tests::dual_test!` so they run on SQLite and on PostgreSQL.
 
 mod api_service;
+mod deploy;
 mod entities;
 mod harness;
 mod migration_cli;

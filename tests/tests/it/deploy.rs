@@ -1,0 +1,204 @@
+//! Safe deploys: the lock, the ledger and its journal, checksums and contracts, the
+//! way operators and concurrent replicas meet them.
+
+use std::time::Duration;
+
+use migration::deploy::{self, DeployError, Options, exit, ledger, lock::DeployLock};
+use migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use migration::{Migrator, MigratorTrait, catalog};
+use tests::{TestDb, dual_test};
+
+fn quick() -> Options {
+    Options {
+        lock_timeout: Duration::from_millis(500),
+    }
+}
+
+async fn conn(db: &TestDb) -> DatabaseConnection {
+    migration::connect_for_migrations(&db.url).await.unwrap()
+}
+
+async fn exec(conn: &DatabaseConnection, sql: &str) {
+    conn.execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn scalar_i64(conn: &DatabaseConnection, sql: &str) -> i64 {
+    conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap()
+}
+
+dual_test! {
+    /// Eight replicas start `up` at once on an empty database: all succeed and each
+    /// migration is applied exactly once.
+    async fn concurrent_ups_apply_each_migration_once(db: TestDb) {
+        let runs = (0..8).map(|_| {
+            let url = db.url.clone();
+            tokio::spawn(async move { deploy::up(&url, None, &Options::default()).await })
+        });
+        let mut applied = Vec::new();
+        for run in runs {
+            applied.extend(run.await.unwrap().expect("every runner succeeds"));
+        }
+        let all: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+        applied.sort();
+        assert_eq!(applied, all, "each migration applied by exactly one runner");
+
+        let c = conn(&db).await;
+        assert_eq!(scalar_i64(&c, r#"SELECT count(*) FROM "seaql_migrations""#).await, all.len() as i64);
+        let runs = ledger::runs(&c).await.unwrap();
+        assert_eq!(runs.len(), 8);
+        assert!(runs.iter().all(|r| r.0 == "up" && r.1 == "succeeded"), "{runs:?}");
+    }
+
+    /// While another runner holds the deploy lock, `up` waits `--lock-timeout`, then
+    /// fails with exit code 75 naming the holder; once released, `up` proceeds.
+    async fn lock_timeout_names_the_holder(db: TestDb) {
+        let backend = db.db_backend();
+        let (held, _) = DeployLock::acquire(&db.url, backend, Duration::from_secs(5)).await.unwrap();
+        let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+        assert!(matches!(err, DeployError::LockTimeout { .. }), "{err}");
+        assert_eq!(err.exit_code(), exit::LOCK_TIMEOUT);
+        let message = err.to_string();
+        assert!(message.contains(&format!("pid={}", std::process::id())), "{message}");
+        assert!(message.contains("--lock-timeout"), "{message}");
+        held.release().await.unwrap();
+
+        deploy::up(&db.url, None, &quick()).await.unwrap();
+        if backend == migration::sea_orm::DbBackend::Postgres {
+            // The lock is gone from the server, not just from this process.
+            let c = conn(&db).await;
+            assert_eq!(scalar_i64(&c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").await, 0);
+        }
+    }
+
+    /// An applied migration whose source changed is reported by `status` and refused
+    /// by `up`, naming the version; nothing is applied.
+    async fn an_edited_applied_migration_is_refused(db: TestDb) {
+        deploy::up(&db.url, Some(3), &quick()).await.unwrap();
+        let c = conn(&db).await;
+        exec(&c, r#"UPDATE "migration_ledger" SET "src_sha256" = 'f00d' WHERE "version" = 'm20251014_000001_avatar_creator'"#).await;
+
+        let rows = deploy::status(&c).await.unwrap();
+        let row = rows.iter().find(|r| r.version == "m20251014_000001_avatar_creator").unwrap();
+        assert_eq!(row.state, "checksum_mismatch");
+        assert_eq!(deploy::status_exit_code(&rows), exit::DRIFT);
+
+        let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+        assert_eq!(err.exit_code(), exit::DRIFT, "{err}");
+        let message = err.to_string();
+        assert!(message.contains("m20251014_000001_avatar_creator was edited after it was applied"), "{message}");
+        assert!(message.contains("git log -p -- migration/src/m20251014_000001_avatar_creator.rs"), "{message}");
+        assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 4);
+        let runs = ledger::runs(&c).await.unwrap();
+        assert_eq!(runs[0].1, "refused");
+    }
+
+    /// The runbook's failure: tables exist that no ledger records. `up` does not run
+    /// blind CREATEs: it refuses before any SQL, names the table and points at `adopt`.
+    async fn up_refuses_to_create_over_unrecorded_tables(db: TestDb) {
+        let c = conn(&db).await;
+        exec(&c, r#"CREATE TABLE "users" ("id" text PRIMARY KEY, "email" text NOT NULL)"#).await;
+        drop(c);
+
+        let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+        assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
+        let message = err.to_string();
+        assert!(message.contains("refusing to run m20250930_000001_base_tables before any of its SQL"), "{message}");
+        assert!(message.contains("creates table `users`, which already exists"), "{message}");
+        assert!(message.contains("migration adopt"), "{message}");
+
+        let c = conn(&db).await;
+        let mut tables = catalog::table_names(&c).await.unwrap();
+        tables.retain(|t| !ledger::TOOL_TABLES.contains(&t.as_str()));
+        assert_eq!(tables, ["users"], "nothing was created");
+        assert_eq!(ledger::runs(&c).await.unwrap()[0].1, "refused");
+    }
+
+    /// A migration that ALTERs a table the ledger claims but the database lacks is
+    /// refused before its SQL, naming the table.
+    async fn up_refuses_to_alter_a_missing_table(db: TestDb) {
+        deploy::up(&db.url, Some(3), &quick()).await.unwrap();
+        let c = conn(&db).await;
+        exec(&c, r#"DROP TABLE "generated_poses""#).await;
+
+        let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+        assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
+        let message = err.to_string();
+        assert!(message.contains("refusing to run m20251018_000001_pose_generator_recovery_and_variations"), "{message}");
+        assert!(message.contains("expects table `generated_poses`, which does not exist"), "{message}");
+        assert!(message.contains("migration check"), "{message}");
+    }
+
+    /// A migration that fails leaves no ledger row and one journal row with the
+    /// error; once the cause is fixed the next deploy succeeds.
+    async fn a_failed_migration_is_journalled_and_does_not_block(db: TestDb) {
+        deploy::up(&db.url, Some(5), &quick()).await.unwrap();
+        let c = conn(&db).await;
+        exec(&c, r#"INSERT INTO "users" ("id","email","password","createdAt","updatedAt") VALUES ('u1','a@b.c','x','2025-10-18 10:00:00.000','2025-10-18 10:00:00.000')"#).await;
+        for id in ["c1", "c2"] {
+            exec(&c, &format!(r#"INSERT INTO "credits" ("id","userId","amount","balance","type","referenceId","referenceType","createdAt") VALUES ('{id}','u1',30,30,'refund','g1','pose_generation','2025-10-18 10:00:00.000')"#)).await;
+        }
+
+        let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+        assert!(matches!(&err, DeployError::MigrationFailed { version, .. } if version == "m20251120_000002_credits_refund_unique"), "{err}");
+        let runs = ledger::runs(&c).await.unwrap();
+        assert_eq!(runs[0].1, "failed");
+        assert_eq!(runs[0].2.as_deref(), Some("m20251120_000002_credits_refund_unique"));
+        assert!(runs[0].3.as_deref().unwrap_or_default().contains("duplicate refunds"), "{runs:?}");
+        assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 2);
+
+        exec(&c, r#"DELETE FROM "credits" WHERE "id" = 'c2'"#).await;
+        deploy::up(&db.url, None, &quick()).await.unwrap();
+        assert!(migration::pending_migrations(&c).await.unwrap().is_empty());
+    }
+
+    /// Migrations adopted from an existing schema are never rolled back.
+    async fn down_refuses_adopted_migrations(db: TestDb) {
+        deploy::up(&db.url, None, &quick()).await.unwrap();
+        let c = conn(&db).await;
+        exec(&c, r#"UPDATE "migration_ledger" SET "state" = 'adopted' WHERE "version" = 'm20251120_000003_jobs_and_votes'"#).await;
+        let err = deploy::down(&db.url, 1, &quick()).await.unwrap_err();
+        assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
+        assert!(err.to_string().contains("adopted"), "{err}");
+        assert!(catalog::table_names(&c).await.unwrap().contains(&"jobs".to_owned()));
+    }
+}
+
+/// PostgreSQL: a failing statement's SQLSTATE reaches the journal. A NULL in a
+/// `users.unlimitedPose*` flag makes the tightening of m20251018 fail (23502).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sqlstate_is_journalled() {
+    let Some(db) = TestDb::new(tests::Backend::Postgres).await else {
+        return;
+    };
+    deploy::up(&db.url, Some(3), &quick()).await.unwrap();
+    let c = conn(&db).await;
+    exec(&c, r#"INSERT INTO "users" ("id","email","password","createdAt","updatedAt","unlimitedPoseActive") VALUES ('u1','a@b.c','x','2025-10-18 10:00:00.000','2025-10-18 10:00:00.000',NULL)"#).await;
+    let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+    assert!(
+        matches!(&err, DeployError::MigrationFailed { sqlstate: Some(s), .. } if s == "23502"),
+        "{err}"
+    );
+    let row = c
+        .query_one_raw(Statement::from_string(
+            c.get_database_backend(),
+            r#"SELECT "error_sqlstate" FROM "migration_runs" WHERE "status" = 'failed'"#,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "23502");
+    // Rolled back as a whole: the recovery columns of the same migration are absent.
+    let columns = catalog::columns_by_table(&c).await.unwrap();
+    assert!(
+        !columns
+            .iter()
+            .any(|(t, col)| t == "pose_generations" && col == "recoveryAttempts")
+    );
+}
