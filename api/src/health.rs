@@ -1,7 +1,8 @@
-//! Liveness and readiness (api.md §3.1, §3.2).
+//! Liveness, readiness and the schema report (api.md §3.1–§3.3).
 
 use std::time::{Duration, Instant};
 
+use migration::check;
 use poem::web::Data;
 use poem_openapi::{Enum, Object, OpenApi, payload::Json, types::ToJSON};
 
@@ -15,6 +16,8 @@ use crate::{
 
 /// The database must answer a trivial query within this time to count as up.
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
+/// The schema report reads the whole catalog; give it more time than a ping.
+const SCHEMA_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct HealthApi;
 
@@ -92,6 +95,35 @@ impl HealthApi {
             details: Some(details),
         }
         .into())
+    }
+
+    /// Schema report
+    ///
+    /// For operators: this build's migrations against the database's ledger, and every
+    /// drift finding (blocking, warning, info) of the live schema against the schema
+    /// this build needs. 200 whenever the report can be produced, drift included; 503
+    /// `SERVICE_UNAVAILABLE` when the database is unreachable.
+    #[oai(
+        path = "/api/health/schema",
+        method = "get",
+        operation_id = "healthSchema"
+    )]
+    async fn schema(&self, state: Data<&AppState>) -> Result<Json<SchemaReportBody>, Errors<503>> {
+        Ok(Json(Self::schema_report(&state).await?))
+    }
+}
+
+impl HealthApi {
+    /// The full report behind `GET /api/health/schema`, from a fresh drift check.
+    async fn schema_report(state: &AppState) -> Result<SchemaReportBody, ApiError> {
+        let report = tokio::time::timeout(SCHEMA_CHECK_TIMEOUT, check::check(&state.db))
+            .await
+            .map_err(|_| database_unreachable())?
+            .map_err(|err| {
+                tracing::warn!(error = %err, "schema report: check failed");
+                database_unreachable()
+            })?;
+        Ok(SchemaReportBody::from(&report))
     }
 }
 
@@ -192,6 +224,211 @@ impl From<SchemaReport> for SchemaCheck {
             pending_migrations: report.pending_migrations,
             missing_tables: report.missing_tables,
             missing_columns: report.missing_columns,
+        }
+    }
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum SchemaReportStatus {
+    /// Blocking findings: this build's queries would fail.
+    Drift,
+    /// Migrations of this build are not applied.
+    Pending,
+    /// The database records migrations this build does not know, and nothing blocks it.
+    Ahead,
+    Ok,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct BuildInfo {
+    pub version: String,
+    /// The last migration this build knows.
+    pub migration_head: String,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct DatabaseInfo {
+    /// `postgres` or `sqlite`.
+    pub backend: String,
+    /// The last migration the database records; null when it records none.
+    pub migration_head: Option<String>,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct AppliedMigration {
+    pub name: String,
+    pub applied_at: Timestamp,
+    /// `applied` (by the deploy tool) or `adopted` (verified present in an existing
+    /// schema); `unverified` when another tool recorded it.
+    pub origin: String,
+    /// False when the migration's source changed after it was applied; null when no
+    /// checksum was recorded.
+    pub checksum_ok: Option<bool>,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct MigrationsInfo {
+    pub applied: Vec<AppliedMigration>,
+    /// Known to this build, not applied.
+    pub pending: Vec<String>,
+    /// Recorded by the database, unknown to this build.
+    pub unknown: Vec<String>,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum FindingSeverity {
+    Blocking,
+    Warning,
+    Info,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum FindingKind {
+    MissingTable,
+    MissingColumn,
+    TypeMismatch,
+    NullabilityMismatch,
+    DefaultMismatch,
+    MissingIndex,
+    MissingUnique,
+    MissingForeignKey,
+    ExtraTable,
+    ExtraColumn,
+    ExtraIndex,
+    ExtraForeignKey,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct DriftFinding {
+    pub severity: FindingSeverity,
+    pub kind: FindingKind,
+    /// `table`, `table.column`, or an index or constraint name.
+    pub object: String,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    /// The migration that creates the expected object; null for extra objects.
+    pub migration: Option<String>,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct DriftInfo {
+    pub findings: Vec<DriftFinding>,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct SchemaReportBody {
+    pub status: SchemaReportStatus,
+    pub build: BuildInfo,
+    pub database: DatabaseInfo,
+    pub migrations: MigrationsInfo,
+    pub drift: DriftInfo,
+    pub checked_at: Timestamp,
+}
+
+impl From<&check::Report> for SchemaReportBody {
+    fn from(report: &check::Report) -> Self {
+        let rows = &report.migrations;
+        let names = |state: &str| -> Vec<String> {
+            rows.iter()
+                .filter(|r| r.state == state)
+                .map(|r| r.version.clone())
+                .collect()
+        };
+        let pending = names("pending");
+        let unknown = names("missing_in_code");
+        let applied: Vec<AppliedMigration> = rows
+            .iter()
+            .filter(|r| !matches!(r.state, "pending" | "missing_in_code"))
+            .map(|r| AppliedMigration {
+                name: r.version.clone(),
+                applied_at: chrono::DateTime::from_timestamp(r.applied_at.unwrap_or_default(), 0)
+                    .unwrap_or_default()
+                    .into(),
+                origin: match r.state {
+                    "adopted" | "unverified" => r.state.to_owned(),
+                    _ => "applied".to_owned(),
+                },
+                checksum_ok: match r.state {
+                    "unverified" => None,
+                    state => Some(state != "checksum_mismatch"),
+                },
+            })
+            .collect();
+        let status = if report.blocking().next().is_some() {
+            SchemaReportStatus::Drift
+        } else if !pending.is_empty() {
+            SchemaReportStatus::Pending
+        } else if !unknown.is_empty() {
+            SchemaReportStatus::Ahead
+        } else {
+            SchemaReportStatus::Ok
+        };
+        let findings = report
+            .findings
+            .iter()
+            .map(|f| DriftFinding {
+                severity: match f.severity {
+                    check::Severity::Blocking => FindingSeverity::Blocking,
+                    check::Severity::Warning => FindingSeverity::Warning,
+                    check::Severity::Info => FindingSeverity::Info,
+                },
+                kind: match f.kind {
+                    check::Kind::MissingTable => FindingKind::MissingTable,
+                    check::Kind::MissingColumn => FindingKind::MissingColumn,
+                    check::Kind::TypeMismatch => FindingKind::TypeMismatch,
+                    check::Kind::NullabilityMismatch => FindingKind::NullabilityMismatch,
+                    check::Kind::DefaultMismatch => FindingKind::DefaultMismatch,
+                    check::Kind::MissingIndex => FindingKind::MissingIndex,
+                    check::Kind::MissingUnique => FindingKind::MissingUnique,
+                    check::Kind::MissingForeignKey => FindingKind::MissingForeignKey,
+                    check::Kind::ExtraTable => FindingKind::ExtraTable,
+                    check::Kind::ExtraColumn => FindingKind::ExtraColumn,
+                    check::Kind::ExtraIndex => FindingKind::ExtraIndex,
+                    check::Kind::ExtraForeignKey => FindingKind::ExtraForeignKey,
+                },
+                object: f.object.clone(),
+                expected: f.expected.clone(),
+                actual: f.actual.clone(),
+                migration: f.migration.map(str::to_owned),
+            })
+            .collect();
+        let database_head = rows
+            .iter()
+            .filter(|r| r.state != "pending")
+            .map(|r| r.version.clone())
+            .max();
+        Self {
+            status,
+            build: BuildInfo {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                migration_head: rows
+                    .iter()
+                    .filter(|r| r.state != "missing_in_code")
+                    .map(|r| r.version.clone())
+                    .max()
+                    .unwrap_or_default(),
+            },
+            database: DatabaseInfo {
+                backend: report.backend.to_owned(),
+                migration_head: database_head,
+            },
+            migrations: MigrationsInfo {
+                applied,
+                pending,
+                unknown,
+            },
+            drift: DriftInfo { findings },
+            checked_at: Timestamp::now(),
         }
     }
 }

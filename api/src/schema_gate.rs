@@ -1,13 +1,17 @@
 //! Is the database schema the one this build needs? (api.md §3.2, §3.4)
 //!
-//! Ready means no migration known to this build is pending and every table and column
-//! the entities map exists in the live database.
+//! Ready means no migration known to this build is pending and the drift check
+//! (`migration::check`) finds nothing blocking: every table and column the service's
+//! queries name exists with a compatible type and nullability. A database that has
+//! migrations this build does not know ("ahead", during a rolling deploy) is ready
+//! as long as nothing blocks this build.
 
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
 
+use migration::check;
 use migration::sea_orm::{ConnAcquireErr, DatabaseConnection, DbErr};
 use poem::{Endpoint, Middleware, Request, Result};
 use tokio::sync::Mutex;
@@ -25,23 +29,21 @@ pub struct SchemaReport {
     pub pending_migrations: Vec<String>,
     pub missing_tables: Vec<String>,
     pub missing_columns: Vec<String>,
+    /// Other blocking findings (an incompatible type or nullability, a column our
+    /// inserts cannot fill), one line each.
+    pub other_blocking: Vec<String>,
 }
 
 impl SchemaReport {
     pub async fn inspect(db: &DatabaseConnection) -> Result<Self, DbErr> {
-        let (missing_tables, missing_columns) =
-            migration::catalog::missing_mapped_objects(db).await?;
-        Ok(Self {
-            pending_migrations: migration::pending_migrations(db).await?,
-            missing_tables,
-            missing_columns,
-        })
+        Ok(Self::from(&check::check(db).await?))
     }
 
     pub fn is_ready(&self) -> bool {
         self.pending_migrations.is_empty()
             && self.missing_tables.is_empty()
             && self.missing_columns.is_empty()
+            && self.other_blocking.is_empty()
     }
 
     /// One line naming everything that is missing, for the start-up error.
@@ -50,12 +52,40 @@ impl SchemaReport {
             ("pending migrations", &self.pending_migrations),
             ("missing tables", &self.missing_tables),
             ("missing columns", &self.missing_columns),
+            ("incompatible", &self.other_blocking),
         ]
         .into_iter()
         .filter(|(_, names)| !names.is_empty())
         .map(|(what, names)| format!("{what}: {}", names.join(", ")))
         .collect::<Vec<_>>()
         .join("; ")
+    }
+}
+
+impl From<&check::Report> for SchemaReport {
+    fn from(report: &check::Report) -> Self {
+        let blocking = |kind: check::Kind| -> Vec<String> {
+            report
+                .blocking()
+                .filter(|f| f.kind == kind)
+                .map(|f| f.object.clone())
+                .collect()
+        };
+        Self {
+            pending_migrations: report.pending().into_iter().map(str::to_owned).collect(),
+            missing_tables: blocking(check::Kind::MissingTable),
+            missing_columns: blocking(check::Kind::MissingColumn),
+            other_blocking: report
+                .blocking()
+                .filter(|f| {
+                    !matches!(
+                        f.kind,
+                        check::Kind::MissingTable | check::Kind::MissingColumn
+                    )
+                })
+                .map(ToString::to_string)
+                .collect(),
+        }
     }
 }
 
@@ -155,6 +185,7 @@ mod tests {
             pending_migrations: vec!["m1".into(), "m2".into()],
             missing_tables: vec![],
             missing_columns: vec!["avatars.personaName".into()],
+            other_blocking: vec![],
         };
         assert!(!report.is_ready());
         assert_eq!(

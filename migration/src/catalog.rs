@@ -5,7 +5,7 @@ use sea_orm_migration::sea_orm::{
     ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value,
 };
 
-use crate::target::{self, Action, Method};
+use crate::target::{self, Action};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LiveColumn {
@@ -98,34 +98,6 @@ pub async fn columns_by_table<C: ConnectionTrait>(db: &C) -> Result<Vec<(String,
         .iter()
         .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
         .collect()
-}
-
-/// Tables and columns the entities map that the live database lacks, as `table` and
-/// `table.column`: what would make the service's queries fail at request time. A
-/// missing table is listed once, not with each of its columns.
-pub async fn missing_mapped_objects<C: ConnectionTrait>(
-    db: &C,
-) -> Result<(Vec<String>, Vec<String>), DbErr> {
-    let live = columns_by_table(db).await?;
-    let mut missing_tables = Vec::new();
-    let mut missing_columns = Vec::new();
-    for table in entity::mapped_tables() {
-        let present: Vec<&str> = live
-            .iter()
-            .filter(|(t, _)| t == table.name)
-            .map(|(_, c)| c.as_str())
-            .collect();
-        if present.is_empty() {
-            missing_tables.push(table.name.to_owned());
-            continue;
-        }
-        for column in table.columns {
-            if !present.contains(&column) {
-                missing_columns.push(format!("{}.{column}", table.name));
-            }
-        }
-    }
-    Ok((missing_tables, missing_columns))
 }
 
 /// The live definition of `table`, or `None` when it does not exist.
@@ -406,131 +378,6 @@ pub fn default_matches(expected: &Option<target::Default>, found: &Option<String
         (Some(D::Now), Some(LiveDefault::Now)) => true,
         _ => false,
     }
-}
-
-/// Every difference between the live table and its target, as readable lines.
-/// GIN indexes are expected on PostgreSQL only; SQLite FKs are matched by column,
-/// since SQLite keeps no constraint names.
-pub fn differences(target: &target::Table, live: &LiveTable, backend: DbBackend) -> Vec<String> {
-    let t = target.name;
-    let mut out = Vec::new();
-    for col in &target.columns {
-        let Some(found) = live.columns.iter().find(|c| c.name == col.name) else {
-            out.push(format!("{t}.{}: missing column", col.name));
-            continue;
-        };
-        let expected_type = match backend {
-            DbBackend::Postgres => col.ty.postgres(),
-            _ => col.ty.sqlite(),
-        };
-        if found.data_type != expected_type {
-            out.push(format!(
-                "{t}.{}: type {} expected, found {}",
-                col.name, expected_type, found.data_type
-            ));
-        }
-        if found.nullable != col.nullable {
-            out.push(format!(
-                "{t}.{}: {} expected, found {}",
-                col.name,
-                if col.nullable { "NULL" } else { "NOT NULL" },
-                if found.nullable { "NULL" } else { "NOT NULL" },
-            ));
-        }
-        if !default_matches(&col.default, &found.default) {
-            out.push(format!(
-                "{t}.{}: default {:?} expected, found {:?}",
-                col.name, col.default, found.default
-            ));
-        }
-    }
-    for found in &live.columns {
-        if target.column(&found.name).is_none() {
-            out.push(format!("{t}.{}: extra column", found.name));
-        }
-    }
-
-    let pk = live.indexes.iter().find(|i| i.primary);
-    match (backend, pk) {
-        (DbBackend::Postgres, Some(pk))
-            if pk.name == format!("{t}_pkey") && pk.keys == [("id".to_owned(), false)] => {}
-        (DbBackend::Sqlite, Some(pk)) if pk.keys == [("id".to_owned(), false)] => {}
-        (_, pk) => out.push(format!("{t}: primary key on id expected, found {pk:?}")),
-    }
-    let expected_indexes: Vec<&target::Index> = target
-        .indexes
-        .iter()
-        .filter(|i| i.method == Method::BTree || backend == DbBackend::Postgres)
-        .collect();
-    for index in &expected_indexes {
-        let Some(found) = live.indexes.iter().find(|i| i.name == index.name) else {
-            out.push(format!("{t}: missing index {}", index.name));
-            continue;
-        };
-        let keys: Vec<(String, bool)> = index
-            .keys
-            .iter()
-            .map(|(c, d)| ((*c).to_owned(), *d))
-            .collect();
-        let method = match index.method {
-            Method::BTree => "btree",
-            Method::Gin => "gin",
-        };
-        let predicate = found.predicate.as_deref().map(target::normalize_predicate);
-        if found.keys != keys
-            || found.unique != index.unique
-            || found.method != method
-            || predicate.as_deref() != index.predicate
-        {
-            out.push(format!(
-                "{t}: index {} expected keys {:?} unique {} {} where {:?}, found keys {:?} unique {} {} where {:?}",
-                index.name, keys, index.unique, method, index.predicate,
-                found.keys, found.unique, found.method, predicate
-            ));
-        }
-    }
-    for found in live.indexes.iter().filter(|i| !i.primary) {
-        if !expected_indexes.iter().any(|i| i.name == found.name) {
-            out.push(format!("{t}: extra index {}", found.name));
-        }
-    }
-
-    for fk in &target.foreign_keys {
-        let found = live.foreign_keys.iter().find(|f| match &f.name {
-            Some(name) => *name == fk.name,
-            None => f.column == fk.column,
-        });
-        match found {
-            None => out.push(format!("{t}: missing foreign key {}", fk.name)),
-            Some(f)
-                if f.column != fk.column
-                    || f.target != fk.target
-                    || f.target_column != "id"
-                    || f.on_delete != fk.on_delete
-                    || f.on_update != fk.on_update =>
-            {
-                out.push(format!(
-                    "{t}: foreign key {} expected {} -> {}.id ON DELETE {:?} ON UPDATE {:?}, found {} -> {}.{} ON DELETE {:?} ON UPDATE {:?}",
-                    fk.name, fk.column, fk.target, fk.on_delete, fk.on_update,
-                    f.column, f.target, f.target_column, f.on_delete, f.on_update
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    for found in &live.foreign_keys {
-        let known = target.foreign_keys.iter().any(|fk| match &found.name {
-            Some(name) => *name == fk.name,
-            None => found.column == fk.column,
-        });
-        if !known {
-            out.push(format!(
-                "{t}: extra foreign key {:?} on {}",
-                found.name, found.column
-            ));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

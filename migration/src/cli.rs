@@ -62,6 +62,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compare the live database with the target schema and the ledger. Exits 0 when
+    /// clean (extra objects are only reported), 10 when migrations are pending, 20 on
+    /// drift.
+    Check {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Drop every application table, then apply all migrations.
     Fresh {
         #[command(flatten)]
@@ -99,6 +107,35 @@ fn print_versions(verb: &str, versions: &[String]) {
     }
     for v in versions {
         println!("{verb}: {v}");
+    }
+}
+
+fn print_check(report: &crate::check::Report) {
+    let pending = report.pending();
+    let unhealthy: Vec<_> = report
+        .migrations
+        .iter()
+        .filter(|m| matches!(m.state, "checksum_mismatch" | "missing_in_code"))
+        .collect();
+    println!("database: {}", report.backend);
+    println!(
+        "migrations: {} known, {} pending{}",
+        report.migrations.len(),
+        pending.len(),
+        if pending.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", pending.join(", "))
+        }
+    );
+    for m in unhealthy {
+        println!("migration {}: {}", m.version, m.state);
+    }
+    if report.findings.is_empty() {
+        println!("schema: matches the target");
+    }
+    for f in &report.findings {
+        println!("{f}");
     }
 }
 
@@ -145,6 +182,18 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
                 }
             }
             return Ok(deploy::status_exit_code(&rows));
+        }
+        Command::Check { json } => {
+            let db = connect_for_migrations(&url).await?;
+            let report = crate::check::check(&db).await;
+            let _ = db.close().await;
+            let report = report?;
+            if json {
+                println!("{:#}", serde_json::to_value(&report).unwrap_or_default());
+            } else {
+                print_check(&report);
+            }
+            return Ok(report.exit_code());
         }
         Command::Generate { .. } => unreachable!("handled above"),
     }

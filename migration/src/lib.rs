@@ -6,6 +6,7 @@ pub use sea_orm_migration::sea_orm;
 use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 
 pub mod catalog;
+pub mod check;
 pub mod cli;
 mod ddl;
 pub mod deploy;
@@ -90,10 +91,16 @@ pub fn ensure_sqlite_dir(url: &str) -> Result<(), DbErr> {
 }
 
 /// Names of the migrations known to this build that the database has not applied.
+/// Read-only; a database that records migrations this build does not know is not an
+/// error here (the drift check reports it).
 pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
-    Ok(Migrator::get_pending_migrations_read_only(db)
-        .await?
-        .iter()
-        .map(|m| m.name().to_owned())
+    let rows = deploy::status(db).await.map_err(|e| match e {
+        deploy::DeployError::Db(e) => e,
+        other => DbErr::Custom(other.to_string()),
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.state == "pending")
+        .map(|r| r.version)
         .collect())
 }

@@ -54,6 +54,18 @@ pub enum Default {
     Now,
 }
 
+impl std::fmt::Display for Default {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Default::Text(t) => write!(f, "'{t}'"),
+            Default::Int(i) => write!(f, "{i}"),
+            Default::Float(x) => write!(f, "{x:?}"),
+            Default::Bool(b) => write!(f, "{b}"),
+            Default::Now => f.write_str("CURRENT_TIMESTAMP"),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Column {
     pub name: &'static str,
@@ -87,6 +99,16 @@ pub enum Action {
     Restrict,
 }
 
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Action::Cascade => "CASCADE",
+            Action::SetNull => "SET NULL",
+            Action::Restrict => "RESTRICT",
+        })
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ForeignKey {
     pub name: String,
@@ -108,6 +130,53 @@ pub struct Table {
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// The migration that creates `object` (a column name, index or constraint name) of
+/// `table`, per schema.md §3.1; `object` = the table name asks for the table's own.
+pub fn owner(table: &str, object: &str) -> &'static str {
+    const BASE: &str = "m20250930_000001_base_tables";
+    const AVATAR: &str = "m20251014_000001_avatar_creator";
+    const POSE: &str = "m20251016_000001_pose_generator";
+    const RECOVERY: &str = "m20251018_000001_pose_generator_recovery_and_variations";
+    const FKS: &str = "m20251120_000001_integrity_foreign_keys";
+    const REFUND: &str = "m20251120_000002_credits_refund_unique";
+    const JOBS: &str = "m20251120_000003_jobs_and_votes";
+    match (table, object) {
+        ("users", c) if c.starts_with("unlimitedPose") => POSE,
+        ("pose_generations", "recoveryAttempts" | "lastRecoveryAt")
+        | ("generated_poses", "variationKey")
+        | (
+            _,
+            "pose_generations_status_startedAt_idx"
+            | "pose_generations_status_startedAt_queueJobId_idx"
+            | "generated_poses_generationId_variationKey_key"
+            | "generated_poses_generationId_variationKey_idx"
+            | "pose_library_categoryId_name_key",
+        ) => RECOVERY,
+        (
+            _,
+            "avatar_projects_userId_fkey"
+            | "avatars_userId_fkey"
+            | "avatar_usage_history_userId_fkey"
+            | "avatar_generations_userId_fkey"
+            | "avatar_generations_projectId_fkey"
+            | "avatar_generations_avatarId_fkey",
+        ) => FKS,
+        (_, "credits_refund_referenceId_referenceType_key") => REFUND,
+        ("users" | "sessions" | "credits" | "app_usages", _) => BASE,
+        (
+            "avatar_projects"
+            | "avatars"
+            | "avatar_presets"
+            | "persona_examples"
+            | "avatar_usage_history"
+            | "avatar_generations",
+            _,
+        ) => AVATAR,
+        ("jobs" | "pose_request_votes", _) => JOBS,
+        _ => POSE,
     }
 }
 
@@ -819,6 +888,51 @@ mod tests {
             normalize_predicate("\"status\" IN ('queued', 'running')"),
             "statusin('queued','running')"
         );
+    }
+
+    #[test]
+    fn every_object_belongs_to_a_known_migration() {
+        use crate::{Migrator, MigratorTrait};
+        let versions: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        for t in tables() {
+            let mut objects: Vec<&str> = vec![t.name];
+            objects.extend(t.columns.iter().map(|c| c.name));
+            let names: Vec<String> = t
+                .indexes
+                .iter()
+                .map(|i| i.name.clone())
+                .chain(t.foreign_keys.iter().map(|f| f.name.clone()))
+                .collect();
+            objects.extend(names.iter().map(String::as_str));
+            for object in objects {
+                let owner = owner(t.name, object);
+                assert!(
+                    versions.iter().any(|v| v == owner),
+                    "{}.{object}: {owner}",
+                    t.name
+                );
+            }
+        }
+        assert_eq!(
+            owner("users", "unlimitedPoseActive"),
+            "m20251016_000001_pose_generator"
+        );
+        assert_eq!(
+            owner("credits", "credits_userId_idx"),
+            "m20250930_000001_base_tables"
+        );
+        assert_eq!(
+            owner("avatars", "avatars_userId_fkey"),
+            "m20251120_000001_integrity_foreign_keys"
+        );
+        assert_eq!(
+            owner("pose_library", "pose_library_categoryId_name_key"),
+            "m20251018_000001_pose_generator_recovery_and_variations"
+        );
+        assert_eq!(owner("jobs", "jobs"), "m20251120_000003_jobs_and_votes");
     }
 
     #[test]

@@ -401,6 +401,8 @@ pub struct StatusRow {
     /// another tool, so no checksum to compare) or `missing_in_code` (recorded by the
     /// database, unknown to this build).
     pub state: &'static str,
+    /// When it was recorded (Unix seconds, from `seaql_migrations`).
+    pub applied_at: Option<i64>,
 }
 
 /// The exit code `status` ends with for these rows (see [`exit`]).
@@ -424,7 +426,8 @@ pub async fn status(db: &DatabaseConnection) -> Result<Vec<StatusRow>, DeployErr
         .iter()
         .map(|m| {
             let version = m.name().to_owned();
-            let state = match recorded.iter().find(|r| r.version == version) {
+            let record = recorded.iter().find(|r| r.version == version);
+            let state = match record {
                 None => "pending",
                 Some(r) => match (r.src_sha256.as_deref(), source_checksum(&version)) {
                     (Some(stored), Some(current)) if stored != current => "checksum_mismatch",
@@ -433,7 +436,11 @@ pub async fn status(db: &DatabaseConnection) -> Result<Vec<StatusRow>, DeployErr
                     _ => "applied",
                 },
             };
-            StatusRow { version, state }
+            StatusRow {
+                version,
+                state,
+                applied_at: record.map(|r| r.applied_at),
+            }
         })
         .collect();
     for r in &recorded {
@@ -441,6 +448,7 @@ pub async fn status(db: &DatabaseConnection) -> Result<Vec<StatusRow>, DeployErr
             rows.push(StatusRow {
                 version: r.version.clone(),
                 state: "missing_in_code",
+                applied_at: Some(r.applied_at),
             });
         }
     }
@@ -561,6 +569,7 @@ mod tests {
         let row = |state| StatusRow {
             version: "m".into(),
             state,
+            applied_at: None,
         };
         assert_eq!(status_exit_code(&[row("applied")]), exit::OK);
         assert_eq!(

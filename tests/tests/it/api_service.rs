@@ -182,3 +182,90 @@ dual_test! {
         server.await.unwrap().unwrap();
     }
 }
+
+dual_test! {
+    /// The schema report of a freshly migrated database: every migration applied by
+    /// the deploy tool with a matching checksum, nothing pending, no findings.
+    async fn schema_report_of_a_clean_database(db: TestDb) {
+        let cli = client(config(&db, &[])).await;
+        let resp = cli.get("/api/health/schema").send().await;
+        resp.assert_status_is_ok();
+        let body = resp.json().await;
+        let body = body.value().object();
+        body.get("status").assert_string("ok");
+        let migrations = body.get("migrations").object();
+        migrations.get("pending").array().assert_len(0);
+        migrations.get("unknown").array().assert_len(0);
+        let applied = migrations.get("applied").array();
+        applied.assert_len(migration::Migrator::migrations().len());
+        for m in applied.iter() {
+            let m = m.object();
+            m.get("checksumOk").assert_bool(true);
+            m.get("origin").assert_string("applied");
+        }
+        body.get("drift").object().get("findings").array().assert_len(0);
+        body.get("build").object().get("migrationHead").assert_string("m20251120_000003_jobs_and_votes");
+        body.get("database").object().get("migrationHead").assert_string("m20251120_000003_jobs_and_votes");
+    }
+
+    /// A database that records a migration this build does not know (an older replica
+    /// during a rolling deploy) is served, and reported as `ahead`.
+    async fn a_database_ahead_of_the_build_is_served(db: TestDb) {
+        use migration::sea_orm::ConnectionTrait;
+        db.migrate().await;
+        let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+        conn.execute_unprepared(r#"INSERT INTO "seaql_migrations" ("version","applied_at") VALUES ('m20991231_000001_from_a_newer_build', 0)"#)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+
+        let cli = client(config(&db, &[])).await;
+        cli.get("/api/health/ready").send().await.assert_status_is_ok();
+        let resp = cli.get("/api/health/schema").send().await;
+        let body = resp.json().await;
+        let body = body.value().object();
+        body.get("status").assert_string("ahead");
+        body.get("migrations").object().get("unknown").assert_string_array(&["m20991231_000001_from_a_newer_build"]);
+    }
+}
+
+/// PostgreSQL: a column whose type changed by hand is blocking drift: the API
+/// refuses to start and names it; the schema report shows expected and found types.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incompatible_column_type_blocks_start_up() {
+    use migration::sea_orm::ConnectionTrait;
+    let Some(db) = TestDb::new(tests::Backend::Postgres).await else {
+        return;
+    };
+    db.migrate().await;
+    let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+    conn.execute_unprepared(r#"ALTER TABLE "avatars" ALTER COLUMN "personaAge" TYPE text"#)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+
+    let err = api::prepare(config(&db, &[]))
+        .await
+        .err()
+        .expect("start-up must be refused");
+    let message = err.to_string();
+    assert!(
+        message.contains("type_mismatch avatars.personaAge: expected integer, found text"),
+        "{message}"
+    );
+
+    let cli = client(config(&db, &[("SCHEMA_GATE", "degraded")])).await;
+    let body = cli.get("/api/health/schema").send().await.json().await;
+    let body = body.value().object();
+    body.get("status").assert_string("drift");
+    let findings = body.get("drift").object().get("findings").array();
+    let finding = findings.get(0).object();
+    finding.get("severity").assert_string("blocking");
+    finding.get("kind").assert_string("type_mismatch");
+    finding.get("object").assert_string("avatars.personaAge");
+    finding.get("expected").assert_string("integer");
+    finding.get("actual").assert_string("text");
+    finding
+        .get("migration")
+        .assert_string("m20251014_000001_avatar_creator");
+}

@@ -1,28 +1,14 @@
 //! The migrated schema equals `shared/docs/schema.md`, and the migration lifecycle
 //! (up, up again, down to nothing, up again) behaves on both backends.
 
-use migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
-use migration::{Migrator, MigratorTrait, catalog, target};
+use migration::sea_orm::{ConnectionTrait, DatabaseConnection};
+use migration::{Migrator, MigratorTrait, catalog, check, target};
 use tests::{TestDb, dual_test};
 
-/// Every difference between the live database and the target schema, plus tables
-/// that should not be there.
-async fn schema_problems(conn: &DatabaseConnection, backend: DbBackend) -> Vec<String> {
-    let mut problems = Vec::new();
-    let targets = target::tables();
-    for table in &targets {
-        match catalog::table(conn, table.name).await.unwrap() {
-            None => problems.push(format!("{}: missing table", table.name)),
-            Some(live) => problems.extend(catalog::differences(table, &live, backend)),
-        }
-    }
-    for name in catalog::table_names(conn).await.unwrap() {
-        let tool_table = migration::deploy::ledger::TOOL_TABLES.contains(&name.as_str());
-        if !tool_table && !targets.iter().any(|t| t.name == name) {
-            problems.push(format!("{name}: extra table"));
-        }
-    }
-    problems
+/// Every finding of the drift check, of any severity, as report lines.
+async fn schema_problems(conn: &DatabaseConnection) -> Vec<String> {
+    let report = check::check(conn).await.unwrap();
+    report.findings.iter().map(ToString::to_string).collect()
 }
 
 async fn snapshot(conn: &DatabaseConnection) -> Vec<catalog::LiveTable> {
@@ -67,7 +53,7 @@ dual_test! {
     /// exists but the migration ledger.
     async fn migrated_schema_equals_the_specification(db: TestDb) {
         let conn = db.connect_migrated().await;
-        let problems = schema_problems(&conn, db.db_backend()).await;
+        let problems = schema_problems(&conn).await;
         assert!(problems.is_empty(), "schema differs from schema.md:\n{}", problems.join("\n"));
     }
 
@@ -87,13 +73,18 @@ dual_test! {
         conn.execute_unprepared(r#"CREATE INDEX "credits_userId_createdAt_idx" ON "credits" ("userId", "createdAt")"#)
             .await
             .unwrap();
-        let problems = schema_problems(&conn, db.db_backend()).await;
-        assert!(problems.iter().any(|p| p == "avatars.personaName: missing column"), "{problems:#?}");
-        assert!(
-            problems.iter().any(|p| p.starts_with("credits: index credits_userId_createdAt_idx expected")),
-            "{problems:#?}"
-        );
-        assert_eq!(problems.len(), 2, "{problems:#?}");
+        let report = check::check(&conn).await.unwrap();
+        let problems: Vec<String> = report.findings.iter().map(ToString::to_string).collect();
+        assert_eq!(report.findings.len(), 2, "{problems:#?}");
+        let column = &report.findings[0];
+        assert_eq!((column.severity, column.kind), (check::Severity::Blocking, check::Kind::MissingColumn));
+        assert_eq!(column.object, "avatars.personaName");
+        let index = &report.findings[1];
+        assert_eq!((index.severity, index.kind), (check::Severity::Warning, check::Kind::MissingIndex));
+        assert_eq!(index.object, "credits_userId_createdAt_idx");
+        assert_eq!(index.expected.as_deref(), Some("btree (userId, createdAt DESC)"));
+        assert_eq!(index.actual.as_deref(), Some("btree (userId, createdAt)"));
+        assert_eq!(report.exit_code(), migration::deploy::exit::DRIFT);
     }
 
     /// `up` on an up-to-date database changes nothing, and `status` lists every
@@ -119,7 +110,7 @@ dual_test! {
         assert_eq!(catalog::table_names(&conn).await.unwrap(), ledger_tables);
         assert!(statuses(&db).await.iter().all(|(_, s)| s == "Pending"));
         Migrator::up(&conn, None).await.unwrap();
-        let problems = schema_problems(&conn, db.db_backend()).await;
+        let problems = schema_problems(&conn).await;
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
