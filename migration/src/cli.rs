@@ -42,10 +42,27 @@ impl Default for LockArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply pending migrations (all, or the next N), under the deploy lock.
+    /// Apply pending migrations (all, or the next N), under the deploy lock. Refuses,
+    /// before any SQL, a database that holds objects its ledger does not record.
     Up {
         #[arg(short = 'n', long)]
         num: Option<u32>,
+        /// Adopt and repair first, as `adopt` would, then apply the rest.
+        #[arg(long, conflicts_with = "num")]
+        adopt: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Adopt an existing database: record the migrations whose objects verifiably exist,
+    /// apply safe additive repairs (missing tables, nullable or defaulted columns,
+    /// indexes, foreign keys without orphans), refuse everything else with a report.
+    Adopt {
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: the plan as JSON.
+        #[arg(long, requires = "dry_run")]
+        json: bool,
         #[command(flatten)]
         lock: LockArgs,
     },
@@ -143,6 +160,7 @@ fn print_check(report: &crate::check::Report) {
 pub async fn run(cli: Cli) -> Result<u8, DeployError> {
     let command = cli.command.unwrap_or(Command::Up {
         num: None,
+        adopt: false,
         lock: LockArgs::default(),
     });
     if let Command::Generate { name, dir } = &command {
@@ -152,9 +170,47 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
     }
     let url = cli.database_url.unwrap_or_else(database_url_from_env);
     match command {
-        Command::Up { num, lock } => {
+        Command::Up {
+            adopt: true, lock, ..
+        } => print_versions(
+            "recorded",
+            &deploy::adopt(&url, deploy::Mode::UpAdopt, &options(&lock)).await?,
+        ),
+        Command::Up { num, lock, .. } => {
             print_versions("applied", &deploy::up(&url, num, &options(&lock)).await?)
         }
+        Command::Adopt {
+            dry_run: true,
+            json,
+            ..
+        } => {
+            let db = connect_for_migrations(&url).await?;
+            let plan = deploy::plan::plan(&db).await;
+            let _ = db.close().await;
+            let plan = plan?;
+            if json {
+                let out = serde_json::json!({
+                    "refused": plan.refused(),
+                    "steps": plan.steps.iter().map(|s| serde_json::json!({
+                        "version": s.version, "kind": s.kind, "recorded": s.recorded,
+                        "repairs": s.repairs.len(),
+                    })).collect::<Vec<_>>(),
+                    "items": plan.items,
+                });
+                println!("{out:#}");
+            } else {
+                print!("{}", plan.render());
+            }
+            return Ok(if plan.refused() {
+                exit::REFUSED
+            } else {
+                exit::OK
+            });
+        }
+        Command::Adopt { lock, .. } => print_versions(
+            "adopted",
+            &deploy::adopt(&url, deploy::Mode::AdoptOnly, &options(&lock)).await?,
+        ),
         Command::Down { num, lock } => {
             print_versions("reverted", &deploy::down(&url, num, &options(&lock)).await?)
         }

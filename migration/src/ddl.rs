@@ -179,3 +179,132 @@ pub fn drop_index(table: &'static str, name: &str) -> IndexDropStatement {
 pub fn drop_table(table: &'static str) -> TableDropStatement {
     Table::drop().table(table).take()
 }
+
+// --- DDL for one object of the target schema (schema.md as data), used by `adopt`
+// --- to repair what an existing database lacks.
+
+use crate::target::{self, Action, ColType};
+
+fn action(a: Action) -> ForeignKeyAction {
+    match a {
+        Action::Cascade => ForeignKeyAction::Cascade,
+        Action::SetNull => ForeignKeyAction::SetNull,
+        Action::Restrict => ForeignKeyAction::Restrict,
+    }
+}
+
+/// The column as the target defines it, typed for `backend`.
+pub fn target_column(backend: DbBackend, col: &target::Column) -> ColumnDef {
+    let name = col.name;
+    let mut def = match col.ty {
+        ColType::Text => ColumnDef::new(name).text().take(),
+        ColType::Int => ColumnDef::new(name).integer().take(),
+        ColType::Double => ColumnDef::new(name).double().take(),
+        ColType::Bool => ColumnDef::new(name).boolean().take(),
+        ColType::Timestamp => timestamp(backend, name),
+        ColType::Jsonb => jsonb(backend, name),
+        ColType::TextList => text_list(backend, name),
+    };
+    if col.nullable {
+        def.null();
+    } else {
+        def.not_null();
+    }
+    match &col.default {
+        None => {}
+        Some(target::Default::Text(v)) => {
+            def.default(*v);
+        }
+        Some(target::Default::Int(v)) => {
+            def.default(*v);
+        }
+        Some(target::Default::Float(v)) => {
+            def.default(*v);
+        }
+        Some(target::Default::Bool(v)) => {
+            def.default(*v);
+        }
+        Some(target::Default::Now) => {
+            def.default(Expr::current_timestamp());
+        }
+    }
+    if name == "id" {
+        def.primary_key();
+    }
+    def
+}
+
+/// The SQL condition of a target partial index, from its normalized predicate.
+fn predicate(normalized: &str) -> Option<Expr> {
+    match normalized {
+        "type='refund'" => Some(Expr::col("type").eq("refund")),
+        "statusin('queued','running')" => Some(Expr::col("status").is_in(["queued", "running"])),
+        _ => None,
+    }
+}
+
+/// CREATE INDEX for a target index; `None` when the backend does not have it (GIN
+/// outside PostgreSQL) or its predicate is unknown.
+pub fn target_index(
+    backend: DbBackend,
+    table: &'static str,
+    index: &target::Index,
+) -> Option<IndexCreateStatement> {
+    if index.method == target::Method::Gin && backend != DbBackend::Postgres {
+        return None;
+    }
+    let mut stmt = Index::create();
+    stmt.name(index.name.clone()).table(table);
+    for &(col, is_desc) in &index.keys {
+        if is_desc {
+            stmt.col((col, IndexOrder::Desc));
+        } else {
+            stmt.col(col);
+        }
+    }
+    if index.unique {
+        stmt.unique();
+    }
+    if index.method == target::Method::Gin {
+        stmt.full_text();
+    }
+    if let Some(p) = index.predicate {
+        stmt.and_where(predicate(p)?);
+    }
+    Some(stmt)
+}
+
+/// ALTER TABLE … ADD CONSTRAINT for a target foreign key.
+pub fn target_foreign_key(
+    table: &'static str,
+    fk: &target::ForeignKey,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(fk.name.clone())
+        .from(table, fk.column)
+        .to(fk.target, "id")
+        .on_delete(action(fk.on_delete))
+        .on_update(action(fk.on_update))
+        .take()
+}
+
+/// CREATE TABLE with the columns and foreign keys of `table` that `migration` owns.
+pub fn target_table(
+    backend: DbBackend,
+    table: &target::Table,
+    migration: &str,
+) -> TableCreateStatement {
+    let mut stmt = Table::create();
+    stmt.table(table.name);
+    for col in &table.columns {
+        if target::owner(table.name, col.name) == migration {
+            stmt.col(target_column(backend, col));
+        }
+    }
+    for fk in &table.foreign_keys {
+        if target::owner(table.name, &fk.name) == migration {
+            stmt.foreign_key(&mut target_foreign_key(table.name, fk));
+        }
+    }
+    stmt
+}

@@ -10,11 +10,12 @@
 pub mod contract;
 pub mod ledger;
 pub mod lock;
+pub mod plan;
 
 use std::time::{Duration, Instant};
 
 use sea_orm_migration::sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, RuntimeErr, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, RuntimeErr, TransactionTrait,
 };
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager};
 
@@ -184,9 +185,30 @@ where
 
 /// Applies pending migrations (all, or the next `steps`) and returns their versions.
 pub async fn up(url: &str, steps: Option<u32>, opts: &Options) -> Result<Vec<String>, DeployError> {
-    locked(url, "up", opts, async |db, run| {
+    deploy(url, "up", steps, opts, Mode::Up).await
+}
+
+/// Adopts what exists (repairing what is safely addable), then, for
+/// [`Mode::UpAdopt`], runs the rest. Returns the versions recorded.
+pub async fn adopt(url: &str, mode: Mode, opts: &Options) -> Result<Vec<String>, DeployError> {
+    let command = if mode == Mode::AdoptOnly {
+        "adopt"
+    } else {
+        "up --adopt"
+    };
+    deploy(url, command, None, opts, mode).await
+}
+
+async fn deploy(
+    url: &str,
+    command: &str,
+    steps: Option<u32>,
+    opts: &Options,
+    mode: Mode,
+) -> Result<Vec<String>, DeployError> {
+    locked(url, command, opts, async |db, run| {
         let mut applied = Vec::new();
-        let result = apply_pending(db, steps, run, &mut applied).await;
+        let result = apply_pending(db, steps, run, &mut applied, mode).await;
         let failed = match &result {
             Err(DeployError::MigrationFailed { version, .. }) => Some(version.clone()),
             _ => None,
@@ -257,22 +279,32 @@ fn verify_history(
     }
 }
 
+/// What a deploy may do besides running migrations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Run pending migrations; refuse when the database needs adopting or repairing.
+    Up,
+    /// Adopt and repair what the plan says, then run the pending migrations.
+    UpAdopt,
+    /// Adopt and repair, and stop before the first migration that would run.
+    AdoptOnly,
+}
+
 async fn apply_pending(
     db: &DatabaseConnection,
     steps: Option<u32>,
     run: &Run,
     applied: &mut Vec<String>,
+    mode: Mode,
 ) -> Result<(), DeployError> {
-    let backend = db.get_database_backend();
     // Re-read under the lock: what was pending before it was taken may be applied now.
     let recorded = ledger::recorded(db).await?;
     let known = Migrator::migrations();
     verify_history(&recorded, &known)?;
     let is_recorded = |name: &str| recorded.iter().any(|r| r.version == name);
     let last_recorded = recorded.iter().map(|r| r.version.as_str()).max();
-    let pending: Vec<&Box<dyn MigrationTrait>> =
-        known.iter().filter(|m| !is_recorded(m.name())).collect();
-    if let (Some(first), Some(last)) = (pending.first(), last_recorded)
+    let first_pending = known.iter().find(|m| !is_recorded(m.name()));
+    if let (Some(first), Some(last)) = (first_pending, last_recorded)
         && first.name() < last
     {
         return Err(DeployError::Refused(format!(
@@ -281,37 +313,133 @@ async fn apply_pending(
             first.name()
         )));
     }
+    // Inspect, plan every step, and refuse as a whole before any DDL.
+    let plan = plan::plan(db).await?;
+    if plan.refused() {
+        return Err(DeployError::Refused(format!(
+            "refusing the deploy; nothing was applied.\n{}",
+            plan.render()
+        )));
+    }
+    if mode == Mode::Up && plan.steps.iter().any(|s| s.kind != plan::StepKind::Run) {
+        return Err(DeployError::Refused(format!(
+            "this database holds objects its ledger does not record, or objects of applied \
+             migrations are missing: `up` does not create over them blindly.\nNext step: review \
+             `migration adopt --dry-run`, then run `migration adopt` (or `migration up --adopt`).\n{}",
+            plan.render()
+        )));
+    }
     let limit = steps.map_or(usize::MAX, |s| s as usize);
-    for migration in pending.into_iter().take(limit) {
-        let version = migration.name().to_owned();
-        check_contract(db, &version, &recorded).await?;
-        let started = Instant::now();
-        let checksum = source_checksum(&version);
-        let outcome: Result<(), DbErr> = async {
-            if uses_transaction(migration.as_ref(), backend) {
-                let txn = db.begin().await?;
-                migration.up(&SchemaManager::new(&txn)).await?;
-                let ms = started.elapsed().as_millis() as i64;
-                ledger::record(&txn, &version, Origin::Applied, checksum, ms, &run.id, None)
-                    .await?;
-                txn.commit().await
-            } else {
-                migration.up(&SchemaManager::new(db)).await?;
-                let ms = started.elapsed().as_millis() as i64;
-                ledger::record(db, &version, Origin::Applied, checksum, ms, &run.id, None).await
+    for step in plan.steps.iter().take(limit) {
+        match step.kind {
+            plan::StepKind::Run if mode == Mode::AdoptOnly => break,
+            plan::StepKind::Run => {
+                let migration = known
+                    .iter()
+                    .find(|m| m.name() == step.version)
+                    .expect("planned from the known migrations");
+                apply_one(db, migration.as_ref(), run, &recorded).await?;
+            }
+            plan::StepKind::Adopt | plan::StepKind::Repair => {
+                adopt_one(db, step, &plan, run).await?;
             }
         }
-        .await;
-        if let Err(err) = outcome {
-            return Err(DeployError::MigrationFailed {
-                sqlstate: sqlstate(&err),
-                error: err.to_string(),
-                version,
-            });
+        if !step.recorded {
+            applied.push(step.version.clone());
         }
-        tracing::info!(%version, ms = started.elapsed().as_millis() as u64, "applied");
-        applied.push(version);
     }
+    Ok(())
+}
+
+async fn apply_one(
+    db: &DatabaseConnection,
+    migration: &dyn MigrationTrait,
+    run: &Run,
+    recorded: &[Recorded],
+) -> Result<(), DeployError> {
+    let backend = db.get_database_backend();
+    let version = migration.name().to_owned();
+    check_contract(db, &version, recorded).await?;
+    let started = Instant::now();
+    let checksum = source_checksum(&version);
+    let outcome: Result<(), DbErr> = async {
+        if uses_transaction(migration, backend) {
+            let txn = db.begin().await?;
+            migration.up(&SchemaManager::new(&txn)).await?;
+            let ms = started.elapsed().as_millis() as i64;
+            ledger::record(&txn, &version, Origin::Applied, checksum, ms, &run.id, None).await?;
+            txn.commit().await
+        } else {
+            migration.up(&SchemaManager::new(db)).await?;
+            let ms = started.elapsed().as_millis() as i64;
+            ledger::record(db, &version, Origin::Applied, checksum, ms, &run.id, None).await
+        }
+    }
+    .await;
+    if let Err(err) = outcome {
+        return Err(DeployError::MigrationFailed {
+            sqlstate: sqlstate(&err),
+            error: err.to_string(),
+            version,
+        });
+    }
+    tracing::info!(%version, ms = started.elapsed().as_millis() as u64, "applied");
+    Ok(())
+}
+
+/// Applies a step's repairs and records the version as adopted, with the plan's
+/// findings for it as evidence, in one transaction.
+async fn adopt_one(
+    db: &DatabaseConnection,
+    step: &plan::Step,
+    plan: &plan::Plan,
+    run: &Run,
+) -> Result<(), DeployError> {
+    let backend = db.get_database_backend();
+    let started = Instant::now();
+    let evidence: Vec<String> = plan
+        .items
+        .iter()
+        .filter(|i| i.migration.as_deref() == Some(step.version.as_str()))
+        .map(ToString::to_string)
+        .collect();
+    let outcome: Result<(), DbErr> = async {
+        let txn = db.begin().await?;
+        for repair in &step.repairs {
+            for statement in plan::repair_statements(backend, &step.version, repair) {
+                txn.execute_raw(statement).await?;
+            }
+        }
+        if !step.recorded {
+            let ms = started.elapsed().as_millis() as i64;
+            let evidence = if evidence.is_empty() {
+                "every object present as the target defines it".to_owned()
+            } else {
+                evidence.join("\n")
+            };
+            let checksum = source_checksum(&step.version);
+            ledger::record(
+                &txn,
+                &step.version,
+                Origin::Adopted,
+                checksum,
+                ms,
+                &run.id,
+                Some(&evidence),
+            )
+            .await?;
+        }
+        txn.commit().await
+    }
+    .await;
+    if let Err(err) = outcome {
+        return Err(DeployError::MigrationFailed {
+            sqlstate: sqlstate(&err),
+            error: err.to_string(),
+            version: step.version.clone(),
+        });
+    }
+    tracing::info!(version = %step.version, repairs = step.repairs.len(), "adopted");
     Ok(())
 }
 
@@ -467,7 +595,7 @@ pub async fn fresh(url: &str, opts: &Options) -> Result<Vec<String>, DeployError
         let mut applied = Vec::new();
         let result = async {
             drop_application_tables(db).await?;
-            apply_pending(db, None, run, &mut applied).await
+            apply_pending(db, None, run, &mut applied, Mode::Up).await
         }
         .await;
         let failed = match &result {
@@ -480,7 +608,6 @@ pub async fn fresh(url: &str, opts: &Options) -> Result<Vec<String>, DeployError
 }
 
 async fn drop_application_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
-    use sea_orm_migration::sea_orm::ConnectionTrait;
     let backend = db.get_database_backend();
     let tables: Vec<String> = catalog::table_names(db)
         .await?
