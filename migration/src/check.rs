@@ -152,10 +152,11 @@ pub fn compare_table(target: &target::Table, live: &LiveTable, backend: DbBacken
             _ => col.ty.sqlite(),
         };
         if found.data_type != expected_type {
+            // Another timestamp precision is harmless: the service writes milliseconds.
             let severity = if backend == DbBackend::Postgres
                 && is_other_timestamp_precision(col.ty, &found.data_type)
             {
-                Warning
+                Info
             } else {
                 Blocking
             };

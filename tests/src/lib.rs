@@ -20,6 +20,7 @@
 //! else a throwaway cluster, else a loud skip; `REQUIRE_POSTGRES=1` forbids skipping).
 
 pub mod db;
+pub mod fixtures;
 pub mod postgres_server;
 pub mod util;
 

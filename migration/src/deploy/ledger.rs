@@ -94,6 +94,12 @@ pub async fn install(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// Whether all three tool tables exist.
+pub async fn installed(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    let tables = crate::catalog::table_names(db).await?;
+    Ok(TOOL_TABLES.iter().all(|t| tables.iter().any(|x| x == t)))
+}
+
 async fn has_table(db: &DatabaseConnection, table: &str) -> Result<bool, DbErr> {
     Ok(crate::catalog::table_names(db)
         .await?

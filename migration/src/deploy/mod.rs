@@ -147,11 +147,23 @@ where
         }
     };
     let result = async {
-        // Inside the lock: two runners never race on creating the ledger tables.
-        ledger::install(&db).await?;
+        // The ledger tables are created inside the lock (two runners never race on
+        // them), but only once the command changes something: a refused deploy of a
+        // database that has never had them leaves its catalog byte for byte as it was.
+        let journalled = ledger::installed(&db).await?;
         let run = Run::new(command);
-        run.start(&db, waited.as_millis() as i64).await?;
+        let lock_wait_ms = waited.as_millis() as i64;
+        if journalled {
+            ledger::install(&db).await?;
+            run.start(&db, lock_wait_ms).await?;
+        }
         let (result, versions, failed_version) = body(&db, &run).await;
+        if !journalled {
+            if !ledger::installed(&db).await.unwrap_or(false) {
+                return result;
+            }
+            run.start(&db, lock_wait_ms).await?;
+        }
         let journal = match &result {
             Ok(_) => run.finish(&db, "succeeded", &versions, None).await,
             Err(e) => {
@@ -329,6 +341,7 @@ async fn apply_pending(
             plan.render()
         )));
     }
+    ledger::install(db).await?;
     let limit = steps.map_or(usize::MAX, |s| s as usize);
     for step in plan.steps.iter().take(limit) {
         match step.kind {
@@ -485,6 +498,9 @@ async fn revert(
     let recorded = ledger::recorded(db).await?;
     let known = Migrator::migrations();
     verify_history(&recorded, &known)?;
+    if !recorded.is_empty() {
+        ledger::install(db).await?;
+    }
     for r in recorded.iter().rev().take(steps as usize) {
         if r.state.as_deref() == Some(Origin::Adopted.as_str()) {
             return Err(DeployError::Refused(format!(
@@ -594,6 +610,7 @@ pub async fn fresh(url: &str, opts: &Options) -> Result<Vec<String>, DeployError
     locked(url, "fresh", opts, async |db, run| {
         let mut applied = Vec::new();
         let result = async {
+            ledger::install(db).await?;
             drop_application_tables(db).await?;
             apply_pending(db, None, run, &mut applied, Mode::Up).await
         }

@@ -401,7 +401,9 @@ impl Planner<'_> {
                 let mut found_any = false;
                 let mut counted = Vec::new();
                 for (table, column, parent, name) in fks {
-                    let (n, ids) = if live(table) && live(parent) {
+                    let (n, ids) = if self.has_columns(table, &[column])
+                        && self.has_columns(parent, &["id"])
+                    {
                         orphans(self.db, table, column, parent).await?
                     } else {
                         (0, Vec::new())
@@ -432,7 +434,9 @@ impl Planner<'_> {
                     }
                 }
             }
-            "m20251120_000002_credits_refund_unique" if live("credits") => {
+            "m20251120_000002_credits_refund_unique"
+                if self.has_columns("credits", &["type", "referenceId", "referenceType"]) =>
+            {
                 let (n, groups) = duplicates(
                     self.db,
                     "credits",
@@ -457,6 +461,16 @@ impl Planner<'_> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Whether a live table has all these columns (data checks must not query a table
+    /// of another shape).
+    fn has_columns(&self, table: &str, columns: &[&str]) -> bool {
+        self.live.get(table).is_some_and(|t| {
+            columns
+                .iter()
+                .all(|c| t.columns.iter().any(|l| l.name == *c))
+        })
     }
 
     fn integrity_fks(&self) -> Vec<(&'static str, &'static str, &'static str, String)> {
@@ -560,6 +574,18 @@ impl Planner<'_> {
         for name in creates.iter().chain(touches.iter()) {
             let table = self.table(name).clone();
             let Some(live) = self.live.get(*name).cloned() else {
+                if !creates.contains(name) {
+                    // Another migration's table that an earlier step of this plan
+                    // creates: this migration's objects on it are added after it.
+                    if !self.will_exist.contains(*name) {
+                        let mut it = item(Verdict::Refuse, Some(version), *name);
+                        it.expected = Some("table (this migration adds to it)".into());
+                        self.refuse(it, "restore the missing table, or check DATABASE_URL");
+                        continue;
+                    }
+                    self.add_owned_objects(version, &table, &mut repairs);
+                    continue;
+                }
                 // A table of this migration is missing: created whole, with its indexes.
                 let mut it = item(Verdict::Create, Some(version), *name);
                 it.expected = Some("table".into());
@@ -609,6 +635,54 @@ impl Planner<'_> {
             repairs,
         });
         Ok(())
+    }
+
+    /// Repairs adding what `version` owns on a table an earlier step creates empty.
+    fn add_owned_objects(
+        &mut self,
+        version: &str,
+        table: &target::Table,
+        repairs: &mut Vec<Repair>,
+    ) {
+        let owned = |object: &str| target::owner(table.name, object) == version;
+        for col in table.columns.iter().filter(|c| owned(c.name)) {
+            let mut it = item(
+                Verdict::Add,
+                Some(version),
+                format!("{}.{}", table.name, col.name),
+            );
+            it.found = Some("table created earlier in this deploy".into());
+            self.plan.items.push(it);
+            repairs.push(Repair::AddColumn {
+                table: table.name,
+                column: col.name,
+            });
+        }
+        for index in table.indexes.iter().filter(|i| owned(&i.name)) {
+            if crate::ddl::target_index(self.backend, table.name, index).is_some() {
+                self.plan
+                    .items
+                    .push(item(Verdict::Create, Some(version), index.name.clone()));
+                repairs.push(Repair::CreateIndex {
+                    table: table.name,
+                    index: index.name.clone(),
+                });
+            }
+        }
+        for fk in table.foreign_keys.iter().filter(|f| owned(&f.name)) {
+            if self.backend != DbBackend::Postgres {
+                let it = item(Verdict::Refuse, Some(version), fk.name.clone());
+                self.refuse(it, "SQLite cannot add a foreign key to an existing table: rebuild this database with `migration fresh` after exporting its data");
+                continue;
+            }
+            self.plan
+                .items
+                .push(item(Verdict::Add, Some(version), fk.name.clone()));
+            repairs.push(Repair::AddForeignKey {
+                table: table.name,
+                name: fk.name.clone(),
+            });
+        }
     }
 
     /// The verdict of schema.md §1.4 for one finding on a table that exists.
@@ -662,7 +736,7 @@ impl Planner<'_> {
                     }
                 }
             }
-            Kind::TypeMismatch if f.severity == Severity::Warning => {
+            Kind::TypeMismatch if f.severity != Severity::Blocking => {
                 self.plan
                     .items
                     .push(from_finding(Verdict::Warn, version, f));
@@ -794,12 +868,13 @@ impl Planner<'_> {
                     self.refuse(it, "SQLite cannot add a foreign key to an existing table: rebuild this database with `migration fresh` after exporting its data");
                     return Ok(());
                 }
-                let (n, ids) =
-                    if self.will_exist.contains(fk.target) && self.live.contains_key(fk.target) {
-                        orphans(self.db, name, fk.column, fk.target).await?
-                    } else {
-                        (0, Vec::new())
-                    };
+                let (n, ids) = if self.has_columns(name, &[fk.column])
+                    && self.has_columns(fk.target, &["id"])
+                {
+                    orphans(self.db, name, fk.column, fk.target).await?
+                } else {
+                    (0, Vec::new())
+                };
                 if n > 0 {
                     let mut it = from_finding(Verdict::Refuse, version, f);
                     it.rows = Some(n);

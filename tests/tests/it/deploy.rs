@@ -113,10 +113,8 @@ dual_test! {
         assert!(message.contains("users.password"), "{message}");
 
         let c = conn(&db).await;
-        let mut tables = catalog::table_names(&c).await.unwrap();
-        tables.retain(|t| !ledger::TOOL_TABLES.contains(&t.as_str()));
-        assert_eq!(tables, ["users"], "nothing was created");
-        assert_eq!(ledger::runs(&c).await.unwrap()[0].1, "refused");
+        let tables = catalog::table_names(&c).await.unwrap();
+        assert_eq!(tables, ["users"], "nothing was created, not even the ledger tables");
     }
 
     /// A table of an applied migration was dropped by hand: `up` will not run the

@@ -2,6 +2,7 @@
 //! discovery per run). Each area of the product is a module here; tests that touch a
 //! database use `tests::dual_test!` so they run on SQLite and on PostgreSQL.
 
+mod adopt;
 mod api_service;
 mod deploy;
 mod entities;
