@@ -32,10 +32,35 @@ pub struct LockArgs {
     pub lock_timeout: Duration,
 }
 
+/// For commands that destroy data.
+#[derive(Debug, Clone, Args)]
+pub struct DestructiveArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// On a database marked production: its name, to confirm you mean it.
+    #[arg(long, value_name = "DATABASE_NAME")]
+    pub confirm: Option<String>,
+}
+
 impl Default for LockArgs {
     fn default() -> Self {
         Self {
             lock_timeout: Options::default().lock_timeout,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum EnvironmentName {
+    Production,
+    Development,
+}
+
+impl EnvironmentName {
+    fn as_str(self) -> &'static str {
+        match self {
+            EnvironmentName::Production => "production",
+            EnvironmentName::Development => "development",
         }
     }
 }
@@ -71,7 +96,7 @@ pub enum Command {
         #[arg(short = 'n', long, default_value_t = 1)]
         num: u32,
         #[command(flatten)]
-        lock: LockArgs,
+        destructive: DestructiveArgs,
     },
     /// Every migration's state; exits 10 when some are pending, 20 on drift.
     Status {
@@ -90,17 +115,23 @@ pub enum Command {
     /// Drop every application table, then apply all migrations.
     Fresh {
         #[command(flatten)]
-        lock: LockArgs,
+        destructive: DestructiveArgs,
     },
     /// Roll back every migration this tool applied, then apply all again.
     Refresh {
         #[command(flatten)]
-        lock: LockArgs,
+        destructive: DestructiveArgs,
     },
     /// Roll back every migration this tool applied.
     Reset {
         #[command(flatten)]
-        lock: LockArgs,
+        destructive: DestructiveArgs,
+    },
+    /// Show, or set, the environment the database is marked as. `adopt` marks an
+    /// adopted database `production`; destructive commands then need `--confirm`.
+    Environment {
+        #[arg(value_enum)]
+        name: Option<EnvironmentName>,
     },
     /// Create a new migration file and register it in `src/lib.rs`.
     Generate {
@@ -115,6 +146,14 @@ pub enum Command {
 fn options(lock: &LockArgs) -> Options {
     Options {
         lock_timeout: lock.lock_timeout,
+        confirm: None,
+    }
+}
+
+fn destructive_options(args: &DestructiveArgs) -> Options {
+    Options {
+        confirm: args.confirm.clone(),
+        ..options(&args.lock)
     }
 }
 
@@ -211,18 +250,32 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
             "adopted",
             &deploy::adopt(&url, deploy::Mode::AdoptOnly, &options(&lock)).await?,
         ),
-        Command::Down { num, lock } => {
-            print_versions("reverted", &deploy::down(&url, num, &options(&lock)).await?)
+        Command::Down { num, destructive } => print_versions(
+            "reverted",
+            &deploy::down(&url, num, &destructive_options(&destructive)).await?,
+        ),
+        Command::Reset { destructive } => print_versions(
+            "reverted",
+            &deploy::reset(&url, &destructive_options(&destructive)).await?,
+        ),
+        Command::Refresh { destructive } => {
+            let opts = destructive_options(&destructive);
+            print_versions("reverted", &deploy::reset(&url, &opts).await?);
+            print_versions("applied", &deploy::up(&url, None, &opts).await?);
         }
-        Command::Reset { lock } => {
-            print_versions("reverted", &deploy::reset(&url, &options(&lock)).await?)
+        Command::Fresh { destructive } => print_versions(
+            "applied",
+            &deploy::fresh(&url, &destructive_options(&destructive)).await?,
+        ),
+        Command::Environment { name: None } => {
+            let db = connect_for_migrations(&url).await?;
+            let environment = deploy::ledger::environment(&db).await;
+            let _ = db.close().await;
+            println!("{}", environment?.unwrap_or_else(|| "unmarked".into()));
         }
-        Command::Refresh { lock } => {
-            print_versions("reverted", &deploy::reset(&url, &options(&lock)).await?);
-            print_versions("applied", &deploy::up(&url, None, &options(&lock)).await?);
-        }
-        Command::Fresh { lock } => {
-            print_versions("applied", &deploy::fresh(&url, &options(&lock)).await?)
+        Command::Environment { name: Some(name) } => {
+            deploy::set_environment(&url, name.as_str(), &Options::default()).await?;
+            println!("marked {}", name.as_str());
         }
         Command::Status { json } => {
             let db = connect_for_migrations(&url).await?;

@@ -19,8 +19,9 @@ use crate::ddl;
 
 pub const LEDGER: &str = "migration_ledger";
 pub const RUNS: &str = "migration_runs";
+pub const SETTINGS: &str = "migration_settings";
 /// The tables this tool keeps for itself; never part of the application schema.
-pub const TOOL_TABLES: [&str; 3] = ["seaql_migrations", LEDGER, RUNS];
+pub const TOOL_TABLES: [&str; 4] = ["seaql_migrations", LEDGER, RUNS, SETTINGS];
 
 /// How a version came to be recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +92,84 @@ pub async fn install(db: &DatabaseConnection) -> Result<(), DbErr> {
             .col(ddl::text_null("error_sqlstate")),
     )
     .await?;
+    db.execute(
+        Table::create()
+            .table(SETTINGS)
+            .if_not_exists()
+            .col(ColumnDef::new("key").text().not_null().primary_key())
+            .col(ddl::text("value"))
+            .col(ddl::ts(b, "updated_at"))
+            .col(ddl::text_null("run_id")),
+    )
+    .await?;
     Ok(())
+}
+
+/// The environment the database is marked as (`production`, `development`), if any.
+pub async fn environment(db: &DatabaseConnection) -> Result<Option<String>, DbErr> {
+    if !has_table(db, SETTINGS).await? {
+        return Ok(None);
+    }
+    let sql = r#"SELECT "value" FROM "migration_settings" WHERE "key" = 'environment'"#;
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .map(|r| r.try_get_by_index::<String>(0))
+        .transpose()
+}
+
+/// Marks the database as `environment`; the destructive commands refuse on
+/// `production` without a confirmation naming the database.
+pub async fn set_environment<C: ConnectionTrait>(
+    db: &C,
+    environment: &str,
+    run_id: &str,
+) -> Result<(), DbErr> {
+    db.execute(
+        &Query::delete()
+            .from_table(SETTINGS)
+            .and_where(Expr::col("key").eq("environment"))
+            .take(),
+    )
+    .await?;
+    db.execute(
+        &Query::insert()
+            .into_table(SETTINGS)
+            .columns(["key", "value", "updated_at", "run_id"])
+            .values_panic([
+                "environment".into(),
+                environment.into(),
+                now().into(),
+                run_id.into(),
+            ])
+            .take(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The database's own name: what `--confirm` must repeat.
+pub async fn database_name(db: &DatabaseConnection, url: &str) -> Result<String, DbErr> {
+    if db.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                sea_orm_migration::sea_orm::DbBackend::Postgres,
+                "SELECT current_database()",
+            ))
+            .await?
+            .ok_or_else(|| DbErr::Custom("current_database() returned no row".into()))?;
+        return row.try_get_by_index(0);
+    }
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    Ok(std::path::Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+        .to_owned())
 }
 
 /// Whether all three tool tables exist.

@@ -118,14 +118,39 @@ pub fn sqlstate(err: &DbErr) -> Option<String> {
 pub struct Options {
     /// How long to wait for another runner's deploy lock.
     pub lock_timeout: Duration,
+    /// For destructive commands on a database marked production: its name, repeated.
+    pub confirm: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             lock_timeout: Duration::from_secs(60),
+            confirm: None,
         }
     }
+}
+
+/// Destructive commands (`down`, `reset`, `refresh`, `fresh`) refuse on a database
+/// marked production unless `--confirm` repeats its name (deploy-safety.md R13).
+async fn guard_destructive(
+    db: &DatabaseConnection,
+    url: &str,
+    command: &str,
+    opts: &Options,
+) -> Result<(), DeployError> {
+    if ledger::environment(db).await?.as_deref() != Some("production") {
+        return Ok(());
+    }
+    let name = ledger::database_name(db, url).await?;
+    if opts.confirm.as_deref() == Some(name.as_str()) {
+        tracing::warn!(database = %name, command, "destructive command confirmed on a production database");
+        return Ok(());
+    }
+    Err(DeployError::Refused(format!(
+        "`{command}` destroys data and the database `{name}` is marked production; nothing was \
+         done. If you really mean it, take a backup and repeat its name: --confirm {name}"
+    )))
 }
 
 /// Opens the migration connection, takes the deploy lock, runs `body`, journals it
@@ -234,7 +259,10 @@ async fn deploy(
 pub async fn down(url: &str, steps: u32, opts: &Options) -> Result<Vec<String>, DeployError> {
     locked(url, "down", opts, async |db, run| {
         let mut reverted = Vec::new();
-        let result = revert(db, steps, run, &mut reverted).await;
+        let result = match guard_destructive(db, url, "down", opts).await {
+            Ok(()) => revert(db, steps, run, &mut reverted).await,
+            Err(e) => Err(e),
+        };
         let failed = match &result {
             Err(DeployError::MigrationFailed { version, .. }) => Some(version.clone()),
             _ => None,
@@ -342,6 +370,14 @@ async fn apply_pending(
         )));
     }
     ledger::install(db).await?;
+    let adopting = plan
+        .steps
+        .iter()
+        .any(|s| s.kind != plan::StepKind::Run && !s.recorded);
+    if adopting && ledger::environment(db).await?.is_none() {
+        // A database this tool did not create is someone's real data: guard it.
+        ledger::set_environment(db, "production", &run.id).await?;
+    }
     let limit = steps.map_or(usize::MAX, |s| s as usize);
     for step in plan.steps.iter().take(limit) {
         match step.kind {
@@ -498,17 +534,22 @@ async fn revert(
     let recorded = ledger::recorded(db).await?;
     let known = Migrator::migrations();
     verify_history(&recorded, &known)?;
+    let to_revert: Vec<&Recorded> = recorded.iter().rev().take(steps as usize).collect();
+    // All or nothing: refuse before reverting anything.
+    if let Some(r) = to_revert
+        .iter()
+        .find(|r| r.state.as_deref() == Some(Origin::Adopted.as_str()))
+    {
+        return Err(DeployError::Refused(format!(
+            "{} was adopted from an existing schema, not applied by this tool: its objects \
+             may be shared with other apps, so it is never rolled back; nothing was reverted",
+            r.version
+        )));
+    }
     if !recorded.is_empty() {
         ledger::install(db).await?;
     }
-    for r in recorded.iter().rev().take(steps as usize) {
-        if r.state.as_deref() == Some(Origin::Adopted.as_str()) {
-            return Err(DeployError::Refused(format!(
-                "{} was adopted from an existing schema, not applied by this tool: its objects \
-                 may be shared with other apps, so it is never rolled back",
-                r.version
-            )));
-        }
+    for r in to_revert {
         let migration = known
             .iter()
             .find(|m| m.name() == r.version)
@@ -610,6 +651,7 @@ pub async fn fresh(url: &str, opts: &Options) -> Result<Vec<String>, DeployError
     locked(url, "fresh", opts, async |db, run| {
         let mut applied = Vec::new();
         let result = async {
+            guard_destructive(db, url, "fresh", opts).await?;
             ledger::install(db).await?;
             drop_application_tables(db).await?;
             apply_pending(db, None, run, &mut applied, Mode::Up).await
@@ -656,6 +698,24 @@ async fn drop_application_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared(r#"DELETE FROM "migration_ledger""#)
         .await?;
     Ok(())
+}
+
+/// Marks the database's environment (journalled, under the lock).
+pub async fn set_environment(
+    url: &str,
+    environment: &str,
+    opts: &Options,
+) -> Result<(), DeployError> {
+    locked(url, "environment", opts, async |db, run| {
+        let result = async {
+            ledger::install(db).await?;
+            ledger::set_environment(db, environment, &run.id).await?;
+            Ok(())
+        }
+        .await;
+        (result, vec![environment.to_owned()], None)
+    })
+    .await
 }
 
 /// Parses `--lock-timeout`: `500ms`, `2s`, `1m`, or plain seconds.

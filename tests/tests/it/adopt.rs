@@ -16,6 +16,7 @@ use tests::{Backend, TestDb, dual_test, fixtures};
 fn opts() -> Options {
     Options {
         lock_timeout: Duration::from_secs(5),
+        ..Options::default()
     }
 }
 

@@ -11,6 +11,7 @@ use tests::{TestDb, dual_test};
 fn quick() -> Options {
     Options {
         lock_timeout: Duration::from_millis(500),
+        ..Options::default()
     }
 }
 

@@ -75,3 +75,25 @@ dual_test! {
         assert!(runs.iter().all(|r| r.1 == "succeeded"), "{runs:?}");
     }
 }
+
+dual_test! {
+    /// A database marked production refuses the destructive commands unless
+    /// `--confirm` repeats its name; nothing is dropped by a refusal.
+    async fn destructive_commands_need_confirmation_on_production(db: TestDb) {
+        assert_eq!(migration_cli(&db, &["up"]).await, exit::OK);
+        assert_eq!(migration_cli(&db, &["environment", "production"]).await, exit::OK);
+        let tables_before = application_tables(&db).await;
+
+        for args in [&["fresh"][..], &["reset"], &["refresh"], &["down"], &["fresh", "--confirm", "not-this-one"]] {
+            assert_eq!(migration_cli(&db, args).await, exit::REFUSED, "{args:?}");
+            assert_eq!(application_tables(&db).await, tables_before, "{args:?} changed nothing");
+        }
+
+        let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+        let name = ledger::database_name(&conn, &db.url).await.unwrap();
+        assert_eq!(migration_cli(&db, &["down", "--confirm", &name]).await, exit::OK);
+        assert_eq!(applied(&db).await, Migrator::migrations().len() - 1);
+        assert_eq!(migration_cli(&db, &["environment", "development"]).await, exit::OK);
+        assert_eq!(migration_cli(&db, &["reset"]).await, exit::OK);
+    }
+}
