@@ -75,6 +75,10 @@ pub enum Command {
         /// Adopt and repair first, as `adopt` would, then apply the rest.
         #[arg(long, conflicts_with = "num")]
         adopt: bool,
+        /// Before changing anything, and only if something is pending, write a
+        /// verified backup into this directory (`pg_dump -Fc`; SQLite: a file copy).
+        #[arg(long, value_name = "DIR")]
+        backup: Option<PathBuf>,
         #[command(flatten)]
         lock: LockArgs,
     },
@@ -147,6 +151,7 @@ fn options(lock: &LockArgs) -> Options {
     Options {
         lock_timeout: lock.lock_timeout,
         confirm: None,
+        backup: None,
     }
 }
 
@@ -200,6 +205,7 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
     let command = cli.command.unwrap_or(Command::Up {
         num: None,
         adopt: false,
+        backup: None,
         lock: LockArgs::default(),
     });
     if let Command::Generate { name, dir } = &command {
@@ -210,13 +216,28 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
     let url = cli.database_url.unwrap_or_else(database_url_from_env);
     match command {
         Command::Up {
-            adopt: true, lock, ..
-        } => print_versions(
-            "recorded",
-            &deploy::adopt(&url, deploy::Mode::UpAdopt, &options(&lock)).await?,
-        ),
-        Command::Up { num, lock, .. } => {
-            print_versions("applied", &deploy::up(&url, num, &options(&lock)).await?)
+            adopt: true,
+            lock,
+            backup,
+            ..
+        } => {
+            let opts = Options {
+                backup,
+                ..options(&lock)
+            };
+            print_versions(
+                "recorded",
+                &deploy::adopt(&url, deploy::Mode::UpAdopt, &opts).await?,
+            )
+        }
+        Command::Up {
+            num, lock, backup, ..
+        } => {
+            let opts = Options {
+                backup,
+                ..options(&lock)
+            };
+            print_versions("applied", &deploy::up(&url, num, &opts).await?)
         }
         Command::Adopt {
             dry_run: true,

@@ -89,7 +89,8 @@ pub async fn install(db: &DatabaseConnection) -> Result<(), DbErr> {
             .col(ddl::text_null("versions"))
             .col(ddl::text_null("failed_version"))
             .col(ddl::text_null("error"))
-            .col(ddl::text_null("error_sqlstate")),
+            .col(ddl::text_null("error_sqlstate"))
+            .col(ddl::text_null("detail")),
     )
     .await?;
     db.execute(
@@ -298,6 +299,8 @@ pub async fn unrecord<C: ConnectionTrait>(
 pub struct Run {
     pub id: String,
     pub command: String,
+    /// Notes for the journal's `detail`, e.g. the pre-migration backup.
+    detail: std::sync::Mutex<Vec<String>>,
 }
 
 impl Run {
@@ -306,7 +309,20 @@ impl Run {
         Self {
             id: format!("run-{nanos:x}-{:x}", std::process::id()),
             command: command.to_owned(),
+            detail: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Adds a note to the journal row's `detail`.
+    pub fn note(&self, note: String) {
+        if let Ok(mut notes) = self.detail.lock() {
+            notes.push(note);
+        }
+    }
+
+    fn detail(&self) -> Option<String> {
+        let notes = self.detail.lock().ok()?;
+        (!notes.is_empty()).then(|| notes.join("\n"))
     }
 
     pub async fn start(&self, db: &DatabaseConnection, lock_wait_ms: i64) -> Result<(), DbErr> {
@@ -354,6 +370,7 @@ impl Run {
                 ("failed_version", Expr::val(version)),
                 ("error", Expr::val(error)),
                 ("error_sqlstate", Expr::val(sqlstate)),
+                ("detail", Expr::val(self.detail())),
             ])
             .and_where(Expr::col("id").eq(self.id.clone()))
             .take();

@@ -7,6 +7,7 @@
 //! runs each migration in its own transaction with its ledger rows, and journals the
 //! invocation (success, failure with SQLSTATE, refusal or lock timeout).
 
+pub mod backup;
 pub mod contract;
 pub mod ledger;
 pub mod lock;
@@ -120,6 +121,8 @@ pub struct Options {
     pub lock_timeout: Duration,
     /// For destructive commands on a database marked production: its name, repeated.
     pub confirm: Option<String>,
+    /// `up --backup DIR`: back the database up here before changing anything.
+    pub backup: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -127,6 +130,7 @@ impl Default for Options {
         Self {
             lock_timeout: Duration::from_secs(60),
             confirm: None,
+            backup: None,
         }
     }
 }
@@ -245,7 +249,16 @@ async fn deploy(
 ) -> Result<Vec<String>, DeployError> {
     locked(url, command, opts, async |db, run| {
         let mut applied = Vec::new();
-        let result = apply_pending(db, steps, run, &mut applied, mode).await;
+        let result = apply_pending(
+            db,
+            url,
+            steps,
+            run,
+            &mut applied,
+            mode,
+            opts.backup.as_deref(),
+        )
+        .await;
         let failed = match &result {
             Err(DeployError::MigrationFailed { version, .. }) => Some(version.clone()),
             _ => None,
@@ -332,10 +345,12 @@ pub enum Mode {
 
 async fn apply_pending(
     db: &DatabaseConnection,
+    url: &str,
     steps: Option<u32>,
     run: &Run,
     applied: &mut Vec<String>,
     mode: Mode,
+    backup_dir: Option<&std::path::Path>,
 ) -> Result<(), DeployError> {
     // Re-read under the lock: what was pending before it was taken may be applied now.
     let recorded = ledger::recorded(db).await?;
@@ -368,6 +383,14 @@ async fn apply_pending(
              `migration adopt --dry-run`, then run `migration adopt` (or `migration up --adopt`).\n{}",
             plan.render()
         )));
+    }
+    if let Some(dir) = &backup_dir
+        && !plan.steps.is_empty()
+    {
+        let (path, size) = backup::backup(db, url, dir).await?;
+        tracing::info!(path = %path.display(), size, "backup written and verified");
+        run.note(format!("backup {} ({size} bytes)", path.display()));
+        println!("backup: {}", path.display());
     }
     ledger::install(db).await?;
     let adopting = plan
@@ -654,7 +677,7 @@ pub async fn fresh(url: &str, opts: &Options) -> Result<Vec<String>, DeployError
             guard_destructive(db, url, "fresh", opts).await?;
             ledger::install(db).await?;
             drop_application_tables(db).await?;
-            apply_pending(db, None, run, &mut applied, Mode::Up).await
+            apply_pending(db, url, None, run, &mut applied, Mode::Up, None).await
         }
         .await;
         let failed = match &result {

@@ -97,3 +97,61 @@ dual_test! {
         assert_eq!(migration_cli(&db, &["reset"]).await, exit::OK);
     }
 }
+
+dual_test! {
+    /// `up --backup DIR` writes a verified backup before changing anything, only when
+    /// something is pending; the backup restores to the pre-migration database.
+    async fn up_with_backup_writes_a_restorable_copy_first(db: TestDb) {
+        use migration::sea_orm::ConnectionTrait;
+        assert_eq!(migration_cli(&db, &["up", "-n", "3"]).await, exit::OK);
+        let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+        conn.execute_unprepared(r#"INSERT INTO "users" ("id","email","password","createdAt","updatedAt") VALUES ('u1','a@b.c','x','2025-10-18 10:00:00.000','2025-10-18 10:00:00.000')"#)
+            .await
+            .unwrap();
+        let tables_before = catalog::table_names(&conn).await.unwrap();
+        drop(conn);
+
+        let dir = tests::util::TempDir::new("backup").unwrap();
+        let dir_arg = dir.path().to_string_lossy().into_owned();
+        assert_eq!(migration_cli(&db, &["up", "--backup", &dir_arg]).await, exit::OK);
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.path()).collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+
+        // Restore into a fresh database of the same kind and look inside.
+        let restored = TestDb::new(db.backend).await.unwrap();
+        let restored_url = match db.backend {
+            tests::Backend::Postgres => {
+                let bindir = tests::postgres_server::find_bindir().unwrap();
+                let out = std::process::Command::new(bindir.join("pg_restore"))
+                    .args(["--no-owner", "--dbname", &restored.url])
+                    .arg(&files[0])
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                restored.url.clone()
+            }
+            tests::Backend::Sqlite => format!("sqlite://{}?mode=rw", files[0].display()),
+        };
+        let copy = migration::connect_for_migrations(&restored_url).await.unwrap();
+        let mut restored_tables = catalog::table_names(&copy).await.unwrap();
+        restored_tables.sort();
+        let mut expected = tables_before.clone();
+        expected.sort();
+        assert_eq!(restored_tables, expected, "the pre-migration schema");
+        assert_eq!(Migrator::get_applied_migrations(&copy).await.unwrap().len(), 3);
+        let users: i64 = copy
+            .query_one_raw(migration::sea_orm::Statement::from_string(copy.get_database_backend(), r#"SELECT count(*) FROM "users""#))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index(0)
+            .unwrap();
+        assert_eq!(users, 1);
+
+        // Nothing pending: no backup.
+        let again = tests::util::TempDir::new("backup-again").unwrap();
+        let again_arg = again.path().to_string_lossy().into_owned();
+        assert_eq!(migration_cli(&db, &["up", "--backup", &again_arg]).await, exit::OK);
+        assert_eq!(std::fs::read_dir(again.path()).map(|d| d.count()).unwrap_or(0), 0);
+    }
+}
