@@ -17,6 +17,7 @@ mod m20251018_000001_pose_generator_recovery_and_variations;
 mod m20251120_000001_integrity_foreign_keys;
 mod m20251120_000002_credits_refund_unique;
 mod m20251120_000003_jobs_and_votes;
+mod m99991231_000001_test_barrier;
 pub mod target;
 
 pub struct Migrator;
@@ -25,7 +26,7 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     /// In order (schema.md §3.1).
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
+        let ordered: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20250930_000001_base_tables::Migration),
             Box::new(m20251014_000001_avatar_creator::Migration),
             Box::new(m20251016_000001_pose_generator::Migration),
@@ -33,8 +34,18 @@ impl MigratorTrait for Migrator {
             Box::new(m20251120_000001_integrity_foreign_keys::Migration),
             Box::new(m20251120_000002_credits_refund_unique::Migration),
             Box::new(m20251120_000003_jobs_and_votes::Migration),
-        ]
+        ];
+        ordered.into_iter().chain(test_barrier()).collect()
     }
+}
+
+/// The fault-injection migration, only when its environment variable names a key.
+fn test_barrier() -> Option<Box<dyn MigrationTrait>> {
+    let key = std::env::var(m99991231_000001_test_barrier::ENV)
+        .ok()?
+        .parse()
+        .ok()?;
+    Some(Box::new(m99991231_000001_test_barrier::Migration { key }))
 }
 
 /// The embedded SQLite database used when `DATABASE_URL` is not set, shared by the

@@ -208,3 +208,116 @@ async fn postgres_null_flags_refuse_the_deploy_with_counts() {
         "nothing applied"
     );
 }
+
+/// The `migration` binary next to this test binary (`cargo test --workspace` builds
+/// it, for the migration crate's own CLI tests).
+fn migration_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let bin = dir.join("migration");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo test --workspace` (or `cargo build -p migration`)",
+        bin.display()
+    );
+    bin
+}
+
+async fn count_where(c: &DatabaseConnection, sql: &str) -> i64 {
+    scalar_i64(c, sql).await
+}
+
+/// `kill -9` of `up` in the middle of a migration (a test-only migration blocked on
+/// an advisory lock this test holds): no partial DDL, no ledger row, no advisory lock
+/// left behind, a journal row that shows the run never finished, and the next `up`
+/// succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_kill_9_in_the_middle_of_a_migration_leaves_nothing() {
+    let Some(db) = TestDb::new(tests::Backend::Postgres).await else {
+        return;
+    };
+    deploy::up(&db.url, None, &quick()).await.unwrap();
+    let barrier_key = 0x7e57_0001_i64;
+    // One session: advisory locks belong to the session that took them.
+    let mut one = migration::sea_orm::ConnectOptions::new(db.url.clone());
+    one.max_connections(1).min_connections(1).sqlx_logging(false);
+    let holder = migration::sea_orm::Database::connect(one).await.unwrap();
+    exec(&holder, &format!("SELECT pg_advisory_lock({barrier_key})")).await;
+
+    let mut child = std::process::Command::new(migration_binary())
+        .args(["--database-url", &db.url, "up"])
+        .env("MIGRATION_TEST_BARRIER_KEY", barrier_key.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+
+    // Wait until the runner is blocked inside the barrier migration.
+    let waiting = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND wait_event_type = 'Lock' AND query LIKE '%pg_advisory_lock({barrier_key})%'"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while count_where(&holder, &waiting).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the runner never reached the barrier"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the runner exited early"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The probe table exists inside the runner's open transaction only.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    exec(
+        &holder,
+        &format!("SELECT pg_advisory_unlock({barrier_key})"),
+    )
+    .await;
+
+    // The server notices the dead client once the barrier lets its backend go on.
+    let others = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while count_where(&holder, others).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the killed runner's sessions never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let tables = catalog::table_names(&holder).await.unwrap();
+    assert!(
+        !tables.contains(&"test_barrier_probe".to_owned()),
+        "no partial DDL"
+    );
+    assert_eq!(
+        count_where(
+            &holder,
+            r#"SELECT count(*) FROM "seaql_migrations" WHERE "version" LIKE 'm9999%'"#
+        )
+        .await,
+        0,
+        "no ledger row"
+    );
+    assert_eq!(
+        count_where(&holder, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").await,
+        0,
+        "no advisory lock left"
+    );
+    let runs = ledger::runs(&holder).await.unwrap();
+    assert_eq!(
+        (runs[0].0.as_str(), runs[0].1.as_str()),
+        ("up", "running"),
+        "the journal shows the run never finished"
+    );
+
+    // The next deploy takes the lock at once and succeeds.
+    deploy::up(&db.url, None, &quick()).await.unwrap();
+    let status = deploy::status(&holder).await.unwrap();
+    assert_eq!(deploy::status_exit_code(&status), exit::OK);
+}
