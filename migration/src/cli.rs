@@ -102,6 +102,9 @@ pub enum Command {
         #[command(flatten)]
         destructive: DestructiveArgs,
     },
+    /// Print what `up --adopt` would do and the SQL of every step, changing nothing
+    /// (no lock, no writes). Exits 30 when the deploy would be refused.
+    Plan,
     /// Every migration's state; exits 10 when some are pending, 20 on drift.
     Status {
         /// Machine-readable output.
@@ -312,6 +315,39 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
                 }
             }
             return Ok(deploy::status_exit_code(&rows));
+        }
+        Command::Plan => {
+            let db = connect_for_migrations(&url).await?;
+            let result = async {
+                let plan = deploy::plan::plan(&db).await?;
+                let users: Vec<String> = crate::catalog::columns_by_table(&db)
+                    .await?
+                    .into_iter()
+                    .filter(|(t, _)| t == "users")
+                    .map(|(_, c)| c)
+                    .collect();
+                Ok::<_, DbErr>((plan, users))
+            }
+            .await;
+            let backend = db.get_database_backend();
+            let _ = db.close().await;
+            let (plan, users) = result?;
+            print!("{}", plan.render());
+            for (version, what, sql) in deploy::preview::plan_sql(backend, &plan, &users).await {
+                println!("\n-- {what} {version}");
+                match sql {
+                    Ok(statements) if statements.is_empty() => {
+                        println!("-- (no SQL: recorded in the ledger only)")
+                    }
+                    Ok(statements) => statements.iter().for_each(|s| println!("{s};")),
+                    Err(e) => println!("-- {e}"),
+                }
+            }
+            return Ok(if plan.refused() {
+                exit::REFUSED
+            } else {
+                exit::OK
+            });
         }
         Command::Check { json } => {
             let db = connect_for_migrations(&url).await?;

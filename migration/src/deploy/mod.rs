@@ -12,6 +12,7 @@ pub mod contract;
 pub mod ledger;
 pub mod lock;
 pub mod plan;
+pub mod preview;
 
 use std::time::{Duration, Instant};
 

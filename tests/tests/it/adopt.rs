@@ -581,3 +581,48 @@ dual_test! {
         assert!(report.findings.is_empty(), "{:#?}", report.findings);
     }
 }
+
+/// `plan` on the runbook's production database prints the adoption repairs and the
+/// SQL of each migration to run, and leaves the catalog byte for byte unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_prints_the_sql_and_changes_nothing() {
+    let Some((db, conn)) = postgres().await else {
+        return;
+    };
+    fixtures::runbook_production(&conn).await;
+    let before = schema_dump(&db);
+    let out = std::process::Command::new(
+        std::env::current_exe()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("migration"),
+    )
+    .args(["--database-url", &db.url, "plan"])
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("-- adopt m20250930_000001_base_tables"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"CREATE INDEX "users_role_idx" ON "users" ("role");"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("-- run m20251014_000001_avatar_creator"),
+        "{text}"
+    );
+    assert!(text.contains(r#"CREATE TABLE "avatars""#), "{text}");
+    assert!(text.contains(r#""personaName" text NULL"#), "{text}");
+    assert_eq!(schema_dump(&db), before, "plan changes nothing");
+}

@@ -240,7 +240,9 @@ async fn postgres_kill_9_in_the_middle_of_a_migration_leaves_nothing() {
     let barrier_key = 0x7e57_0001_i64;
     // One session: advisory locks belong to the session that took them.
     let mut one = migration::sea_orm::ConnectOptions::new(db.url.clone());
-    one.max_connections(1).min_connections(1).sqlx_logging(false);
+    one.max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
     let holder = migration::sea_orm::Database::connect(one).await.unwrap();
     exec(&holder, &format!("SELECT pg_advisory_lock({barrier_key})")).await;
 
