@@ -102,6 +102,16 @@ pub enum Command {
         #[command(flatten)]
         destructive: DestructiveArgs,
     },
+    /// Accept the current source of an applied migration that was edited (a comment,
+    /// formatting): records its new checksum, with the reason, in the journal.
+    Rebless {
+        version: String,
+        /// Why the edit is harmless; kept in the run journal.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Print what `up --adopt` would do and the SQL of every step, changing nothing
     /// (no lock, no writes). Exits 30 when the deploy would be refused.
     Plan,
@@ -304,17 +314,55 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
         Command::Status { json } => {
             let db = connect_for_migrations(&url).await?;
             let rows = deploy::status(&db).await;
+            let last = deploy::ledger::runs(&db)
+                .await
+                .map(|runs| runs.into_iter().next());
+            let environment = deploy::ledger::environment(&db).await;
             let _ = db.close().await;
-            let rows = rows?;
+            let (rows, last, environment) = (rows?, last?, environment?);
+            let last_run = last.map(|(command, status, failed_version, error)| {
+                serde_json::json!({
+                    "command": command, "status": status,
+                    "failedVersion": failed_version, "error": error,
+                })
+            });
             if json {
-                let out = serde_json::json!({ "migrations": rows, "exitCode": deploy::status_exit_code(&rows) });
+                let out = serde_json::json!({
+                    "migrations": rows,
+                    "environment": environment,
+                    "lastRun": last_run,
+                    "exitCode": deploy::status_exit_code(&rows),
+                });
                 println!("{out:#}");
             } else {
                 for row in &rows {
                     println!("{:<18} {}", row.state, row.version);
                 }
+                println!(
+                    "environment: {}",
+                    environment.as_deref().unwrap_or("unmarked")
+                );
+                if let Some(run) = last_run {
+                    // A run still "running" with no lock held was interrupted (killed).
+                    println!(
+                        "last run: {} {}",
+                        run["command"].as_str().unwrap_or(""),
+                        run["status"].as_str().unwrap_or("")
+                    );
+                    if let Some(error) = run["error"].as_str() {
+                        println!("  error: {error}");
+                    }
+                }
             }
             return Ok(deploy::status_exit_code(&rows));
+        }
+        Command::Rebless {
+            version,
+            reason,
+            lock,
+        } => {
+            deploy::rebless(&url, &version, &reason, &options(&lock)).await?;
+            println!("reblessed {version}");
         }
         Command::Plan => {
             let db = connect_for_migrations(&url).await?;

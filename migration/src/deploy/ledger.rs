@@ -267,6 +267,26 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Replaces the recorded source checksum of `version` (`rebless`).
+pub async fn set_checksum<C: ConnectionTrait>(
+    db: &C,
+    version: &str,
+    sha256: &str,
+) -> Result<(), DbErr> {
+    db.execute(
+        &Query::update()
+            .table(LEDGER)
+            .values([
+                ("src_sha256", Expr::val(sha256)),
+                ("recorded_at", Expr::val(now())),
+            ])
+            .and_where(Expr::col("version").eq(version))
+            .take(),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Removes a version from the stock ledger and marks it `reverted` in ours.
 pub async fn unrecord<C: ConnectionTrait>(
     db: &C,

@@ -724,6 +724,38 @@ async fn drop_application_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// Records the current source checksum of an applied, edited migration, with the
+/// operator's reason in the journal (an audited Flyway `repair`).
+pub async fn rebless(
+    url: &str,
+    version: &str,
+    reason: &str,
+    opts: &Options,
+) -> Result<(), DeployError> {
+    let Some(current) = source_checksum(version) else {
+        return Err(DeployError::Refused(format!(
+            "{version} is not a migration of this build"
+        )));
+    };
+    locked(url, "rebless", opts, async |db, run| {
+        let result = async {
+            let recorded = ledger::recorded(db).await?;
+            if !recorded.iter().any(|r| r.version == version) {
+                return Err(DeployError::Refused(format!(
+                    "{version} is not applied: nothing to rebless"
+                )));
+            }
+            ledger::install(db).await?;
+            ledger::set_checksum(db, version, current).await?;
+            run.note(format!("{version} reblessed to {current}: {reason}"));
+            Ok(())
+        }
+        .await;
+        (result, vec![version.to_owned()], None)
+    })
+    .await
+}
+
 /// Marks the database's environment (journalled, under the lock).
 pub async fn set_environment(
     url: &str,

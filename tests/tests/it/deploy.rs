@@ -98,6 +98,22 @@ dual_test! {
         assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 4);
         let runs = ledger::runs(&c).await.unwrap();
         assert_eq!(runs[0].1, "refused");
+
+        // An operator who reviewed the edit accepts it, with a reason in the journal.
+        deploy::rebless(&db.url, "m20251014_000001_avatar_creator", "comment-only edit", &quick()).await.unwrap();
+        deploy::up(&db.url, None, &quick()).await.unwrap();
+        assert!(migration::pending_migrations(&c).await.unwrap().is_empty());
+        let detail: String = c
+            .query_one_raw(Statement::from_string(
+                c.get_database_backend(),
+                r#"SELECT "detail" FROM "migration_runs" WHERE "command" = 'rebless'"#,
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index(0)
+            .unwrap();
+        assert!(detail.contains("comment-only edit"), "{detail}");
     }
 
     /// The runbook's failure: tables exist that no ledger records. `up` does not run
@@ -322,4 +338,94 @@ async fn postgres_kill_9_in_the_middle_of_a_migration_leaves_nothing() {
     deploy::up(&db.url, None, &quick()).await.unwrap();
     let status = deploy::status(&holder).await.unwrap();
     assert_eq!(deploy::status_exit_code(&status), exit::OK);
+}
+
+/// Eight `migration up` processes started at once on a fresh PostgreSQL database all
+/// exit 0 and apply each migration exactly once; with the lock held by another
+/// session, `up --lock-timeout 2s` exits 75 and names the holder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_eight_processes_and_a_lock_timeout() {
+    let Some(db) = TestDb::new(tests::Backend::Postgres).await else {
+        return;
+    };
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            std::process::Command::new(migration_binary())
+                .args(["--database-url", &db.url, "up"])
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let c = conn(&db).await;
+    assert_eq!(
+        scalar_i64(&c, r#"SELECT count(*) FROM "seaql_migrations""#).await,
+        Migrator::migrations().len() as i64
+    );
+    let runs = ledger::runs(&c).await.unwrap();
+    assert_eq!(runs.len(), 8);
+    let applied: usize = runs
+        .iter()
+        .map(|r| r.1.as_str())
+        .filter(|s| *s == "succeeded")
+        .count();
+    assert_eq!(applied, 8);
+
+    let (held, _) = DeployLock::acquire(&db.url, db.db_backend(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    let out = std::process::Command::new(migration_binary())
+        .args(["--database-url", &db.url, "up", "--lock-timeout", "2s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(75));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("waiting for the deploy lock, held by pid"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("pid={}", std::process::id())),
+        "{stderr}"
+    );
+    held.release().await.unwrap();
+}
+
+/// Half-migrated: the ledger records the base tables only, two Avatar Creator tables
+/// were created by hand, the rest is missing. `up` refuses; `adopt` verifies what is
+/// there and creates what is missing; `check` is clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_half_migrated_database_is_completed() {
+    let Some(db) = TestDb::new(tests::Backend::Postgres).await else {
+        return;
+    };
+    deploy::up(&db.url, Some(1), &quick()).await.unwrap();
+    let c = conn(&db).await;
+    exec(&c, r#"
+CREATE TABLE "avatar_projects" ("id" TEXT NOT NULL, "userId" TEXT NOT NULL, "name" TEXT NOT NULL, "description" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" TIMESTAMP(3) NOT NULL, CONSTRAINT "avatar_projects_pkey" PRIMARY KEY ("id"));
+CREATE INDEX "avatar_projects_userId_idx" ON "avatar_projects"("userId");
+CREATE TABLE "avatar_presets" ("id" TEXT NOT NULL, "name" TEXT NOT NULL, "previewImageUrl" TEXT NOT NULL, "category" TEXT NOT NULL,
+    "personaTemplate" TEXT NOT NULL, "visualAttributes" TEXT NOT NULL, "generationPrompt" TEXT NOT NULL,
+    "isPublic" BOOLEAN NOT NULL DEFAULT true, "usageCount" INTEGER NOT NULL DEFAULT 0,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" TIMESTAMP(3) NOT NULL, CONSTRAINT "avatar_presets_pkey" PRIMARY KEY ("id"));
+"#).await;
+    let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+    assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
+    deploy::adopt(&db.url, deploy::Mode::UpAdopt, &quick())
+        .await
+        .unwrap();
+    let report = migration::check::check(&c).await.unwrap();
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert_eq!(report.exit_code(), exit::OK);
 }
