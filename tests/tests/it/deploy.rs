@@ -429,3 +429,60 @@ CREATE TABLE "avatar_presets" ("id" TEXT NOT NULL, "name" TEXT NOT NULL, "previe
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
     assert_eq!(report.exit_code(), exit::OK);
 }
+
+/// The start-up gate's reads need no write privilege: `status` and `check` work for
+/// a role that may only SELECT, and create nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_status_and_check_work_for_a_select_only_role() {
+    let Some(db) = TestDb::new(tests::Backend::Postgres).await else {
+        return;
+    };
+    if !db.url.starts_with("postgres://postgres@") {
+        eprintln!("select-only role test needs a postgres://postgres@… server URL; skipped");
+        return;
+    }
+    deploy::up(&db.url, None, &quick()).await.unwrap();
+    let admin = conn(&db).await;
+    let role = format!("ro_{}", tests::util::random_lower_alnum(10));
+    let database = db.postgres_database_name().unwrap().to_owned();
+    exec(&admin, &format!(
+        r#"CREATE ROLE "{role}" LOGIN; GRANT CONNECT ON DATABASE "{database}" TO "{role}";
+           GRANT USAGE ON SCHEMA public TO "{role}"; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}";"#
+    ))
+    .await;
+    let readonly_url = db
+        .url
+        .replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
+    let outcome = async {
+        let ro = migration::connect_for_migrations(&readonly_url)
+            .await
+            .unwrap();
+        let rows = deploy::status(&ro).await.unwrap();
+        assert_eq!(deploy::status_exit_code(&rows), exit::OK);
+        let report = migration::check::check(&ro).await.unwrap();
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+        // And it really cannot write.
+        assert!(
+            ro.execute_unprepared(r#"CREATE TABLE "probe" ("id" int)"#)
+                .await
+                .is_err()
+        );
+        ro.close().await.unwrap();
+    };
+    outcome.await;
+    exec(
+        &admin,
+        &format!(
+            r#"DROP OWNED BY "{role}"; REVOKE CONNECT ON DATABASE "{database}" FROM "{role}";"#
+        ),
+    )
+    .await;
+    admin.close().await.unwrap();
+    let server = tests::postgres_server::server().unwrap();
+    let cluster = migration::sea_orm::Database::connect(server.admin_url.clone())
+        .await
+        .unwrap();
+    let _ = cluster
+        .execute_unprepared(&format!(r#"DROP ROLE IF EXISTS "{role}""#))
+        .await;
+}
