@@ -5,7 +5,8 @@
 
 use std::{env, fs, path::Path};
 
-use sha2::{Digest, Sha256};
+#[path = "src/deploy/source_digest.rs"]
+mod source_digest;
 
 fn main() {
     let src = Path::new("src");
@@ -25,12 +26,7 @@ fn main() {
             continue;
         }
         let text = fs::read(&path).expect("migration source is readable");
-        let normalised: Vec<u8> = String::from_utf8_lossy(&text)
-            .replace("\r\n", "\n")
-            .into_bytes();
-        let digest = Sha256::digest(&normalised);
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        sums.push((name, hex));
+        sums.push((name, source_digest::source_digest(&text)));
     }
     sums.sort();
     let body: String = sums

@@ -259,6 +259,7 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
         } => {
             let db = connect_for_migrations(&url).await?;
             let plan = deploy::plan::plan(&db).await;
+            deploy::ledger::journal_read_only(&db, "adopt --dry-run", "succeeded").await;
             let _ = db.close().await;
             let plan = plan?;
             if json {
@@ -318,6 +319,7 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
                 .await
                 .map(|runs| runs.into_iter().next());
             let environment = deploy::ledger::environment(&db).await;
+            deploy::ledger::journal_read_only(&db, "status", "succeeded").await;
             let _ = db.close().await;
             let (rows, last, environment) = (rows?, last?, environment?);
             let last_run = last.map(|(command, status, failed_version, error)| {
@@ -378,6 +380,7 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
             }
             .await;
             let backend = db.get_database_backend();
+            deploy::ledger::journal_read_only(&db, "plan", "succeeded").await;
             let _ = db.close().await;
             let (plan, users) = result?;
             print!("{}", plan.render());
@@ -400,6 +403,7 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
         Command::Check { json } => {
             let db = connect_for_migrations(&url).await?;
             let report = crate::check::check(&db).await;
+            deploy::ledger::journal_read_only(&db, "check", "succeeded").await;
             let _ = db.close().await;
             let report = report?;
             if json {

@@ -399,6 +399,19 @@ impl Run {
     }
 }
 
+/// Journals a read-only command (`status`, `check`, `plan`, `adopt --dry-run`) when
+/// the journal exists and the role may write to it; never creates anything, and a
+/// SELECT-only role simply leaves no row.
+pub async fn journal_read_only(db: &DatabaseConnection, command: &str, outcome: &str) {
+    if !installed(db).await.unwrap_or(false) {
+        return;
+    }
+    let run = Run::new(command);
+    if run.start(db, 0).await.is_ok() {
+        let _ = run.finish(db, outcome, &[], None).await;
+    }
+}
+
 /// The journal, newest first (for `status` and tests).
 pub async fn runs(
     db: &DatabaseConnection,

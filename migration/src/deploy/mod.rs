@@ -13,6 +13,8 @@ pub mod ledger;
 pub mod lock;
 pub mod plan;
 pub mod preview;
+#[cfg(test)]
+mod source_digest;
 
 use std::time::{Duration, Instant};
 
@@ -811,6 +813,22 @@ mod tests {
                 "{} has no checksum",
                 m.name()
             );
+        }
+    }
+
+    /// The embedded checksums are those of the sources, and a CRLF checkout of a
+    /// migration has the same checksum (R5: strict but not brittle).
+    #[test]
+    fn checksums_match_the_sources_whatever_the_line_endings() {
+        for m in Migrator::migrations() {
+            let path = format!("{}/src/{}.rs", env!("CARGO_MANIFEST_DIR"), m.name());
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lf = source_digest::source_digest(text.as_bytes());
+            let crlf = source_digest::source_digest(text.replace('\n', "\r\n").as_bytes());
+            assert_eq!(Some(lf.as_str()), source_checksum(m.name()), "{path}");
+            assert_eq!(lf, crlf, "{path}");
+            let edited = source_digest::source_digest(format!("{text}// edited\n").as_bytes());
+            assert_ne!(lf, edited, "{path}");
         }
     }
 

@@ -67,11 +67,14 @@ dual_test! {
         assert_eq!(applied(&db).await, all);
         assert_eq!(application_tables(&db).await.len(), 19);
 
-        // Every invocation that changed something is in the journal, newest first.
+        // Every invocation is in the journal, newest first: the read-only `status` too,
+        // once the journal exists (the first one, on an empty database, creates nothing).
         let conn = migration::connect_for_migrations(&db.url).await.unwrap();
         let runs = ledger::runs(&conn).await.unwrap();
         let commands: Vec<&str> = runs.iter().map(|r| r.0.as_str()).collect();
-        assert_eq!(commands, ["fresh", "down", "up", "down", "down", "up", "up", "up"]);
+        assert_eq!(commands, [
+                "fresh", "down", "up", "down", "down", "up", "status", "up", "status", "up"
+            ]);
         assert!(runs.iter().all(|r| r.1 == "succeeded"), "{runs:?}");
     }
 }
