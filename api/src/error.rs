@@ -36,6 +36,7 @@ pub type ErrorDetails = BTreeMap<String, Value>;
 pub enum ErrorCode {
     ValidationError,
     Unauthorized,
+    InsufficientCredits,
     Forbidden,
     NotFound,
     MethodNotAllowed,
@@ -53,6 +54,7 @@ impl ErrorCode {
         match self {
             Self::ValidationError => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::InsufficientCredits => StatusCode::PAYMENT_REQUIRED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -80,6 +82,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Unauthorized(String),
+    /// The balance does not cover the cost; details `{ required, available }`.
+    #[error("Insufficient credits")]
+    InsufficientCredits { required: i64, available: i64 },
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -143,6 +148,7 @@ impl ApiError {
         match self {
             Self::Validation { .. } => ErrorCode::ValidationError,
             Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::InsufficientCredits { .. } => ErrorCode::InsufficientCredits,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
@@ -178,6 +184,13 @@ impl ApiError {
     pub fn details(&self) -> Option<ErrorDetails> {
         match self {
             Self::Validation { fields, .. } => Some(fields.to_details()),
+            Self::InsufficientCredits {
+                required,
+                available,
+            } => Some(ErrorDetails::from([
+                ("required".to_owned(), Value::from(*required)),
+                ("available".to_owned(), Value::from(*available)),
+            ])),
             Self::Conflict { details, .. }
             | Self::PayloadTooLarge { details, .. }
             | Self::UnsupportedMediaType { details, .. }
@@ -224,6 +237,44 @@ impl ResponseError for ApiError {
     /// middleware); still the public body, never the internal text.
     fn as_response(&self) -> Response {
         self.to_response(&RequestId::generate())
+    }
+}
+
+/// Domain errors of the services, mapped to what the client sees. Internal causes
+/// keep their text for the log only.
+impl From<crate::auth::service::AuthError> for ApiError {
+    fn from(err: crate::auth::service::AuthError) -> Self {
+        use crate::auth::service::AuthError as E;
+        match err {
+            E::EmailAlreadyRegistered | E::EmailInUse => Self::Conflict {
+                message: err.to_string(),
+                details: None,
+            },
+            E::InvalidCredentials | E::TokenExpired | E::InvalidToken | E::UserNotFound => {
+                Self::Unauthorized(err.to_string())
+            }
+            E::CurrentPasswordIncorrect => Self::invalid_field("currentPassword", err.to_string()),
+            E::Ledger(err) => err.into(),
+            E::Database(err) => err.into(),
+            E::Hash(_) | E::TokenSigning(_) => Self::internal(err),
+        }
+    }
+}
+
+impl From<crate::credits::ledger::LedgerError> for ApiError {
+    fn from(err: crate::credits::ledger::LedgerError) -> Self {
+        use crate::credits::ledger::LedgerError as E;
+        match err {
+            E::InsufficientCredits {
+                required,
+                available,
+            } => Self::InsufficientCredits {
+                required,
+                available,
+            },
+            E::Database(err) => err.into(),
+            E::UnknownUser(_) | E::Overflow(_) => Self::internal(err),
+        }
     }
 }
 

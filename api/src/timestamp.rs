@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, SubsecRound, Utc};
 use poem_openapi::{
     registry::{MetaSchema, MetaSchemaRef},
     types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type},
@@ -19,6 +19,19 @@ pub struct Timestamp(pub DateTime<Utc>);
 impl Timestamp {
     pub fn now() -> Self {
         Self(Utc::now())
+    }
+}
+
+/// The current UTC time as stored in the database: columns are `TIMESTAMP(3)`, so
+/// values are truncated to milliseconds before they are written or compared.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(3)
+}
+
+/// Database columns hold UTC without a zone.
+impl From<NaiveDateTime> for Timestamp {
+    fn from(value: NaiveDateTime) -> Self {
+        Self(value.and_utc())
     }
 }
 
@@ -78,6 +91,11 @@ impl ParseFromJSON for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn now_is_whole_milliseconds() {
+        assert_eq!(now().and_utc().timestamp_subsec_nanos() % 1_000_000, 0);
+    }
 
     #[test]
     fn always_three_digits_and_z() {

@@ -1,0 +1,371 @@
+//! `/api/auth`: register, login, profile (api.md §4). Field rules are checked here,
+//! every failing field reported at once; the work is done by [`super::service`].
+
+use entity::users;
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json, types::MaybeUndefined};
+
+use super::{
+    BearerAuth, email, password,
+    service::{self, NewAccount, PasswordChange, ProfileChanges},
+};
+use crate::{
+    app::AppState,
+    credits::ledger,
+    error::{ApiError, Errors, FieldErrors},
+    openapi::ApiTags,
+    timestamp::Timestamp,
+};
+
+const NAME_MAX_CHARS: usize = 100;
+const LOGIN_PASSWORD_MAX_CHARS: usize = 1024;
+
+pub struct AuthApi;
+
+#[OpenApi(prefix_path = "/api/auth", tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Register
+    ///
+    /// Creates an account with a welcome bonus of 100 credits and returns a token.
+    #[oai(path = "/register", method = "post", operation_id = "authRegister")]
+    async fn register(
+        &self,
+        state: Data<&AppState>,
+        body: Json<RegisterRequest>,
+    ) -> Result<RegisterCreated, Errors<400, 409>> {
+        let body = body.0;
+        let mut fields = FieldErrors::new();
+        let email = email::normalise(&body.email);
+        if !email::is_valid(&email) {
+            fields.add("email", email::INVALID_MESSAGE);
+        }
+        for problem in password::problems(&body.password) {
+            fields.add("password", problem);
+        }
+        let name = match body.name.as_deref().map(name_rule).transpose() {
+            Ok(name) => name.flatten(),
+            Err(message) => {
+                fields.add("name", message);
+                None
+            }
+        };
+        reject(fields)?;
+
+        let account = NewAccount {
+            email,
+            password: body.password,
+            name,
+        };
+        let session = service::register(&state.db, &state.config, account)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(RegisterCreated::Created(Json(RegisterResponse {
+            success: true,
+            data: RegisterData {
+                user: RegisteredUser {
+                    id: session.user.id,
+                    email: session.user.email,
+                    name: session.user.name,
+                    created_at: session.user.created_at.into(),
+                },
+                token: session.token,
+            },
+            message: "Registration successful".to_owned(),
+        })))
+    }
+
+    /// Log in
+    ///
+    /// Exchanges email and password for a token. A wrong email and a wrong password
+    /// get the same 401.
+    #[oai(path = "/login", method = "post", operation_id = "authLogin")]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        body: Json<LoginRequest>,
+    ) -> Result<Json<LoginResponse>, Errors<400, 401>> {
+        let body = body.0;
+        let mut fields = FieldErrors::new();
+        if !email::is_valid(body.email.trim()) {
+            fields.add("email", email::INVALID_MESSAGE);
+        }
+        match body.password.chars().count() {
+            0 => fields.add("password", "Password is required"),
+            n if n > LOGIN_PASSWORD_MAX_CHARS => {
+                fields.add("password", "Password must be at most 1024 characters long");
+            }
+            _ => {}
+        }
+        reject(fields)?;
+
+        let session = service::login(&state.db, &state.config, &body.email, &body.password)
+            .await
+            .map_err(ApiError::from)?;
+        let credit_balance = ledger::balance(&state.db, &session.user.id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Json(LoginResponse {
+            success: true,
+            data: LoginData {
+                user: LoggedInUser {
+                    id: session.user.id,
+                    email: session.user.email,
+                    name: session.user.name,
+                    credit_balance,
+                },
+                token: session.token,
+            },
+            message: "Login successful".to_owned(),
+        }))
+    }
+
+    /// Profile
+    ///
+    /// The caller's profile, without a `success`/`data` wrapper.
+    #[oai(path = "/profile", method = "get", operation_id = "authGetProfile")]
+    async fn get_profile(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> Result<Json<Profile>, Errors<401>> {
+        Ok(Json(profile(&state, auth.0).await?))
+    }
+
+    /// Update profile
+    ///
+    /// Changes the name, the email and/or the password. A new token is returned only
+    /// when the email changes.
+    #[oai(path = "/profile", method = "put", operation_id = "authUpdateProfile")]
+    async fn update_profile(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<UpdateProfileRequest>,
+    ) -> Result<Json<UpdateProfileResponse>, Errors<400, 401, 409>> {
+        let changes = validate_profile_changes(body.0)?;
+        let updated = service::update_profile(&state.db, &state.config, auth.0, changes)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Json(UpdateProfileResponse {
+            success: true,
+            data: UpdateProfileData {
+                user: profile(&state, updated.user).await?,
+                token: updated.token,
+            },
+            message: "Profile updated successfully".to_owned(),
+        }))
+    }
+}
+
+async fn profile(state: &AppState, user: users::Model) -> Result<Profile, ApiError> {
+    let credit_balance = ledger::balance(&state.db, &user.id).await?;
+    Ok(Profile {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        created_at: user.created_at.into(),
+        credit_balance,
+    })
+}
+
+fn validate_profile_changes(body: UpdateProfileRequest) -> Result<ProfileChanges, ApiError> {
+    let mut fields = FieldErrors::new();
+    let mut changes = ProfileChanges::default();
+
+    match body.name {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => changes.name = Some(None),
+        MaybeUndefined::Value(name) => match name_rule(&name) {
+            Ok(name) => changes.name = Some(name),
+            Err(message) => fields.add("name", message),
+        },
+    }
+    let email = not_null(body.email, "email", &mut fields);
+    let current_password = not_null(body.current_password, "currentPassword", &mut fields);
+    let new_password = not_null(body.new_password, "newPassword", &mut fields);
+
+    if let Some(raw) = email {
+        let email = email::normalise(&raw);
+        if email::is_valid(&email) {
+            changes.email = Some(email);
+        } else {
+            fields.add("email", email::INVALID_MESSAGE);
+        }
+    }
+    if let Some(new) = new_password {
+        for problem in password::problems(&new) {
+            fields.add("newPassword", problem);
+        }
+        match current_password {
+            Some(current) => changes.password = Some(PasswordChange { current, new }),
+            None => fields.add(
+                "currentPassword",
+                "Current password is required to change password",
+            ),
+        }
+    }
+    reject(fields)?;
+
+    if changes.name.is_none() && changes.email.is_none() && changes.password.is_none() {
+        return Err(ApiError::invalid_field("body", "No changes provided"));
+    }
+    Ok(changes)
+}
+
+/// `null` is only allowed where a field is nullable (api.md §1.3).
+fn not_null(
+    value: MaybeUndefined<String>,
+    field: &str,
+    fields: &mut FieldErrors,
+) -> Option<String> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => {
+            fields.add(field, "Must not be null");
+            None
+        }
+        MaybeUndefined::Value(value) => Some(value),
+    }
+}
+
+/// A display name: trimmed, 1..100 characters; empty means none.
+fn name_rule(raw: &str) -> Result<Option<String>, &'static str> {
+    let name = raw.trim();
+    match name.chars().count() {
+        0 => Ok(None),
+        n if n > NAME_MAX_CHARS => Err("Name must be at most 100 characters long"),
+        _ => Ok(Some(name.to_owned())),
+    }
+}
+
+fn reject(fields: FieldErrors) -> Result<(), ApiError> {
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(fields))
+    }
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RegisterRequest {
+    /// A valid address, at most 254 characters; stored trimmed and lowercased.
+    pub email: String,
+    /// 12..128 characters; at least 3 of lowercase, uppercase, digit, other; no
+    /// character 3+ times in a row; not a common password.
+    pub password: String,
+    /// 1..100 characters after trimming; empty means none.
+    pub name: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum RegisterCreated {
+    /// The account was created.
+    #[oai(status = 201)]
+    Created(Json<RegisterResponse>),
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RegisterResponse {
+    pub success: bool,
+    pub data: RegisterData,
+    pub message: String,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RegisterData {
+    pub user: RegisteredUser,
+    pub token: String,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RegisteredUser {
+    pub id: String,
+    pub email: String,
+    #[oai(nullable)]
+    pub name: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct LoginRequest {
+    pub email: String,
+    /// 1..1024 characters.
+    pub password: String,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct LoginResponse {
+    pub success: bool,
+    pub data: LoginData,
+    pub message: String,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct LoginData {
+    pub user: LoggedInUser,
+    pub token: String,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct LoggedInUser {
+    pub id: String,
+    pub email: String,
+    #[oai(nullable)]
+    pub name: Option<String>,
+    pub credit_balance: i32,
+}
+
+/// The caller's account as `GET /api/auth/profile` returns it.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct Profile {
+    pub id: String,
+    pub email: String,
+    #[oai(nullable)]
+    pub name: Option<String>,
+    /// `user` or `admin`.
+    pub role: String,
+    pub created_at: Timestamp,
+    pub credit_balance: i32,
+}
+
+/// At least one of `name`, `email` or `newPassword`.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct UpdateProfileRequest {
+    /// 1..100 characters after trimming; `null` or `""` clears the name.
+    #[oai(nullable)]
+    pub name: MaybeUndefined<String>,
+    /// A valid address not used by another account.
+    pub email: MaybeUndefined<String>,
+    /// Required with `newPassword`.
+    pub current_password: MaybeUndefined<String>,
+    /// Same rules as the register password.
+    pub new_password: MaybeUndefined<String>,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct UpdateProfileResponse {
+    pub success: bool,
+    pub data: UpdateProfileData,
+    pub message: String,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct UpdateProfileData {
+    pub user: Profile,
+    /// Present only when the email changed.
+    #[oai(skip_serializing_if_is_none)]
+    pub token: Option<String>,
+}
