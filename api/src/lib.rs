@@ -5,10 +5,13 @@
 
 pub mod app;
 pub mod auth;
+pub mod avatar_creator;
 pub mod cli;
 pub mod config;
+pub mod credits;
 pub mod error;
 pub mod health;
+pub mod ids;
 pub mod openapi;
 pub mod request_id;
 pub mod schema_gate;

@@ -3,20 +3,38 @@
 
 use poem_openapi::{ExtraHeader, OpenApi, OpenApiService, Tags};
 
-use crate::{auth::SecuritySchemes, health::HealthApi, request_id};
+use crate::{
+    auth::{AuthApi, SecuritySchemes},
+    avatar_creator::AvatarCreatorApi,
+    credits::CreditsApi,
+    health::HealthApi,
+    request_id,
+};
 
 /// One tag per operation (api.md §1.2).
 #[derive(Tags)]
 pub enum ApiTags {
     /// Liveness, readiness and schema report
     Health,
+    /// Register, login and profile
+    Auth,
+    /// Credit balance and ledger history
+    Credits,
+    /// Avatar Creator: projects of avatars with personas
+    AvatarCreator,
 }
 
 pub const TITLE: &str = "Creator Platform API";
 
 /// Every API of the service, in the order they appear in the document.
 pub fn apis() -> impl OpenApi {
-    (HealthApi, SecuritySchemes)
+    (
+        HealthApi,
+        AuthApi,
+        CreditsApi,
+        AvatarCreatorApi,
+        SecuritySchemes,
+    )
 }
 
 pub fn service() -> OpenApiService<impl OpenApi, ()> {

@@ -3,7 +3,11 @@
 //! database use `tests::dual_test!` so they run on SQLite and on PostgreSQL.
 
 mod adopt;
+mod api_client;
 mod api_service;
+mod auth;
+mod avatar_projects;
+mod credits;
 mod deploy;
 mod entities;
 mod harness;

@@ -1,0 +1,291 @@
+//! Avatar projects (api.md §6.1–§6.5): the caller's projects with their avatars.
+//! Ownership is part of every query: another user's project is "not found" (§8.1).
+
+use entity::{avatar_generations, avatar_projects, avatars};
+use migration::sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::LockType,
+};
+
+use crate::error::{ApiError, ErrorDetails, FieldErrors};
+use crate::{ids, timestamp};
+
+/// A validated project name: trimmed, inner whitespace collapsed, 1..100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectName(String);
+
+impl ProjectName {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        match name.chars().count() {
+            0 => Err("Project name is required"),
+            n if n > 100 => Err("Project name must be at most 100 characters"),
+            _ => Ok(Self(name)),
+        }
+    }
+}
+
+/// A validated description: trimmed, at most 500 characters; empty means none.
+pub fn parse_description(raw: &str) -> Result<Option<String>, &'static str> {
+    let text = raw.trim();
+    if text.is_empty() {
+        Ok(None)
+    } else if text.chars().count() > 500 {
+        Err("Description must be at most 500 characters")
+    } else {
+        Ok(Some(text.to_owned()))
+    }
+}
+
+/// Ids are opaque: anything but 1..64 of `[A-Za-z0-9_-]` cannot exist (§1.4).
+pub fn is_plausible_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("Project not found".into())
+}
+
+/// The caller's project, or 404.
+pub async fn find_owned<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    id: &str,
+) -> Result<avatar_projects::Model, ApiError> {
+    if !is_plausible_id(id) {
+        return Err(not_found());
+    }
+    avatar_projects::Entity::find_by_id(id)
+        .filter(avatar_projects::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// The avatars of these projects, newest first, in one query.
+async fn avatars_of(
+    db: &DatabaseConnection,
+    project_ids: Vec<String>,
+) -> Result<Vec<avatars::Model>, ApiError> {
+    if project_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(avatars::Entity::find()
+        .filter(avatars::Column::ProjectId.is_in(project_ids))
+        .order_by_desc(avatars::Column::CreatedAt)
+        .order_by_asc(avatars::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Every project of the user with its avatars: two queries whatever the counts.
+pub async fn list(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> Result<Vec<(avatar_projects::Model, Vec<avatars::Model>)>, ApiError> {
+    let projects = avatar_projects::Entity::find()
+        .filter(avatar_projects::Column::UserId.eq(user_id))
+        .order_by_desc(avatar_projects::Column::UpdatedAt)
+        .order_by_desc(avatar_projects::Column::CreatedAt)
+        .order_by_asc(avatar_projects::Column::Id)
+        .all(db)
+        .await?;
+    let mut avatars = avatars_of(db, projects.iter().map(|p| p.id.clone()).collect()).await?;
+    Ok(projects
+        .into_iter()
+        .map(|p| {
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                avatars.drain(..).partition(|a| a.project_id == p.id);
+            avatars = rest;
+            (p, mine)
+        })
+        .collect())
+}
+
+/// One project with its avatars.
+pub async fn get(
+    db: &DatabaseConnection,
+    user_id: &str,
+    id: &str,
+) -> Result<(avatar_projects::Model, Vec<avatars::Model>), ApiError> {
+    let project = find_owned(db, user_id, id).await?;
+    let avatars = avatars_of(db, vec![project.id.clone()]).await?;
+    Ok((project, avatars))
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    user_id: &str,
+    name: ProjectName,
+    description: Option<String>,
+) -> Result<avatar_projects::Model, ApiError> {
+    let now = timestamp::now();
+    Ok(avatar_projects::ActiveModel {
+        id: Set(ids::new_id()),
+        user_id: Set(user_id.to_owned()),
+        name: Set(name.0),
+        description: Set(description),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// What an update changes: `None` leaves a field as it is; for the description,
+/// `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct ProjectChanges {
+    pub name: Option<ProjectName>,
+    pub description: Option<Option<String>>,
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    user_id: &str,
+    id: &str,
+    changes: ProjectChanges,
+) -> Result<avatar_projects::Model, ApiError> {
+    let project = find_owned(db, user_id, id).await?;
+    let name_changes = changes.name.as_ref().is_some_and(|n| n.0 != project.name);
+    let description_changes = changes
+        .description
+        .as_ref()
+        .is_some_and(|d| *d != project.description);
+    if !name_changes && !description_changes {
+        return Ok(project);
+    }
+    let mut active: avatar_projects::ActiveModel = project.into();
+    if let Some(name) = changes.name {
+        active.name = Set(name.0);
+    }
+    if let Some(description) = changes.description {
+        active.description = Set(description);
+    }
+    active.updated_at = Set(timestamp::now());
+    Ok(active.update(db).await?)
+}
+
+/// Deletes the project; the database cascades to its avatars, their usage history and
+/// its generations, and sets Pose Generator references to NULL (§8.6). Refused while a
+/// generation of the project is pending or processing. Returns the image URLs of the
+/// deleted avatars, for the caller to remove after the commit.
+pub async fn delete(
+    db: &DatabaseConnection,
+    user_id: &str,
+    id: &str,
+) -> Result<Vec<String>, ApiError> {
+    if !is_plausible_id(id) {
+        return Err(not_found());
+    }
+    let txn = db.begin().await?;
+    // Lock the project row: generation requests lock it too, so none is accepted
+    // between the check and the delete (PostgreSQL; SQLite serialises writers).
+    let mut query =
+        avatar_projects::Entity::find_by_id(id).filter(avatar_projects::Column::UserId.eq(user_id));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock(LockType::Update);
+    }
+    let project = query.one(&txn).await?.ok_or_else(not_found)?;
+    let active = avatar_generations::Entity::find()
+        .filter(avatar_generations::Column::ProjectId.eq(project.id.as_str()))
+        .filter(avatar_generations::Column::Status.is_in(["pending", "processing"]))
+        .count(&txn)
+        .await?;
+    if active > 0 {
+        let mut details = ErrorDetails::new();
+        details.insert("activeGenerations".into(), active.into());
+        return Err(ApiError::Conflict {
+            message:
+                "Cannot delete project with active generations. Please wait for them to complete."
+                    .into(),
+            details: Some(details),
+        });
+    }
+    let files: Vec<String> = avatars::Entity::find()
+        .filter(avatars::Column::ProjectId.eq(project.id.as_str()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .flat_map(|a| std::iter::once(a.base_image_url).chain(a.thumbnail_url))
+        .collect();
+    avatar_projects::Entity::delete_by_id(project.id)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(files)
+}
+
+/// Field errors for a project body, in request field names.
+pub fn validate(
+    name: Option<&str>,
+    description: Option<Option<&str>>,
+    name_required: bool,
+) -> Result<(Option<ProjectName>, Option<Option<String>>), ApiError> {
+    let mut errors = FieldErrors::new();
+    let name = match name {
+        Some(raw) => match ProjectName::parse(raw) {
+            Ok(n) => Some(n),
+            Err(message) => {
+                errors.add("name", message);
+                None
+            }
+        },
+        None if name_required => {
+            errors.add("name", "Project name is required");
+            None
+        }
+        None => None,
+    };
+    let description = match description {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(raw)) => match parse_description(raw) {
+            Ok(d) => Some(d),
+            Err(message) => {
+                errors.add("description", message);
+                None
+            }
+        },
+    };
+    if errors.is_empty() {
+        Ok((name, description))
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_collapsed_and_bounded() {
+        assert_eq!(
+            ProjectName::parse("  Brand   Ambassadors \n").unwrap().0,
+            "Brand Ambassadors"
+        );
+        assert_eq!(ProjectName::parse("   "), Err("Project name is required"));
+        assert!(ProjectName::parse(&"é".repeat(100)).is_ok());
+        assert!(ProjectName::parse(&"é".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn descriptions_are_trimmed_and_empty_means_none() {
+        assert_eq!(parse_description("  Q4  "), Ok(Some("Q4".into())));
+        assert_eq!(parse_description("   "), Ok(None));
+        assert!(parse_description(&"x".repeat(501)).is_err());
+    }
+
+    #[test]
+    fn ids_outside_the_alphabet_cannot_exist() {
+        assert!(is_plausible_id("cm3k9x2ab0001qz8h4v6t7r2s"));
+        assert!(!is_plausible_id(""));
+        assert!(!is_plausible_id("../etc/passwd"));
+        assert!(!is_plausible_id(&"a".repeat(65)));
+    }
+}

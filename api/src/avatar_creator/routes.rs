@@ -1,0 +1,200 @@
+//! The Avatar Creator operations (api.md §6). Handlers validate, call the service and
+//! shape the answer; the rules live in the service modules.
+
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
+};
+
+use super::projects::{self, ProjectChanges};
+use super::views::{AvatarProject, AvatarProjectWithAvatars};
+use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
+
+pub struct AvatarCreatorApi;
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ProjectList {
+    pub projects: Vec<AvatarProjectWithAvatars>,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ProjectEnvelope {
+    pub project: AvatarProjectWithAvatars,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct CreatedProject {
+    pub message: String,
+    pub project: AvatarProjectWithAvatars,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct UpdatedProject {
+    pub message: String,
+    pub project: AvatarProject,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct Message {
+    pub message: String,
+}
+
+/// `POST /projects` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct CreateProjectRequest {
+    /// Trimmed, runs of whitespace collapsed, then 1..100 characters.
+    pub name: String,
+    /// Trimmed, at most 500 characters; empty or null means none.
+    pub description: Option<String>,
+}
+
+/// `PUT /projects/:id` body: only the fields present change.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct UpdateProjectRequest {
+    pub name: Option<String>,
+    /// `null` or `""` clears the description.
+    pub description: MaybeUndefined<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum CreateProjectResponse {
+    /// The project, with an empty `avatars` list.
+    #[oai(status = 201)]
+    Created(Json<CreatedProject>),
+}
+
+#[OpenApi(
+    prefix_path = "/api/apps/avatar-creator",
+    tag = "ApiTags::AvatarCreator"
+)]
+impl AvatarCreatorApi {
+    /// List projects
+    ///
+    /// All of the caller's projects with their avatars (newest first), most recently
+    /// updated first.
+    #[oai(
+        path = "/projects",
+        method = "get",
+        operation_id = "avatarCreatorListProjects"
+    )]
+    async fn list_projects(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> Result<Json<ProjectList>, Errors<401>> {
+        let projects = projects::list(&state.db, &auth.0.id).await?;
+        Ok(Json(ProjectList {
+            projects: projects
+                .into_iter()
+                .map(|(p, a)| AvatarProjectWithAvatars::new(p, a))
+                .collect(),
+        }))
+    }
+
+    /// Create a project
+    #[oai(
+        path = "/projects",
+        method = "post",
+        operation_id = "avatarCreatorCreateProject"
+    )]
+    async fn create_project(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<CreateProjectRequest>,
+    ) -> Result<CreateProjectResponse, Errors<400, 401>> {
+        let (name, description) =
+            projects::validate(Some(&body.name), Some(body.description.as_deref()), true)?;
+        let name = name.expect("validated as required");
+        let project = projects::create(&state.db, &auth.0.id, name, description.flatten()).await?;
+        Ok(CreateProjectResponse::Created(Json(CreatedProject {
+            message: "Project created successfully".into(),
+            project: AvatarProjectWithAvatars::new(project, Vec::new()),
+        })))
+    }
+
+    /// Get a project
+    ///
+    /// The project with its avatars, newest first.
+    #[oai(
+        path = "/projects/:id",
+        method = "get",
+        operation_id = "avatarCreatorGetProject"
+    )]
+    async fn get_project(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<String>,
+    ) -> Result<Json<ProjectEnvelope>, Errors<401, 404>> {
+        let (project, avatars) = projects::get(&state.db, &auth.0.id, &id).await?;
+        Ok(Json(ProjectEnvelope {
+            project: AvatarProjectWithAvatars::new(project, avatars),
+        }))
+    }
+
+    /// Update a project
+    ///
+    /// Only the fields present change; an empty body returns the project unchanged.
+    #[oai(
+        path = "/projects/:id",
+        method = "put",
+        operation_id = "avatarCreatorUpdateProject"
+    )]
+    async fn update_project(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<String>,
+        body: Json<UpdateProjectRequest>,
+    ) -> Result<Json<UpdatedProject>, Errors<400, 401, 404>> {
+        let description = match &body.description {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(text) => Some(Some(text.as_str())),
+        };
+        let (name, description) = projects::validate(body.name.as_deref(), description, false)?;
+        let changes = ProjectChanges { name, description };
+        let project = projects::update(&state.db, &auth.0.id, &id, changes).await?;
+        Ok(Json(UpdatedProject {
+            message: "Project updated successfully".into(),
+            project: project.into(),
+        }))
+    }
+
+    /// Delete a project
+    ///
+    /// Deletes the project, its avatars and their generations; Pose Generator projects
+    /// that used those avatars are kept. 409 while a generation is pending or
+    /// processing.
+    #[oai(
+        path = "/projects/:id",
+        method = "delete",
+        operation_id = "avatarCreatorDeleteProject"
+    )]
+    async fn delete_project(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<String>,
+    ) -> Result<Json<Message>, Errors<401, 404, 409>> {
+        let files = projects::delete(&state.db, &auth.0.id, &id).await?;
+        // Image files go after the commit, best effort (storage lands with uploads).
+        if !files.is_empty() {
+            tracing::debug!(
+                count = files.len(),
+                "avatar files to remove after project delete"
+            );
+        }
+        Ok(Json(Message {
+            message: "Project deleted successfully".into(),
+        }))
+    }
+}

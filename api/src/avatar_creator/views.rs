@@ -1,0 +1,129 @@
+//! The Avatar Creator's JSON objects (api.md §2.2 AvatarProject, §2.3 Avatar).
+
+use entity::{avatar_projects, avatars};
+use poem_openapi::Object;
+
+use crate::timestamp::Timestamp;
+
+/// An avatar (api.md §2.3). `personaPersonality` is JSON text (an array of traits),
+/// returned as the string it is stored as (§1.5).
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct Avatar {
+    pub id: String,
+    pub user_id: String,
+    pub project_id: String,
+    pub name: String,
+    pub base_image_url: String,
+    pub thumbnail_url: Option<String>,
+    pub persona_name: Option<String>,
+    pub persona_age: Option<i32>,
+    /// JSON text: an array of personality traits, e.g. `["professional","confident"]`.
+    pub persona_personality: Option<String>,
+    pub persona_background: Option<String>,
+    pub gender: Option<String>,
+    pub age_range: Option<String>,
+    pub ethnicity: Option<String>,
+    pub body_type: Option<String>,
+    pub hair_style: Option<String>,
+    pub hair_color: Option<String>,
+    pub eye_color: Option<String>,
+    pub skin_tone: Option<String>,
+    pub style: Option<String>,
+    /// `uploaded`, `text_to_image`, `from_preset` (old rows may hold other values).
+    pub source_type: String,
+    pub generation_prompt: Option<String>,
+    pub seed_used: Option<i32>,
+    pub usage_count: i32,
+    pub last_used_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<avatars::Model> for Avatar {
+    fn from(m: avatars::Model) -> Self {
+        Self {
+            id: m.id,
+            user_id: m.user_id,
+            project_id: m.project_id,
+            name: m.name,
+            base_image_url: m.base_image_url,
+            thumbnail_url: m.thumbnail_url,
+            persona_name: m.persona_name,
+            persona_age: m.persona_age,
+            persona_personality: m.persona_personality,
+            persona_background: m.persona_background,
+            gender: m.gender,
+            age_range: m.age_range,
+            ethnicity: m.ethnicity,
+            body_type: m.body_type,
+            hair_style: m.hair_style,
+            hair_color: m.hair_color,
+            eye_color: m.eye_color,
+            skin_tone: m.skin_tone,
+            style: m.style,
+            source_type: m.source_type,
+            generation_prompt: m.generation_prompt,
+            seed_used: m.seed_used,
+            usage_count: m.usage_count,
+            last_used_at: m.last_used_at.map(Into::into),
+            created_at: m.created_at.into(),
+            updated_at: m.updated_at.into(),
+        }
+    }
+}
+
+/// A project without its avatars (api.md §2.2).
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct AvatarProject {
+    pub id: String,
+    pub user_id: String,
+    /// 1..100 characters.
+    pub name: String,
+    /// At most 500 characters.
+    pub description: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<avatar_projects::Model> for AvatarProject {
+    fn from(m: avatar_projects::Model) -> Self {
+        Self {
+            id: m.id,
+            user_id: m.user_id,
+            name: m.name,
+            description: m.description,
+            created_at: m.created_at.into(),
+            updated_at: m.updated_at.into(),
+        }
+    }
+}
+
+/// A project with its avatars, newest first.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct AvatarProjectWithAvatars {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub avatars: Vec<Avatar>,
+}
+
+impl AvatarProjectWithAvatars {
+    pub fn new(project: avatar_projects::Model, avatars: Vec<avatars::Model>) -> Self {
+        let p = AvatarProject::from(project);
+        Self {
+            id: p.id,
+            user_id: p.user_id,
+            name: p.name,
+            description: p.description,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            avatars: avatars.into_iter().map(Avatar::from).collect(),
+        }
+    }
+}
