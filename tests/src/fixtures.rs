@@ -10,8 +10,14 @@ async fn run(conn: &DatabaseConnection, sql: &str) {
         .unwrap_or_else(|e| panic!("fixture SQL failed: {e}\n{sql}"));
 }
 
-/// A bcrypt hash of "password123" (cost 10), as the previous backend stored them.
-pub const BCRYPT_PASSWORD123: &str = "$2b$10$CwTycUXWue0Thq9StjUM0uJ8.zqJ1Q5h9Zw9sG3Y2j8c5nQm7xR1a";
+/// The password of the runbook fixture's users.
+pub const PREVIOUS_PASSWORD: &str = "password123";
+
+/// A `$2b$` bcrypt hash at cost 10 of [`PREVIOUS_PASSWORD`], as the previous backend
+/// stored passwords.
+pub fn previous_backend_hash() -> String {
+    bcrypt::hash(PREVIOUS_PASSWORD, 10).expect("bcrypt hashes")
+}
 
 /// The base tables as the runbook's production database has them (A.5 and F1):
 /// `users` with the eleven user-settings columns of other apps and without the
@@ -138,12 +144,13 @@ VALUES ('0d6f1c7e-0000-4000-8000-000000000001', 'a1b2c3', now(), '20250101000000
             "user",
         ),
     ];
+    let hash = previous_backend_hash();
     for (id, email, name, role) in users {
         run(
             conn,
             &format!(
                 r#"INSERT INTO "users" ("id","email","password","name","role","createdAt","updatedAt")
-                   VALUES ('{id}','{email}','{BCRYPT_PASSWORD123}','{name}','{role}','2025-09-01 08:00:00.000','2025-09-01 08:00:00.000');
+                   VALUES ('{id}','{email}','{hash}','{name}','{role}','2025-09-01 08:00:00.000','2025-09-01 08:00:00.000');
                    INSERT INTO "credits" ("id","userId","amount","balance","type","description","createdAt")
                    VALUES ('cr-{id}','{id}',100,100,'bonus','Welcome bonus','2025-09-01 08:00:00.000');
                    INSERT INTO "devices" ("id","userId","name") VALUES ('dev-{id}','{id}','laptop');"#
