@@ -5,7 +5,6 @@ use poem_openapi::{ExtraHeader, OpenApi, OpenApiService, Tags};
 
 use crate::{
     auth::{AuthApi, SecuritySchemes},
-    avatar_creator::AvatarCreatorApi,
     credits::CreditsApi,
     health::HealthApi,
     request_id,
@@ -32,7 +31,7 @@ pub fn apis() -> impl OpenApi {
         HealthApi,
         AuthApi,
         CreditsApi,
-        AvatarCreatorApi,
+        crate::avatar_creator::apis(),
         SecuritySchemes,
     )
 }

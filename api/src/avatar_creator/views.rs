@@ -127,3 +127,134 @@ impl AvatarProjectWithAvatars {
         }
     }
 }
+
+/// An avatar with its project (api.md §6.11).
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct AvatarWithProject {
+    #[oai(flatten)]
+    pub avatar: Avatar,
+    pub project: AvatarProject,
+}
+
+/// An avatar preset (api.md §2.5). `personaTemplate` and `visualAttributes` are JSON
+/// text, returned as stored.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct AvatarPreset {
+    pub id: String,
+    pub name: String,
+    pub preview_image_url: String,
+    /// `professional`, `casual`, `sports`, `fashion`, `traditional`.
+    pub category: String,
+    /// JSON text: `{name, age, personality[], background}`.
+    pub persona_template: String,
+    /// JSON text: the visual attributes (gender, ageRange, ethnicity, style, …).
+    pub visual_attributes: String,
+    pub generation_prompt: String,
+    pub is_public: bool,
+    pub usage_count: i32,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<entity::avatar_presets::Model> for AvatarPreset {
+    fn from(m: entity::avatar_presets::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            preview_image_url: m.preview_image_url,
+            category: m.category,
+            persona_template: m.persona_template,
+            visual_attributes: m.visual_attributes,
+            generation_prompt: m.generation_prompt,
+            is_public: m.is_public,
+            usage_count: m.usage_count,
+            created_at: m.created_at.into(),
+            updated_at: m.updated_at.into(),
+        }
+    }
+}
+
+/// A ready-made persona (api.md §2.6). `personaPersonality` and `suggestedAttributes`
+/// are JSON text.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct PersonaExample {
+    pub id: String,
+    pub name: String,
+    /// `business`, `creative`, `lifestyle`, `healthcare`.
+    pub category: String,
+    pub persona_name: String,
+    pub persona_age: i32,
+    /// JSON text: an array of traits.
+    pub persona_personality: String,
+    pub persona_background: String,
+    /// JSON text: suggested visual attributes.
+    pub suggested_attributes: Option<String>,
+    pub display_order: i32,
+    pub is_active: bool,
+    pub created_at: Timestamp,
+}
+
+impl From<entity::persona_examples::Model> for PersonaExample {
+    fn from(m: entity::persona_examples::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            category: m.category,
+            persona_name: m.persona_name,
+            persona_age: m.persona_age,
+            persona_personality: m.persona_personality,
+            persona_background: m.persona_background,
+            suggested_attributes: m.suggested_attributes,
+            display_order: m.display_order,
+            is_active: m.is_active,
+            created_at: m.created_at.into(),
+        }
+    }
+}
+
+/// One use of an avatar by another app (api.md §2.7). `metadata` is JSON text.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct AvatarUsage {
+    pub id: String,
+    pub avatar_id: String,
+    pub user_id: String,
+    pub app_id: String,
+    pub app_name: String,
+    pub action: String,
+    pub reference_id: Option<String>,
+    pub reference_type: Option<String>,
+    /// JSON text: a free-form object.
+    pub metadata: Option<String>,
+    pub created_at: Timestamp,
+}
+
+impl From<entity::avatar_usage_history::Model> for AvatarUsage {
+    fn from(m: entity::avatar_usage_history::Model) -> Self {
+        Self {
+            id: m.id,
+            avatar_id: m.avatar_id,
+            user_id: m.user_id,
+            app_id: m.app_id,
+            app_name: m.app_name,
+            action: m.action,
+            reference_id: m.reference_id,
+            reference_type: m.reference_type,
+            metadata: m.metadata,
+            created_at: m.created_at.into(),
+        }
+    }
+}
+
+/// Uses of an avatar by one app, over all of its history.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct AvatarUsageSummary {
+    pub app_id: String,
+    pub app_name: String,
+    pub count: i64,
+    pub last_used: Timestamp,
+}

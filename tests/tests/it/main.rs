@@ -7,6 +7,7 @@ mod api_client;
 mod api_service;
 mod auth;
 mod avatar_projects;
+mod avatar_routes;
 mod credits;
 mod deploy;
 mod entities;

@@ -1,16 +1,16 @@
-//! The Avatar Creator operations (api.md §6). Handlers validate, call the service and
-//! shape the answer; the rules live in the service modules.
+//! Project operations (api.md §6.1–§6.5).
 
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
 };
 
-use super::projects::{self, ProjectChanges};
-use super::views::{AvatarProject, AvatarProjectWithAvatars};
+use super::Message;
+use crate::avatar_creator::projects::{self, ProjectChanges};
+use crate::avatar_creator::views::{AvatarProject, AvatarProjectWithAvatars};
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
 
-pub struct AvatarCreatorApi;
+pub struct ProjectsApi;
 
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
@@ -36,12 +36,6 @@ pub struct CreatedProject {
 pub struct UpdatedProject {
     pub message: String,
     pub project: AvatarProject,
-}
-
-#[derive(Object, Debug)]
-#[oai(rename_all = "camelCase")]
-pub struct Message {
-    pub message: String,
 }
 
 /// `POST /projects` body.
@@ -74,7 +68,7 @@ pub enum CreateProjectResponse {
     prefix_path = "/api/apps/avatar-creator",
     tag = "ApiTags::AvatarCreator"
 )]
-impl AvatarCreatorApi {
+impl ProjectsApi {
     /// List projects
     ///
     /// All of the caller's projects with their avatars (newest first), most recently

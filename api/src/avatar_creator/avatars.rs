@@ -1,0 +1,258 @@
+//! The caller's avatars (api.md §6.10–§6.14): list, get with project, update persona
+//! and visual fields, delete, usage history.
+
+use entity::{avatar_projects, avatar_usage_history, avatars};
+use migration::sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::persona;
+use super::projects::is_plausible_id;
+use crate::error::{ApiError, FieldErrors};
+use crate::timestamp;
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("Avatar not found".into())
+}
+
+/// The caller's avatar, or 404.
+pub async fn find_owned(
+    db: &DatabaseConnection,
+    user_id: &str,
+    id: &str,
+) -> Result<avatars::Model, ApiError> {
+    if !is_plausible_id(id) {
+        return Err(not_found());
+    }
+    avatars::Entity::find_by_id(id)
+        .filter(avatars::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// The caller's avatars, newest first; only one project's when `project_id` is given
+/// (a foreign or unknown project simply yields nothing).
+pub async fn list(
+    db: &DatabaseConnection,
+    user_id: &str,
+    project_id: Option<&str>,
+) -> Result<Vec<avatars::Model>, ApiError> {
+    let mut query = avatars::Entity::find().filter(avatars::Column::UserId.eq(user_id));
+    if let Some(project_id) = project_id {
+        query = query.filter(avatars::Column::ProjectId.eq(project_id));
+    }
+    Ok(query
+        .order_by_desc(avatars::Column::CreatedAt)
+        .order_by_asc(avatars::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The avatar with its project.
+pub async fn get(
+    db: &DatabaseConnection,
+    user_id: &str,
+    id: &str,
+) -> Result<(avatars::Model, avatar_projects::Model), ApiError> {
+    let avatar = find_owned(db, user_id, id).await?;
+    let project = avatar_projects::Entity::find_by_id(avatar.project_id.as_str())
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((avatar, project))
+}
+
+/// A change to one nullable field: `None` = absent (unchanged), `Some(None)` = clear.
+pub type Change<T> = Option<Option<T>>;
+
+/// An avatar update as sent: the name and the shared persona and visual fields.
+#[derive(Debug, Default)]
+pub struct AvatarUpdate {
+    pub name: Option<String>,
+    pub persona_name: Change<String>,
+    pub persona_age: Change<i32>,
+    pub persona_personality: Change<Vec<String>>,
+    pub persona_background: Change<String>,
+    pub gender: Change<String>,
+    pub age_range: Change<String>,
+    /// The free-text visual fields, by request field name (see [`persona::FREE_TEXT`]).
+    pub visual: Vec<(&'static str, Change<String>)>,
+}
+
+fn text_change(
+    errors: &mut FieldErrors,
+    field: &str,
+    change: &Change<String>,
+    max: usize,
+) -> Change<String> {
+    change
+        .as_ref()
+        .map(|value| persona::text(errors, field, value.as_deref(), max))
+}
+
+/// Validates and applies an update; returns the avatar unchanged when nothing changes.
+pub async fn update(
+    db: &DatabaseConnection,
+    user_id: &str,
+    id: &str,
+    update: AvatarUpdate,
+) -> Result<avatars::Model, ApiError> {
+    let mut errors = FieldErrors::new();
+    let name = match &update.name {
+        None => None,
+        Some(raw) => {
+            let name = raw.trim();
+            match name.chars().count() {
+                0 => {
+                    errors.add("name", "Avatar name is required");
+                    None
+                }
+                n if n > 100 => {
+                    errors.add("name", "Avatar name must be at most 100 characters");
+                    None
+                }
+                _ => Some(name.to_owned()),
+            }
+        }
+    };
+    let persona_name = text_change(&mut errors, "personaName", &update.persona_name, 100);
+    let persona_background = text_change(
+        &mut errors,
+        "personaBackground",
+        &update.persona_background,
+        500,
+    );
+    let persona_age = update.persona_age.map(|age| persona::age(&mut errors, age));
+    let persona_personality = update
+        .persona_personality
+        .as_ref()
+        .map(|traits| persona::personality(&mut errors, traits.as_deref()));
+    let gender = update
+        .gender
+        .as_ref()
+        .map(|g| persona::one_of(&mut errors, "gender", g.as_deref(), &persona::GENDERS));
+    let age_range = update
+        .age_range
+        .as_ref()
+        .map(|a| persona::one_of(&mut errors, "ageRange", a.as_deref(), &persona::AGE_RANGES));
+    let visual: Vec<(&str, Change<String>)> = update
+        .visual
+        .iter()
+        .map(|(field, change)| (*field, text_change(&mut errors, field, change, 50)))
+        .collect();
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+
+    let avatar = find_owned(db, user_id, id).await?;
+    let mut active: avatars::ActiveModel = avatar.clone().into();
+    if let Some(name) = name {
+        active.name = Set(name);
+    }
+    if let Some(v) = persona_name {
+        active.persona_name = Set(v);
+    }
+    if let Some(v) = persona_age {
+        active.persona_age = Set(v);
+    }
+    if let Some(v) = persona_personality {
+        active.persona_personality = Set(v);
+    }
+    if let Some(v) = persona_background {
+        active.persona_background = Set(v);
+    }
+    if let Some(v) = gender {
+        active.gender = Set(v);
+    }
+    if let Some(v) = age_range {
+        active.age_range = Set(v);
+    }
+    for (field, change) in visual {
+        let Some(value) = change else { continue };
+        match field {
+            "ethnicity" => active.ethnicity = Set(value),
+            "bodyType" => active.body_type = Set(value),
+            "hairStyle" => active.hair_style = Set(value),
+            "hairColor" => active.hair_color = Set(value),
+            "eyeColor" => active.eye_color = Set(value),
+            "skinTone" => active.skin_tone = Set(value),
+            "style" => active.style = Set(value),
+            other => unreachable!("{other} is not a visual field"),
+        }
+    }
+    if !active.is_changed() {
+        return Ok(avatar);
+    }
+    active.updated_at = Set(timestamp::now());
+    // Setting a field to its current value still counts as a change for SeaORM; that is
+    // only an `updatedAt` bump, which api.md allows for a field that was sent.
+    Ok(active.update(db).await?)
+}
+
+/// Deletes the avatar; the database deletes its usage history and unlinks generations
+/// and Pose Generator projects (§8.6). Returns its image URLs for removal after commit.
+pub async fn delete(
+    db: &DatabaseConnection,
+    user_id: &str,
+    id: &str,
+) -> Result<Vec<String>, ApiError> {
+    let avatar = find_owned(db, user_id, id).await?;
+    let files = std::iter::once(avatar.base_image_url.clone())
+        .chain(avatar.thumbnail_url.clone())
+        .collect();
+    avatars::Entity::delete_by_id(avatar.id).exec(db).await?;
+    Ok(files)
+}
+
+/// One app's use of an avatar, over all of its history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageSummary {
+    pub app_id: String,
+    pub app_name: String,
+    pub count: i64,
+    pub last_used: chrono::NaiveDateTime,
+}
+
+/// The latest `limit` usage rows and a per-app summary over all rows.
+pub async fn usage_history(
+    db: &DatabaseConnection,
+    user_id: &str,
+    id: &str,
+    limit: u64,
+) -> Result<(Vec<avatar_usage_history::Model>, Vec<UsageSummary>), ApiError> {
+    let avatar = find_owned(db, user_id, id).await?;
+    let history = avatar_usage_history::Entity::find()
+        .filter(avatar_usage_history::Column::AvatarId.eq(avatar.id.as_str()))
+        .order_by_desc(avatar_usage_history::Column::CreatedAt)
+        .order_by_desc(avatar_usage_history::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    use migration::sea_orm::sea_query::{Expr, ExprTrait};
+    let rows: Vec<(String, String, i64, chrono::NaiveDateTime)> =
+        avatar_usage_history::Entity::find()
+            .select_only()
+            .column(avatar_usage_history::Column::AppId)
+            .column(avatar_usage_history::Column::AppName)
+            .expr(Expr::col(avatar_usage_history::Column::Id).count())
+            .expr(Expr::col(avatar_usage_history::Column::CreatedAt).max())
+            .filter(avatar_usage_history::Column::AvatarId.eq(avatar.id.as_str()))
+            .group_by(avatar_usage_history::Column::AppId)
+            .group_by(avatar_usage_history::Column::AppName)
+            .into_tuple()
+            .all(db)
+            .await?;
+    let mut summary: Vec<UsageSummary> = rows
+        .into_iter()
+        .map(|(app_id, app_name, count, last_used)| UsageSummary {
+            app_id,
+            app_name,
+            count,
+            last_used,
+        })
+        .collect();
+    summary.sort_by(|a, b| b.last_used.cmp(&a.last_used).then(a.app_id.cmp(&b.app_id)));
+    Ok((history, summary))
+}
