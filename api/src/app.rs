@@ -38,6 +38,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
         .nest("/docs", docs)
         .at("/openapi.json", spec_json)
         .at("/openapi.yaml", spec_yaml)
+        .nest(
+            "/uploads",
+            crate::storage::uploads_endpoint(state.config.upload_dir.clone()),
+        )
         .with_if(degraded, gate)
         .data(state)
         .with(RequestContext)

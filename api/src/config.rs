@@ -32,6 +32,8 @@ pub struct Config {
     /// In-process worker slots; 0 means API only. `api serve --workers N` overrides it.
     pub worker_concurrency: u32,
     pub rate_limits: bool,
+    /// `COST_AVATAR_UPLOAD`: credits charged per avatar upload (api.md §8.2.3).
+    pub cost_avatar_upload: i32,
 }
 
 /// What start-up does when the database schema does not match this build (api.md §3.4).
@@ -210,6 +212,13 @@ impl Config {
             }
         });
 
+        let cost_avatar_upload = env.parse("COST_AVATAR_UPLOAD", 2, |v| {
+            v.parse::<i32>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or("must be a non-negative integer")
+        });
+
         if !env.problems.is_empty() {
             return Err(ConfigError {
                 problems: env.problems,
@@ -233,6 +242,7 @@ impl Config {
             health_schema_require_admin,
             worker_concurrency,
             rate_limits,
+            cost_avatar_upload,
         })
     }
 }

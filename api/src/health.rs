@@ -254,6 +254,7 @@ pub struct DatabaseInfo {
     /// `postgres` or `sqlite`.
     pub backend: String,
     /// The last migration the database records; null when it records none.
+    #[oai(nullable)]
     pub migration_head: Option<String>,
 }
 
@@ -267,6 +268,7 @@ pub struct AppliedMigration {
     pub origin: String,
     /// False when the migration's source changed after it was applied; null when no
     /// checksum was recorded.
+    #[oai(nullable)]
     pub checksum_ok: Option<bool>,
 }
 
@@ -312,9 +314,12 @@ pub struct DriftFinding {
     pub kind: FindingKind,
     /// `table`, `table.column`, or an index or constraint name.
     pub object: String,
+    #[oai(nullable)]
     pub expected: Option<String>,
+    #[oai(nullable)]
     pub actual: Option<String>,
     /// The migration that creates the expected object; null for extra objects.
+    #[oai(nullable)]
     pub migration: Option<String>,
 }
 

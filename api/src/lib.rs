@@ -12,10 +12,12 @@ pub mod credits;
 pub mod error;
 pub mod health;
 pub mod ids;
+pub mod images;
 pub mod openapi;
 pub mod request_id;
 pub mod schema_gate;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
 pub mod timestamp;
 

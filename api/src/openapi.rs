@@ -32,6 +32,7 @@ pub fn apis() -> impl OpenApi {
         AuthApi,
         CreditsApi,
         crate::avatar_creator::apis(),
+        crate::avatar_creator::uploads::AvatarUploadApi,
         SecuritySchemes,
     )
 }

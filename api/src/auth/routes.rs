@@ -256,6 +256,7 @@ pub struct RegisterRequest {
     /// character 3+ times in a row; not a common password.
     pub password: String,
     /// 1..100 characters after trimming; empty means none.
+    #[oai(nullable)]
     pub name: Option<String>,
 }
 

@@ -70,7 +70,8 @@ pub type Change<T> = Option<Option<T>>;
 /// An avatar update as sent: the name and the shared persona and visual fields.
 #[derive(Debug, Default)]
 pub struct AvatarUpdate {
-    pub name: Option<String>,
+    /// `Some(None)` (a `null`) is refused: the name cannot be cleared.
+    pub name: Change<String>,
     pub persona_name: Change<String>,
     pub persona_age: Change<i32>,
     pub persona_personality: Change<Vec<String>>,
@@ -102,7 +103,11 @@ pub async fn update(
     let mut errors = FieldErrors::new();
     let name = match &update.name {
         None => None,
-        Some(raw) => {
+        Some(None) => {
+            errors.add("name", "Avatar name cannot be cleared");
+            None
+        }
+        Some(Some(raw)) => {
             let name = raw.trim();
             match name.chars().count() {
                 0 => {

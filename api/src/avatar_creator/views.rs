@@ -15,26 +15,43 @@ pub struct Avatar {
     pub project_id: String,
     pub name: String,
     pub base_image_url: String,
+    #[oai(nullable)]
     pub thumbnail_url: Option<String>,
+    #[oai(nullable)]
     pub persona_name: Option<String>,
+    #[oai(nullable)]
     pub persona_age: Option<i32>,
     /// JSON text: an array of personality traits, e.g. `["professional","confident"]`.
+    #[oai(nullable)]
     pub persona_personality: Option<String>,
+    #[oai(nullable)]
     pub persona_background: Option<String>,
+    #[oai(nullable)]
     pub gender: Option<String>,
+    #[oai(nullable)]
     pub age_range: Option<String>,
+    #[oai(nullable)]
     pub ethnicity: Option<String>,
+    #[oai(nullable)]
     pub body_type: Option<String>,
+    #[oai(nullable)]
     pub hair_style: Option<String>,
+    #[oai(nullable)]
     pub hair_color: Option<String>,
+    #[oai(nullable)]
     pub eye_color: Option<String>,
+    #[oai(nullable)]
     pub skin_tone: Option<String>,
+    #[oai(nullable)]
     pub style: Option<String>,
     /// `uploaded`, `text_to_image`, `from_preset` (old rows may hold other values).
     pub source_type: String,
+    #[oai(nullable)]
     pub generation_prompt: Option<String>,
+    #[oai(nullable)]
     pub seed_used: Option<i32>,
     pub usage_count: i32,
+    #[oai(nullable)]
     pub last_used_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -82,6 +99,7 @@ pub struct AvatarProject {
     /// 1..100 characters.
     pub name: String,
     /// At most 500 characters.
+    #[oai(nullable)]
     pub description: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -107,6 +125,7 @@ pub struct AvatarProjectWithAvatars {
     pub id: String,
     pub user_id: String,
     pub name: String,
+    #[oai(nullable)]
     pub description: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -191,6 +210,7 @@ pub struct PersonaExample {
     pub persona_personality: String,
     pub persona_background: String,
     /// JSON text: suggested visual attributes.
+    #[oai(nullable)]
     pub suggested_attributes: Option<String>,
     pub display_order: i32,
     pub is_active: bool,
@@ -225,9 +245,12 @@ pub struct AvatarUsage {
     pub app_id: String,
     pub app_name: String,
     pub action: String,
+    #[oai(nullable)]
     pub reference_id: Option<String>,
+    #[oai(nullable)]
     pub reference_type: Option<String>,
     /// JSON text: a free-form object.
+    #[oai(nullable)]
     pub metadata: Option<String>,
     pub created_at: Timestamp,
 }

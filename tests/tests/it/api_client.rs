@@ -16,7 +16,10 @@ pub const SECRET: &str = "test-secret-that-is-at-least-32-characters-long";
 pub const PASSWORD: &str = "Correct-Horse-42";
 
 /// The API over `db`, migrated at start-up, with extra configuration variables.
-pub async fn start(db: &TestDb, extra: &[(&str, &str)]) -> (TestClient<impl Endpoint>, AppState) {
+pub async fn start(
+    db: &TestDb,
+    extra: &[(&str, &str)],
+) -> (TestClient<impl Endpoint + use<>>, AppState) {
     let mut vars = vec![
         ("DATABASE_URL", db.url.as_str()),
         ("JWT_SECRET", SECRET),

@@ -8,6 +8,7 @@ mod api_service;
 mod auth;
 mod avatar_projects;
 mod avatar_routes;
+mod avatar_upload;
 mod credits;
 mod deploy;
 mod entities;

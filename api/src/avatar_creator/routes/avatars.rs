@@ -52,8 +52,8 @@ pub struct UsageHistory {
 #[derive(Object, Debug, Default)]
 #[oai(rename_all = "camelCase")]
 pub struct UpdateAvatarRequest {
-    /// 1..100 characters; cannot be cleared.
-    pub name: Option<String>,
+    /// 1..100 characters; cannot be cleared (`null` is a 400).
+    pub name: MaybeUndefined<String>,
     /// At most 100 characters.
     pub persona_name: MaybeUndefined<String>,
     /// 1..120.
@@ -95,7 +95,7 @@ impl UpdateAvatarRequest {
             &self.style,
         ];
         AvatarUpdate {
-            name: self.name.clone(),
+            name: change(&self.name),
             persona_name: change(&self.persona_name),
             persona_age: change(&self.persona_age),
             persona_personality: change(&self.persona_personality),

@@ -8,6 +8,7 @@ use poem_openapi::{
 use super::Message;
 use crate::avatar_creator::projects::{self, ProjectChanges};
 use crate::avatar_creator::views::{AvatarProject, AvatarProjectWithAvatars};
+use crate::error::{ApiError, FieldErrors};
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
 
 pub struct ProjectsApi;
@@ -45,6 +46,7 @@ pub struct CreateProjectRequest {
     /// Trimmed, runs of whitespace collapsed, then 1..100 characters.
     pub name: String,
     /// Trimmed, at most 500 characters; empty or null means none.
+    #[oai(nullable)]
     pub description: Option<String>,
 }
 
@@ -52,7 +54,9 @@ pub struct CreateProjectRequest {
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
 pub struct UpdateProjectRequest {
-    pub name: Option<String>,
+    /// Trimmed, whitespace collapsed, 1..100 characters; cannot be cleared (`null` is a
+    /// 400).
+    pub name: MaybeUndefined<String>,
     /// `null` or `""` clears the description.
     pub description: MaybeUndefined<String>,
 }
@@ -154,7 +158,17 @@ impl ProjectsApi {
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(text) => Some(Some(text.as_str())),
         };
-        let (name, description) = projects::validate(body.name.as_deref(), description, false)?;
+        let name = match &body.name {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Value(name) => Some(name.as_str()),
+            MaybeUndefined::Null => {
+                return Err(ApiError::validation(
+                    FieldErrors::new().with("name", "Project name cannot be cleared"),
+                )
+                .into());
+            }
+        };
+        let (name, description) = projects::validate(name, description, false)?;
         let changes = ProjectChanges { name, description };
         let project = projects::update(&state.db, &auth.0.id, &id, changes).await?;
         Ok(Json(UpdatedProject {
@@ -180,13 +194,7 @@ impl ProjectsApi {
         id: Path<String>,
     ) -> Result<Json<Message>, Errors<401, 404, 409>> {
         let files = projects::delete(&state.db, &auth.0.id, &id).await?;
-        // Image files go after the commit, best effort (storage lands with uploads).
-        if !files.is_empty() {
-            tracing::debug!(
-                count = files.len(),
-                "avatar files to remove after project delete"
-            );
-        }
+        crate::avatar_creator::remove_files(&state, files).await;
         Ok(Json(Message {
             message: "Project deleted successfully".into(),
         }))

@@ -1,0 +1,538 @@
+//! Avatar upload (api.md §6.6, §8.12, §8.13): `POST /projects/:projectId/avatars/upload`.
+//!
+//! Order of checks: auth (401); the form is read with the size limits enforced while
+//! streaming (413); form fields, including the presence of `image` (400); project
+//! ownership (404); image content (415, then 400); the files are stored; then one
+//! transaction charges the credits (402), inserts the avatar and the `app_usages` row.
+//! If anything fails after the files were written, they are removed again, so a
+//! refused upload leaves no file and no row.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
+use entity::{app_usages, avatar_projects, avatars, users};
+use futures_util::StreamExt;
+use migration::sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QuerySelect, sea_query::LockType,
+};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, web::Data};
+use poem_openapi::{
+    ApiResponse, Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload,
+};
+
+use super::{persona, projects, views::AvatarWithProject};
+use crate::{
+    app::AppState,
+    auth::BearerAuth,
+    credits::ledger::{self, EntryType, NewEntry},
+    error::{ApiError, Errors, FieldErrors},
+    ids,
+    images::{self, MAX_UPLOAD_BYTES},
+    openapi::ApiTags,
+    storage::{LocalStorage, Storage, StorageKey},
+    timestamp,
+};
+
+/// `app_usages.appId` and `action` of an upload (api.md §8.2.3).
+pub const APP_ID: &str = "avatar-creator";
+pub const ACTION: &str = "upload_avatar";
+/// The whole request may exceed the file limit by this much (the other form parts).
+pub const FORM_OVERHEAD_BYTES: usize = 64 * 1024;
+
+/// Whether `users.userTags` (JSON text, an array of strings) contains
+/// `enterprise_unlimited`. Malformed JSON means no tags (api.md §8.2.4).
+pub fn is_enterprise_unlimited(user_tags: Option<&str>) -> bool {
+    user_tags
+        .and_then(|text| serde_json::from_str::<Vec<serde_json::Value>>(text).ok())
+        .is_some_and(|tags| tags.iter().any(|t| t == "enterprise_unlimited"))
+}
+
+/// The `multipart/form-data` body. Empty text parts count as absent; unknown parts
+/// are ignored.
+#[derive(Multipart, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct UploadAvatarForm {
+    /// Required. One JPEG, PNG or WebP file, at most 10 MiB (10485760 bytes),
+    /// 256..4096 pixels per side. The file name's extension must match the content
+    /// (`.jpg`/`.jpeg`, `.png`, `.webp`); the name is used for nothing else.
+    pub image: Option<Upload>,
+    /// Required. 1..100 characters after trimming; always text.
+    pub name: Option<String>,
+    /// At most 100 characters.
+    pub persona_name: Option<String>,
+    /// Decimal integer 1..120.
+    pub persona_age: Option<String>,
+    /// Text holding a JSON array of strings, e.g. `["friendly","professional"]`: at
+    /// most 10 items, each 1..50 characters.
+    pub persona_personality: Option<String>,
+    /// At most 500 characters.
+    pub persona_background: Option<String>,
+    /// `male`, `female` or `unisex`.
+    pub gender: Option<String>,
+    /// `young`, `adult` or `mature`.
+    pub age_range: Option<String>,
+    /// At most 50 characters.
+    pub ethnicity: Option<String>,
+    /// At most 50 characters.
+    pub body_type: Option<String>,
+    /// At most 50 characters.
+    pub hair_style: Option<String>,
+    /// At most 50 characters.
+    pub hair_color: Option<String>,
+    /// At most 50 characters.
+    pub eye_color: Option<String>,
+    /// At most 50 characters.
+    pub skin_tone: Option<String>,
+    /// At most 50 characters.
+    pub style: Option<String>,
+}
+
+/// The validated text fields of an upload.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AvatarFields {
+    pub name: String,
+    pub persona_name: Option<String>,
+    pub persona_age: Option<i32>,
+    /// Compact JSON text, e.g. `["a","b"]`.
+    pub persona_personality: Option<String>,
+    pub persona_background: Option<String>,
+    pub gender: Option<String>,
+    pub age_range: Option<String>,
+    pub ethnicity: Option<String>,
+    pub body_type: Option<String>,
+    pub hair_style: Option<String>,
+    pub hair_color: Option<String>,
+    pub eye_color: Option<String>,
+    pub skin_tone: Option<String>,
+    pub style: Option<String>,
+}
+
+impl UploadAvatarForm {
+    /// The form rules of api.md §6.6 (every failing field reported at once), and the
+    /// image part. A file over the limit is a 413, before any field rule.
+    pub fn validate(self) -> Result<(AvatarFields, Upload), ApiError> {
+        if self
+            .image
+            .as_ref()
+            .is_some_and(|i| i.size() > MAX_UPLOAD_BYTES)
+        {
+            return Err(images::payload_too_large());
+        }
+        let mut errors = FieldErrors::new();
+        let image = self.image;
+        if image.is_none() {
+            errors.add("image", "Image file is required");
+        }
+        let name = match self.name.as_deref().map(str::trim).unwrap_or_default() {
+            "" => {
+                errors.add("name", "Avatar name is required");
+                None
+            }
+            n if n.chars().count() > 100 => {
+                errors.add("name", "Must be at most 100 characters");
+                None
+            }
+            n => Some(n.to_owned()),
+        };
+        let free = |errors: &mut FieldErrors, field: &str, raw: &Option<String>| {
+            persona::text(errors, field, raw.as_deref(), 50)
+        };
+        let persona_age = match self.persona_age.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => match text.parse::<i32>() {
+                Ok(age) => persona::age(&mut errors, Some(age)),
+                Err(_) => {
+                    errors.add("personaAge", "Must be an integer between 1 and 120");
+                    None
+                }
+            },
+        };
+        let persona_personality = match self.persona_personality.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => match serde_json::from_str::<Vec<String>>(text) {
+                Ok(traits) => persona::personality(&mut errors, Some(&traits)),
+                Err(_) => {
+                    errors.add("personaPersonality", "Must be a JSON array of strings");
+                    None
+                }
+            },
+        };
+        let fields = AvatarFields {
+            name: name.unwrap_or_default(),
+            persona_name: persona::text(
+                &mut errors,
+                "personaName",
+                self.persona_name.as_deref(),
+                100,
+            ),
+            persona_age,
+            persona_personality,
+            persona_background: persona::text(
+                &mut errors,
+                "personaBackground",
+                self.persona_background.as_deref(),
+                500,
+            ),
+            gender: persona::one_of(
+                &mut errors,
+                "gender",
+                self.gender.as_deref(),
+                &persona::GENDERS,
+            ),
+            age_range: persona::one_of(
+                &mut errors,
+                "ageRange",
+                self.age_range.as_deref(),
+                &persona::AGE_RANGES,
+            ),
+            ethnicity: free(&mut errors, "ethnicity", &self.ethnicity),
+            body_type: free(&mut errors, "bodyType", &self.body_type),
+            hair_style: free(&mut errors, "hairStyle", &self.hair_style),
+            hair_color: free(&mut errors, "hairColor", &self.hair_color),
+            eye_color: free(&mut errors, "eyeColor", &self.eye_color),
+            skin_tone: free(&mut errors, "skinTone", &self.skin_tone),
+            style: free(&mut errors, "style", &self.style),
+        };
+        match image {
+            Some(image) if errors.is_empty() => Ok((fields, image)),
+            _ => Err(ApiError::validation(errors)),
+        }
+    }
+}
+
+/// The `image` part as received.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub bytes: Vec<u8>,
+    /// The client's file name: only its extension is checked, it is never stored.
+    pub file_name: Option<String>,
+}
+
+/// What an accepted upload produced.
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    pub avatar: avatars::Model,
+    pub project: avatar_projects::Model,
+    pub credit_used: i32,
+    pub credit_balance: i32,
+}
+
+/// The service behind the route, after the form was validated: ownership (404),
+/// content (415/400), files, then the charge transaction (402). `cost` is the
+/// configured price; users tagged `enterprise_unlimited` pay 0.
+pub async fn upload<S: Storage>(
+    db: &DatabaseConnection,
+    storage: &S,
+    cost: i32,
+    user: &users::Model,
+    project_id: &str,
+    fields: AvatarFields,
+    file: UploadedFile,
+) -> Result<Uploaded, ApiError> {
+    projects::find_owned(db, &user.id, project_id).await?;
+
+    let bytes: Arc<[u8]> = file.bytes.into();
+    let image = images::validate_blocking(bytes.clone(), file.file_name).await?;
+
+    let original = StorageKey::avatar_original(&user.id, image.kind.extension())
+        .ok_or_else(|| ApiError::internal(format!("user id {:?} is not a plain id", user.id)))?;
+    let thumbnail = original.thumbnail_of();
+    let stored = async {
+        storage.put(&original, bytes.to_vec()).await?;
+        storage.put(&thumbnail, image.thumbnail_jpeg).await
+    }
+    .await;
+    let cost = if is_enterprise_unlimited(user.user_tags.as_deref()) {
+        0
+    } else {
+        cost
+    };
+    let result = match stored {
+        Ok(()) => {
+            create(
+                db, &user.id, project_id, fields, &original, &thumbnail, cost,
+            )
+            .await
+        }
+        Err(err) => Err(ApiError::internal(err)),
+    };
+    if result.is_err() {
+        for key in [&original, &thumbnail] {
+            if let Err(err) = storage.delete(key).await {
+                tracing::warn!(key = key.as_str(), error = %err, "could not remove an uploaded file");
+            }
+        }
+    }
+    result
+}
+
+/// One transaction: the charge (locking the user's balance), the project lock, the
+/// avatar and the app-usage row. Dropped without commit on any error.
+async fn create(
+    db: &DatabaseConnection,
+    user_id: &str,
+    project_id: &str,
+    fields: AvatarFields,
+    original: &StorageKey,
+    thumbnail: &StorageKey,
+    cost: i32,
+) -> Result<Uploaded, ApiError> {
+    let avatar_id = ids::new_id();
+    let txn = ledger::begin(db).await?;
+    let charged = if cost > 0 {
+        let entry = NewEntry::new(-cost, EntryType::Usage, format!("{APP_ID}: {ACTION}"))
+            .reference(avatar_id.as_str(), "app_usage");
+        Some(ledger::append(&txn, user_id, entry).await?)
+    } else {
+        None
+    };
+    let project = lock_project(&txn, user_id, project_id).await?;
+    let now = timestamp::now();
+    let avatar = avatars::ActiveModel {
+        id: Set(avatar_id.clone()),
+        user_id: Set(user_id.to_owned()),
+        project_id: Set(project.id.clone()),
+        name: Set(fields.name),
+        base_image_url: Set(original.url()),
+        thumbnail_url: Set(Some(thumbnail.url())),
+        persona_name: Set(fields.persona_name),
+        persona_age: Set(fields.persona_age),
+        persona_personality: Set(fields.persona_personality),
+        persona_background: Set(fields.persona_background),
+        gender: Set(fields.gender),
+        age_range: Set(fields.age_range),
+        ethnicity: Set(fields.ethnicity),
+        body_type: Set(fields.body_type),
+        hair_style: Set(fields.hair_style),
+        hair_color: Set(fields.hair_color),
+        eye_color: Set(fields.eye_color),
+        skin_tone: Set(fields.skin_tone),
+        style: Set(fields.style),
+        source_type: Set("uploaded".to_owned()),
+        generation_prompt: Set(None),
+        seed_used: Set(None),
+        usage_count: Set(0),
+        last_used_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let metadata = serde_json::json!({ "avatarId": avatar_id, "projectId": project.id });
+    app_usages::ActiveModel {
+        id: Set(ids::new_id()),
+        user_id: Set(user_id.to_owned()),
+        app_id: Set(APP_ID.to_owned()),
+        action: Set(ACTION.to_owned()),
+        credit_used: Set(cost),
+        metadata: Set(Some(metadata.to_string())),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let credit_balance = match &charged {
+        Some(row) => row.balance,
+        None => ledger::balance(&txn, user_id).await?,
+    };
+    txn.commit().await?;
+    Ok(Uploaded {
+        avatar,
+        project,
+        credit_used: cost,
+        credit_balance,
+    })
+}
+
+/// The project row, locked `FOR SHARE` on PostgreSQL so it cannot be deleted while the
+/// avatar is being added (api.md §8.2.5); gone meanwhile → 404.
+async fn lock_project(
+    txn: &DatabaseTransaction,
+    user_id: &str,
+    project_id: &str,
+) -> Result<avatar_projects::Model, ApiError> {
+    let mut query = avatar_projects::Entity::find_by_id(project_id)
+        .filter(avatar_projects::Column::UserId.eq(user_id));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock(LockType::Share);
+    }
+    query
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Project not found".into()))
+}
+
+/// Caps the request body at 10 MiB + 64 KiB while it streams, whatever
+/// `Content-Length` says; going over answers 413 with `details.maxBytes`.
+fn limit_upload_body<E: Endpoint + 'static>(ep: E) -> impl Endpoint {
+    ep.around(|ep, mut req| async move {
+        let limit = MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES;
+        let exceeded = Arc::new(AtomicBool::new(false));
+        let flag = exceeded.clone();
+        let mut total = 0usize;
+        let stream = req.take_body().into_bytes_stream().map(move |chunk| {
+            let chunk = chunk?;
+            total = total.saturating_add(chunk.len());
+            if total > limit {
+                flag.store(true, Ordering::SeqCst);
+                return Err(std::io::Error::other("request body too large"));
+            }
+            Ok(chunk)
+        });
+        req.set_body(Body::from_bytes_stream(stream));
+        let result = ep.call(req).await.map(IntoResponse::into_response);
+        if exceeded.load(Ordering::SeqCst) {
+            return Err(images::payload_too_large().into());
+        }
+        result
+    })
+}
+
+pub struct AvatarUploadApi;
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct AvatarUploaded {
+    pub message: String,
+    pub avatar: AvatarWithProject,
+    pub credit_used: i32,
+    pub credit_balance: i32,
+}
+
+#[derive(ApiResponse)]
+pub enum UploadAvatarResponse {
+    /// The new avatar, with its project, and the credits charged.
+    #[oai(status = 201)]
+    Created(Json<AvatarUploaded>),
+}
+
+#[OpenApi(
+    prefix_path = "/api/apps/avatar-creator",
+    tag = "ApiTags::AvatarCreator"
+)]
+impl AvatarUploadApi {
+    /// Upload an avatar
+    ///
+    /// Creates an avatar from an uploaded image (JPEG, PNG or WebP, at most 10 MiB,
+    /// 256..4096 pixels per side) and stores it with a 300×300 JPEG thumbnail. Costs
+    /// `COST_AVATAR_UPLOAD` credits (default 2; 0 for `enterprise_unlimited`). The
+    /// image content is checked after project ownership: 404 comes before 415/400.
+    #[oai(
+        path = "/projects/:projectId/avatars/upload",
+        method = "post",
+        operation_id = "avatarCreatorUploadAvatar",
+        transform = "limit_upload_body"
+    )]
+    async fn upload_avatar(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        #[oai(name = "projectId")] project_id: Path<String>,
+        form: UploadAvatarForm,
+    ) -> Result<UploadAvatarResponse, Errors<400, 401, 402, 404, 413, 415>> {
+        let (fields, image) = form.validate()?;
+        let file_name = image.file_name().map(ToOwned::to_owned);
+        let bytes = image.into_vec().await.map_err(ApiError::internal)?;
+        let storage = LocalStorage::new(state.config.upload_dir.clone());
+        let uploaded = upload(
+            &state.db,
+            &storage,
+            state.config.cost_avatar_upload,
+            &auth.0,
+            &project_id,
+            fields,
+            UploadedFile { bytes, file_name },
+        )
+        .await?;
+        Ok(UploadAvatarResponse::Created(Json(AvatarUploaded {
+            message: "Avatar uploaded successfully".into(),
+            avatar: AvatarWithProject {
+                avatar: uploaded.avatar.into(),
+                project: uploaded.project.into(),
+            },
+            credit_used: uploaded.credit_used,
+            credit_balance: uploaded.credit_balance,
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> UploadAvatarForm {
+        UploadAvatarForm {
+            image: None,
+            name: Some("  Sarah ".into()),
+            persona_name: None,
+            persona_age: None,
+            persona_personality: None,
+            persona_background: None,
+            gender: None,
+            age_range: None,
+            ethnicity: None,
+            body_type: None,
+            hair_style: None,
+            hair_color: None,
+            eye_color: None,
+            skin_tone: None,
+            style: None,
+        }
+    }
+
+    fn details(err: ApiError) -> serde_json::Value {
+        serde_json::to_value(err.details().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_image_and_a_name_are_required() {
+        let mut f = form();
+        f.name = Some("   ".into());
+        let d = details(f.validate().unwrap_err());
+        assert_eq!(d["image"][0], "Image file is required");
+        assert_eq!(d["name"][0], "Avatar name is required");
+    }
+
+    #[test]
+    fn text_fields_follow_the_shared_rules() {
+        let mut f = form();
+        f.persona_age = Some("abc".into());
+        f.persona_personality = Some("friendly".into());
+        f.gender = Some("robot".into());
+        f.style = Some("x".repeat(51));
+        let d = details(f.validate().unwrap_err());
+        assert_eq!(d["personaAge"][0], "Must be an integer between 1 and 120");
+        assert_eq!(
+            d["personaPersonality"][0],
+            "Must be a JSON array of strings"
+        );
+        assert_eq!(
+            d["gender"][0],
+            "Invalid enum value. Expected 'male' | 'female' | 'unisex'"
+        );
+        assert!(d.get("style").is_some());
+
+        let mut f = form();
+        f.persona_age = Some("121".into());
+        assert!(
+            details(f.validate().unwrap_err())
+                .get("personaAge")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn enterprise_tag_is_read_from_json_text() {
+        assert!(is_enterprise_unlimited(Some(
+            r#"["beta","enterprise_unlimited"]"#
+        )));
+        assert!(!is_enterprise_unlimited(Some(r#"["beta"]"#)));
+        assert!(!is_enterprise_unlimited(Some("enterprise_unlimited")));
+        assert!(!is_enterprise_unlimited(Some(
+            r#"{"enterprise_unlimited":true}"#
+        )));
+        assert!(!is_enterprise_unlimited(None));
+    }
+}

@@ -1,0 +1,525 @@
+//! Upload validation and thumbnails (api.md §8.13), with the `image` crate built for
+//! JPEG, PNG and WebP only.
+//!
+//! [`validate`] runs the content checks in the documented order: non-empty, real type
+//! from the magic bytes (415), extension matches the type, dimensions from the header
+//! **before** any decoding (256..4096 per side), then a bounded decode (width, height
+//! and allocation limits) that produces the 300×300 cover JPEG thumbnail. A
+//! decompression bomb therefore fails at the header check, and anything that slips
+//! past it fails the decoder limits; neither can exhaust memory. It is CPU-bound: call
+//! [`validate_blocking`] from async code.
+
+use std::io::Cursor;
+
+use image::{
+    DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage,
+    codecs::jpeg::JpegEncoder, imageops::FilterType,
+};
+use serde_json::Value;
+
+use crate::error::{ApiError, ErrorDetails, FieldErrors};
+
+/// The largest accepted file: 10 MiB.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+/// Smallest and largest accepted width and height, in pixels.
+pub const MIN_SIDE: u32 = 256;
+pub const MAX_SIDE: u32 = 4096;
+/// The decoder may allocate at most this much (256 MiB).
+pub const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+/// Avatar thumbnails are this many pixels square.
+pub const THUMBNAIL_SIDE: u32 = 300;
+/// JPEG quality of thumbnails (api.md §8.12).
+pub const THUMBNAIL_QUALITY: u8 = 85;
+
+/// The accepted image types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKind {
+    Jpeg,
+    Png,
+    Webp,
+}
+
+impl ImageKind {
+    pub const ALLOWED_MIME: [&'static str; 3] = ["image/jpeg", "image/png", "image/webp"];
+
+    /// The real type, from the first bytes; the declared content type is ignored.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Self::Jpeg)
+        } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(Self::Png)
+        } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            Some(Self::Webp)
+        } else {
+            None
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Webp => "image/webp",
+        }
+    }
+
+    /// The canonical stored extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Webp => "webp",
+        }
+    }
+
+    fn format(self) -> ImageFormat {
+        match self {
+            Self::Jpeg => ImageFormat::Jpeg,
+            Self::Png => ImageFormat::Png,
+            Self::Webp => ImageFormat::WebP,
+        }
+    }
+
+    /// Whether a file name's extension (case-insensitive) names this type. Only the
+    /// last path component counts; the name is used for nothing else.
+    pub fn matches_file_name(self, file_name: &str) -> bool {
+        let base = file_name.rsplit(['/', '\\']).next().unwrap_or_default();
+        let Some((_, ext)) = base.rsplit_once('.') else {
+            return false;
+        };
+        let ext = ext.to_ascii_lowercase();
+        match self {
+            Self::Jpeg => ext == "jpg" || ext == "jpeg",
+            Self::Png => ext == "png",
+            Self::Webp => ext == "webp",
+        }
+    }
+}
+
+/// A best-effort media type for a rejected file, for `details.detected`.
+pub fn detect_mime(bytes: &[u8]) -> &'static str {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+        (b"BM", "image/bmp"),
+        (b"II*\0", "image/tiff"),
+        (b"MM\0*", "image/tiff"),
+        (b"%PDF-", "application/pdf"),
+        (b"PK\x03\x04", "application/zip"),
+        (b"\x1f\x8b", "application/gzip"),
+        (b"\0\0\x01\0", "image/x-icon"),
+        (b"<svg", "image/svg+xml"),
+        (b"<?xml", "application/xml"),
+    ];
+    if let Some(kind) = ImageKind::sniff(bytes) {
+        return kind.mime();
+    }
+    if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        return match &bytes[8..12] {
+            b"avif" | b"avis" => "image/avif",
+            b"heic" | b"heix" | b"mif1" => "image/heic",
+            _ => "video/mp4",
+        };
+    }
+    if let Some((_, mime)) = SIGNATURES.iter().find(|(sig, _)| bytes.starts_with(sig)) {
+        return mime;
+    }
+    let head = &bytes[..bytes.len().min(512)];
+    let text = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        // A multi-byte character cut at the end of the sample is still text.
+        Err(e) => e.error_len().is_none(),
+    };
+    if text && !head.contains(&0) {
+        "text/plain"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+/// Why an image was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImageError {
+    #[error("Image file is larger than {MAX_UPLOAD_BYTES} bytes")]
+    TooLarge,
+    #[error("Image file is empty")]
+    Empty,
+    #[error(
+        "Invalid image format. Only image/jpeg, image/png, image/webp are allowed. Detected: {detected}"
+    )]
+    UnsupportedType { detected: &'static str },
+    #[error("File extension does not match the image type")]
+    ExtensionMismatch,
+    #[error("Image dimensions must be between {MIN_SIDE} and {MAX_SIDE} pixels")]
+    Dimensions { width: u32, height: u32 },
+    #[error("Image could not be decoded")]
+    Undecodable,
+}
+
+/// The 413 of an oversized file or request (api.md §1.6).
+pub fn payload_too_large() -> ApiError {
+    let details = ErrorDetails::from([("maxBytes".to_owned(), Value::from(MAX_UPLOAD_BYTES))]);
+    ApiError::PayloadTooLarge {
+        message: format!("Image file must be at most {MAX_UPLOAD_BYTES} bytes (10 MiB)"),
+        details: Some(details),
+    }
+}
+
+impl From<ImageError> for ApiError {
+    fn from(err: ImageError) -> Self {
+        match err {
+            ImageError::TooLarge => payload_too_large(),
+            ImageError::UnsupportedType { detected } => {
+                let details = ErrorDetails::from([
+                    ("detected".to_owned(), Value::from(detected)),
+                    (
+                        "allowed".to_owned(),
+                        Value::from(ImageKind::ALLOWED_MIME.to_vec()),
+                    ),
+                ]);
+                ApiError::UnsupportedMediaType {
+                    message: err.to_string(),
+                    details: Some(details),
+                }
+            }
+            ImageError::Empty
+            | ImageError::ExtensionMismatch
+            | ImageError::Dimensions { .. }
+            | ImageError::Undecodable => {
+                ApiError::validation(FieldErrors::new().with("image", err.to_string()))
+            }
+        }
+    }
+}
+
+/// An accepted image: its type, size and thumbnail (the original bytes are kept
+/// unchanged by the caller).
+#[derive(Debug, Clone)]
+pub struct ValidatedImage {
+    pub kind: ImageKind,
+    pub width: u32,
+    pub height: u32,
+    /// A 300×300 JPEG, cover-resized and centred, EXIF orientation applied.
+    pub thumbnail_jpeg: Vec<u8>,
+}
+
+/// Every content check of api.md §8.13, in order, then the thumbnail. Blocking.
+pub fn validate(bytes: &[u8], file_name: Option<&str>) -> Result<ValidatedImage, ImageError> {
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(ImageError::TooLarge);
+    }
+    if bytes.is_empty() {
+        return Err(ImageError::Empty);
+    }
+    let kind = ImageKind::sniff(bytes).ok_or(ImageError::UnsupportedType {
+        detected: detect_mime(bytes),
+    })?;
+    if !file_name.is_some_and(|name| kind.matches_file_name(name)) {
+        return Err(ImageError::ExtensionMismatch);
+    }
+    let (width, height) = header_dimensions(bytes, kind)?;
+    if !(MIN_SIDE..=MAX_SIDE).contains(&width) || !(MIN_SIDE..=MAX_SIDE).contains(&height) {
+        return Err(ImageError::Dimensions { width, height });
+    }
+    let image = decode(bytes, kind)?;
+    Ok(ValidatedImage {
+        kind,
+        width,
+        height,
+        thumbnail_jpeg: cover_thumbnail_jpeg(&image, THUMBNAIL_SIDE)?,
+    })
+}
+
+/// [`validate`] on the blocking thread pool, so decoding never stalls the runtime.
+pub async fn validate_blocking(
+    bytes: std::sync::Arc<[u8]>,
+    file_name: Option<String>,
+) -> Result<ValidatedImage, ApiError> {
+    tokio::task::spawn_blocking(move || validate(&bytes, file_name.as_deref()))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
+}
+
+fn reader(bytes: &[u8], kind: ImageKind) -> ImageReader<Cursor<&[u8]>> {
+    let mut reader = ImageReader::new(Cursor::new(bytes));
+    reader.set_format(kind.format());
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    reader.limits(limits);
+    reader
+}
+
+/// Width and height from the header alone; no pixel data is read.
+pub fn header_dimensions(bytes: &[u8], kind: ImageKind) -> Result<(u32, u32), ImageError> {
+    let mut reader = ImageReader::new(Cursor::new(bytes));
+    reader.set_format(kind.format());
+    reader
+        .into_dimensions()
+        .map_err(|_| ImageError::Undecodable)
+}
+
+/// The first frame, decoded within the limits, with its EXIF orientation applied.
+fn decode(bytes: &[u8], kind: ImageKind) -> Result<DynamicImage, ImageError> {
+    let mut decoder = reader(bytes, kind)
+        .into_decoder()
+        .map_err(|_| ImageError::Undecodable)?;
+    let orientation = decoder.orientation().ok();
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| ImageError::Undecodable)?;
+    if let Some(orientation) = orientation {
+        image.apply_orientation(orientation);
+    }
+    Ok(image)
+}
+
+/// `side`×`side` cover crop (scaled to fill, centred), flattened on white, as JPEG.
+pub fn cover_thumbnail_jpeg(image: &DynamicImage, side: u32) -> Result<Vec<u8>, ImageError> {
+    let thumb = image.resize_to_fill(side, side, FilterType::Lanczos3);
+    let rgb = flatten_on_white(&thumb);
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, THUMBNAIL_QUALITY)
+        .encode_image(&rgb)
+        .map_err(|_| ImageError::Undecodable)?;
+    Ok(out)
+}
+
+/// JPEG has no alpha: transparent pixels become white instead of their hidden colour.
+fn flatten_on_white(image: &DynamicImage) -> RgbImage {
+    if !image.color().has_alpha() {
+        return image.to_rgb8();
+    }
+    let rgba = image.to_rgba8();
+    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let blend = |c: u8| {
+            let c = u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a));
+            u8::try_from(c / 255).unwrap_or(u8::MAX)
+        };
+        image::Rgb([blend(r), blend(g), blend(b)])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use image::{ImageEncoder, Rgb, RgbaImage, codecs::png::PngEncoder, codecs::webp::WebPEncoder};
+
+    use super::*;
+
+    fn gradient(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 128]))
+    }
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        gradient(w, h)
+            .write_with_encoder(PngEncoder::new(&mut out))
+            .unwrap();
+        out
+    }
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        gradient(w, h)
+            .write_with_encoder(JpegEncoder::new_with_quality(&mut out, 90))
+            .unwrap();
+        out
+    }
+
+    fn webp(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let img = RgbaImage::from_fn(w, h, |x, _| image::Rgba([x as u8, 0, 0, 255]));
+        WebPEncoder::new_lossless(&mut out)
+            .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgba8)
+            .unwrap();
+        out
+    }
+
+    /// A tiny, well-formed PNG whose IHDR claims `w`×`h` but whose IDAT holds an empty
+    /// zlib stream: a few dozen bytes that would decode to `w`×`h` pixels.
+    fn png_header_only(w: u32, h: u32) -> Vec<u8> {
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&w.to_be_bytes());
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB, no interlace
+        let mut out = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        for (kind, data) in [
+            (b"IHDR", ihdr.as_slice()),
+            (
+                b"IDAT",
+                &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01][..],
+            ),
+            (b"IEND", &[][..]),
+        ] {
+            let mut chunk = kind.to_vec();
+            chunk.extend_from_slice(data);
+            out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+            out.extend_from_slice(&chunk);
+            out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+        }
+        out
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    fn thumb_size(v: &ValidatedImage) -> (u32, u32) {
+        let img = image::load_from_memory_with_format(&v.thumbnail_jpeg, ImageFormat::Jpeg)
+            .expect("thumbnail decodes");
+        (img.width(), img.height())
+    }
+
+    #[test]
+    fn accepts_the_three_formats_and_makes_a_square_thumbnail() {
+        for (bytes, name, kind) in [
+            (png(400, 300), "me.png", ImageKind::Png),
+            (jpeg(256, 512), "ME.JPEG", ImageKind::Jpeg),
+            (jpeg(300, 300), "me.jpg", ImageKind::Jpeg),
+            (webp(320, 640), "me.webp", ImageKind::Webp),
+        ] {
+            let v = validate(&bytes, Some(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(v.kind, kind);
+            assert_eq!(thumb_size(&v), (THUMBNAIL_SIDE, THUMBNAIL_SIDE), "{name}");
+            assert!(v.thumbnail_jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_image_with_the_detected_type() {
+        let err = validate(b"hello, I am text", Some("x.png")).unwrap_err();
+        assert_eq!(
+            err,
+            ImageError::UnsupportedType {
+                detected: "text/plain"
+            }
+        );
+        let api = ApiError::from(err);
+        assert_eq!(api.status().as_u16(), 415);
+        let details = api.details().unwrap();
+        assert_eq!(details["detected"], "text/plain");
+        assert_eq!(
+            details["allowed"],
+            serde_json::json!(["image/jpeg", "image/png", "image/webp"])
+        );
+        assert_eq!(
+            validate(b"GIF89a\x01\x00\x01\x00", Some("x.gif")).unwrap_err(),
+            ImageError::UnsupportedType {
+                detected: "image/gif"
+            }
+        );
+        assert_eq!(detect_mime(&[0, 1, 2, 0xFE]), "application/octet-stream");
+    }
+
+    #[test]
+    fn extension_must_match_the_real_type() {
+        let bytes = png(300, 300);
+        for name in ["x.jpg", "x", "png", "x.png.exe", "dir.png/x"] {
+            assert_eq!(
+                validate(&bytes, Some(name)).unwrap_err(),
+                ImageError::ExtensionMismatch,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            validate(&bytes, None).unwrap_err(),
+            ImageError::ExtensionMismatch
+        );
+        // Path parts are ignored: only the extension of the last component counts.
+        assert!(validate(&bytes, Some("../../x.PNG")).is_ok());
+        assert!(validate(&bytes, Some("C:\\tmp\\x.png")).is_ok());
+    }
+
+    #[test]
+    fn dimensions_are_bounded() {
+        for (w, h) in [(255, 300), (300, 255), (4097, 300)] {
+            assert_eq!(
+                validate(&png(w, h), Some("x.png")).unwrap_err(),
+                ImageError::Dimensions {
+                    width: w,
+                    height: h
+                }
+            );
+        }
+        assert!(validate(&png(4096, 256), Some("x.png")).is_ok());
+    }
+
+    #[test]
+    fn decompression_bombs_are_refused_from_the_header() {
+        let bomb = png_header_only(100_000, 100_000);
+        assert_eq!(
+            header_dimensions(&bomb, ImageKind::Png),
+            Ok((100_000, 100_000))
+        );
+        assert_eq!(
+            validate(&bomb, Some("bomb.png")).unwrap_err(),
+            ImageError::Dimensions {
+                width: 100_000,
+                height: 100_000
+            }
+        );
+        // In range, but no pixel data behind the header: a decode error, not a panic.
+        assert_eq!(
+            validate(&png_header_only(4096, 4096), Some("bomb.png")).unwrap_err(),
+            ImageError::Undecodable
+        );
+    }
+
+    #[test]
+    fn truncated_and_empty_files_are_refused() {
+        let bytes = jpeg(400, 400);
+        assert_eq!(
+            validate(&bytes[..200], Some("x.jpg")).unwrap_err(),
+            ImageError::Undecodable
+        );
+        assert_eq!(validate(&[], Some("x.jpg")).unwrap_err(), ImageError::Empty);
+        assert_eq!(
+            validate(b"\xFF\xD8\xFF", Some("x.jpg")).unwrap_err(),
+            ImageError::Undecodable
+        );
+    }
+
+    #[test]
+    fn oversized_files_are_a_413_with_max_bytes() {
+        let big = vec![0u8; MAX_UPLOAD_BYTES + 1];
+        let err = ApiError::from(validate(&big, Some("x.png")).unwrap_err());
+        assert_eq!(err.status().as_u16(), 413);
+        assert_eq!(err.details().unwrap()["maxBytes"], 10_485_760);
+    }
+
+    #[test]
+    fn thumbnails_are_centred_cover_crops_flattened_on_white() {
+        // Left half red, right half blue, 600×300: the centred square crop keeps both.
+        let img = DynamicImage::ImageRgb8(RgbImage::from_fn(600, 300, |x, _| {
+            if x < 300 {
+                Rgb([255, 0, 0])
+            } else {
+                Rgb([0, 0, 255])
+            }
+        }));
+        let jpeg = cover_thumbnail_jpeg(&img, 300).unwrap();
+        let thumb = image::load_from_memory(&jpeg).unwrap().to_rgb8();
+        assert_eq!(thumb.dimensions(), (300, 300));
+        assert!(thumb.get_pixel(10, 150).0[0] > 200, "left is red");
+        assert!(thumb.get_pixel(290, 150).0[2] > 200, "right is blue");
+
+        let clear =
+            DynamicImage::ImageRgba8(RgbaImage::from_pixel(10, 10, image::Rgba([0, 0, 0, 0])));
+        let thumb = image::load_from_memory(&cover_thumbnail_jpeg(&clear, 300).unwrap())
+            .unwrap()
+            .to_rgb8();
+        assert!(thumb.get_pixel(150, 150).0.iter().all(|c| *c > 240));
+    }
+}
