@@ -32,8 +32,27 @@ pub struct Config {
     /// In-process worker slots; 0 means API only. `api serve --workers N` overrides it.
     pub worker_concurrency: u32,
     pub rate_limits: bool,
-    /// `COST_AVATAR_UPLOAD`: credits charged per avatar upload (api.md §8.2.3).
-    pub cost_avatar_upload: i32,
+    /// The price list (`COST_*`, api.md §8.2.3, §10).
+    pub costs: Costs,
+}
+
+/// Credits charged per action; every value is a non-negative integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Costs {
+    /// `COST_AVATAR_UPLOAD` (2)
+    pub avatar_upload: i32,
+    /// `COST_AVATAR_GENERATE` (10)
+    pub avatar_generate: i32,
+    /// `COST_AVATAR_FROM_PRESET` (8)
+    pub avatar_from_preset: i32,
+    /// `COST_AVATAR_FROM_REFERENCE` (12), shown only: no route uses it.
+    pub avatar_from_reference: i32,
+    /// `COST_POSE_PER_POSE` (30)
+    pub pose_per_pose: i32,
+    /// `COST_POSE_BACKGROUND_PER_POSE` (10)
+    pub pose_background_per_pose: i32,
+    /// `COST_POSE_BACKGROUND_CHANGE` (10)
+    pub pose_background_change: i32,
 }
 
 /// What start-up does when the database schema does not match this build (api.md §3.4).
@@ -212,12 +231,23 @@ impl Config {
             }
         });
 
-        let cost_avatar_upload = env.parse("COST_AVATAR_UPLOAD", 2, |v| {
-            v.parse::<i32>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or("must be a non-negative integer")
-        });
+        let mut cost = |name: &str, default: i32| {
+            env.parse(name, default, |v| {
+                v.parse::<i32>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or("must be a non-negative integer")
+            })
+        };
+        let costs = Costs {
+            avatar_upload: cost("COST_AVATAR_UPLOAD", 2),
+            avatar_generate: cost("COST_AVATAR_GENERATE", 10),
+            avatar_from_preset: cost("COST_AVATAR_FROM_PRESET", 8),
+            avatar_from_reference: cost("COST_AVATAR_FROM_REFERENCE", 12),
+            pose_per_pose: cost("COST_POSE_PER_POSE", 30),
+            pose_background_per_pose: cost("COST_POSE_BACKGROUND_PER_POSE", 10),
+            pose_background_change: cost("COST_POSE_BACKGROUND_CHANGE", 10),
+        };
 
         if !env.problems.is_empty() {
             return Err(ConfigError {
@@ -242,7 +272,7 @@ impl Config {
             health_schema_require_admin,
             worker_concurrency,
             rate_limits,
-            cost_avatar_upload,
+            costs,
         })
     }
 }
@@ -673,5 +703,39 @@ mod tests {
         assert_eq!(err.problems.len(), 2);
         let msg = err.to_string();
         assert!(msg.contains("PORT") && msg.contains("BCRYPT_COST"), "{msg}");
+    }
+
+    #[test]
+    fn costs_default_to_the_price_list_and_reject_negatives() {
+        let c = config(&[]).unwrap().costs;
+        assert_eq!(
+            (
+                c.avatar_upload,
+                c.avatar_generate,
+                c.avatar_from_preset,
+                c.avatar_from_reference
+            ),
+            (2, 10, 8, 12)
+        );
+        assert_eq!(
+            (
+                c.pose_per_pose,
+                c.pose_background_per_pose,
+                c.pose_background_change
+            ),
+            (30, 10, 10)
+        );
+        assert_eq!(
+            config(&[("COST_AVATAR_GENERATE", "0")])
+                .unwrap()
+                .costs
+                .avatar_generate,
+            0
+        );
+        let msg = problem(&[("COST_POSE_PER_POSE", "-1")]);
+        assert!(
+            msg.contains("COST_POSE_PER_POSE must be a non-negative integer"),
+            "{msg}"
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod persona;
 pub mod projects;
 mod routes;
+pub mod stats;
 pub mod uploads;
 pub mod views;
 

@@ -439,7 +439,7 @@ impl AvatarUploadApi {
         let uploaded = upload(
             &state.db,
             &storage,
-            state.config.cost_avatar_upload,
+            state.config.costs.avatar_upload,
             &auth.0,
             &project_id,
             fields,

@@ -219,3 +219,47 @@ dual_test! {
         assert_eq!(health.body["endpoints"]["projects"], "GET, POST /projects");
     }
 }
+
+dual_test! {
+    /// Stats count the caller's avatars and projects, recent uploads and usage, rank
+    /// the most used avatars, and show the balance and the price list.
+    async fn stats_summarise_the_callers_avatars(db: TestDb) {
+        let (cli, state) = api_client::start(&db, &[("COST_AVATAR_GENERATE", "11")]).await;
+        let (user_id, token) = register(&cli, "stats@example.com").await;
+        let empty = get_as(&cli, &format!("{BASE}/stats"), &token).await;
+        assert_eq!(empty.status, StatusCode::OK, "{:?}", empty.body);
+        assert_eq!(empty.body["stats"]["totalAvatars"], 0);
+        assert_eq!(empty.body["stats"]["averageUsage"], 0);
+        assert_eq!(empty.body["creditBalance"], 100);
+        assert_eq!(empty.body["hasEnterpriseUnlimited"], false);
+        assert_eq!(empty.body["costs"], json!({
+            "generateAvatar": 11, "uploadAvatar": 2, "fromPreset": 8, "fromReference": 12, "editPersona": 0
+        }));
+
+        let p = new_project(&cli, &token, "P").await;
+        insert_avatar(&state.db, "cs1", &user_id, &p, 1).await;
+        insert_avatar(&state.db, "cs2", &user_id, &p, 2).await;
+        insert_avatar(&state.db, "cs3", &user_id, &p, 3).await;
+        let now = chrono::Utc::now().naive_utc();
+        for (id, usage, last_used) in [("cs1", 3, Some(at(100))), ("cs2", 3, None), ("cs3", 0, None)] {
+            let mut a: avatars::ActiveModel = avatars::Entity::find_by_id(id).one(&state.db).await.unwrap().unwrap().into();
+            a.usage_count = Set(usage);
+            a.last_used_at = Set(last_used);
+            if id == "cs3" {
+                a.created_at = Set(now);
+            }
+            a.update(&state.db).await.unwrap();
+        }
+        let (_, other) = register(&cli, "other-stats@example.com").await;
+        let reply = get_as(&cli, &format!("{BASE}/stats"), &token).await;
+        let stats = &reply.body["stats"];
+        assert_eq!(stats["totalAvatars"], 3);
+        assert_eq!(stats["totalProjects"], 1);
+        assert_eq!(stats["recentUploads"], 1);
+        assert_eq!(stats["totalUsage"], 6);
+        assert_eq!(stats["averageUsage"], 2);
+        let top: Vec<&str> = stats["topUsedAvatars"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+        assert_eq!(top, ["cs1", "cs2", "cs3"], "ties by usage: the used one first, never-used last");
+        assert_eq!(get_as(&cli, &format!("{BASE}/stats"), &other).await.body["stats"]["totalAvatars"], 0);
+    }
+}

@@ -4,6 +4,7 @@
 mod avatars;
 mod catalogue;
 mod projects;
+mod stats;
 
 use poem_openapi::{Object, OpenApi};
 
@@ -20,5 +21,6 @@ pub fn apis() -> impl OpenApi {
         projects::ProjectsApi,
         avatars::AvatarsApi,
         catalogue::CatalogueApi,
+        stats::StatsApi,
     )
 }
