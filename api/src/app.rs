@@ -11,6 +11,7 @@ use poem::{
 use crate::{
     config::{Config, SchemaGateMode},
     openapi,
+    rate_limit::{Limiters, RateLimit},
     request_id::RequestContext,
     schema_gate::{DegradedGate, SchemaMonitor},
 };
@@ -43,6 +44,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
             crate::storage::uploads_endpoint(state.config.upload_dir.clone()),
         )
         .with_if(degraded, gate)
+        .with(RateLimit(Arc::new(Limiters::new(
+            state.config.rate_limits,
+            &state.config.rate_limit_overrides,
+        ))))
         .data(state)
         .with(RequestContext)
         // Outside the request context, so error bodies get these headers too.

@@ -34,6 +34,8 @@ pub struct Config {
     pub rate_limits: bool,
     /// The price list (`COST_*`, api.md §8.2.3, §10).
     pub costs: Costs,
+    /// `RATE_LIMIT_<NAME>=<max>/<window>` overrides, by limiter name (api.md §1.9).
+    pub rate_limit_overrides: std::collections::HashMap<String, crate::rate_limit::Limit>,
 }
 
 /// Credits charged per action; every value is a non-negative integer.
@@ -249,6 +251,17 @@ impl Config {
             pose_background_change: cost("COST_POSE_BACKGROUND_CHANGE", 10),
         };
 
+        let mut rate_limit_overrides = std::collections::HashMap::new();
+        for (name, default) in crate::rate_limit::DEFAULTS {
+            let variable = crate::rate_limit::variable(name);
+            let limit = env.parse(&variable, default, |v| {
+                crate::rate_limit::parse(v).ok_or("must look like 5/60s, 20/1h or 5/15m")
+            });
+            if limit != default {
+                rate_limit_overrides.insert(name.to_owned(), limit);
+            }
+        }
+
         if !env.problems.is_empty() {
             return Err(ConfigError {
                 problems: env.problems,
@@ -273,6 +286,7 @@ impl Config {
             worker_concurrency,
             rate_limits,
             costs,
+            rate_limit_overrides,
         })
     }
 }
@@ -735,6 +749,23 @@ mod tests {
         let msg = problem(&[("COST_POSE_PER_POSE", "-1")]);
         assert!(
             msg.contains("COST_POSE_PER_POSE must be a non-negative integer"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn rate_limits_can_be_overridden_one_by_one() {
+        let c = config(&[("RATE_LIMIT_AC_GENERATE", "7/2m")]).unwrap();
+        assert_eq!(
+            c.rate_limit_overrides.get("ac-generate"),
+            Some(&crate::rate_limit::Limit {
+                max: 7,
+                window: Duration::from_secs(120)
+            })
+        );
+        let msg = problem(&[("RATE_LIMIT_AUTH_REGISTER", "lots")]);
+        assert!(
+            msg.contains("RATE_LIMIT_AUTH_REGISTER must look like"),
             "{msg}"
         );
     }

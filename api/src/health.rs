@@ -108,7 +108,10 @@ impl HealthApi {
         method = "get",
         operation_id = "healthSchema"
     )]
-    async fn schema(&self, state: Data<&AppState>) -> Result<Json<SchemaReportBody>, Errors<503>> {
+    async fn schema(
+        &self,
+        state: Data<&AppState>,
+    ) -> Result<Json<SchemaReportBody>, Errors<429, 503>> {
         Ok(Json(Self::schema_report(&state).await?))
     }
 }

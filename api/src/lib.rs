@@ -14,6 +14,7 @@ pub mod health;
 pub mod ids;
 pub mod images;
 pub mod openapi;
+pub mod rate_limit;
 pub mod request_id;
 pub mod schema_gate;
 pub mod startup;

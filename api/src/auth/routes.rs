@@ -32,7 +32,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<RegisterRequest>,
-    ) -> Result<RegisterCreated, Errors<400, 409>> {
+    ) -> Result<RegisterCreated, Errors<400, 409, 429>> {
         let body = body.0;
         let mut fields = FieldErrors::new();
         let email = email::normalise(&body.email);
@@ -83,7 +83,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<LoginRequest>,
-    ) -> Result<Json<LoginResponse>, Errors<400, 401>> {
+    ) -> Result<Json<LoginResponse>, Errors<400, 401, 429>> {
         let body = body.0;
         let mut fields = FieldErrors::new();
         if !email::is_valid(body.email.trim()) {
@@ -141,7 +141,7 @@ impl AuthApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<UpdateProfileRequest>,
-    ) -> Result<Json<UpdateProfileResponse>, Errors<400, 401, 409>> {
+    ) -> Result<Json<UpdateProfileResponse>, Errors<400, 401, 409, 429>> {
         let changes = validate_profile_changes(body.0)?;
         let updated = service::update_profile(&state.db, &state.config, auth.0, changes)
             .await

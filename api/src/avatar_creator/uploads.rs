@@ -431,7 +431,7 @@ impl AvatarUploadApi {
         state: Data<&AppState>,
         #[oai(name = "projectId")] project_id: Path<String>,
         form: UploadAvatarForm,
-    ) -> Result<UploadAvatarResponse, Errors<400, 401, 402, 404, 413, 415>> {
+    ) -> Result<UploadAvatarResponse, Errors<400, 401, 402, 404, 413, 415, 429>> {
         let (fields, image) = form.validate()?;
         let file_name = image.file_name().map(ToOwned::to_owned);
         let bytes = image.into_vec().await.map_err(ApiError::internal)?;

@@ -15,4 +15,5 @@ mod entities;
 mod harness;
 mod migration_cli;
 mod migration_data;
+mod rate_limits;
 mod schema;

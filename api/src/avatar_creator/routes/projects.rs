@@ -107,7 +107,7 @@ impl ProjectsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         body: Json<CreateProjectRequest>,
-    ) -> Result<CreateProjectResponse, Errors<400, 401>> {
+    ) -> Result<CreateProjectResponse, Errors<400, 401, 429>> {
         let (name, description) =
             projects::validate(Some(&body.name), Some(body.description.as_deref()), true)?;
         let name = name.expect("validated as required");
