@@ -22,6 +22,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: DatabaseConnection,
     pub schema: Arc<SchemaMonitor>,
+    /// The image provider chosen by `IMAGE_PROVIDER` (api.md §8.4).
+    pub provider: Arc<dyn crate::providers::ImageProvider>,
+    /// Wakes idle workers when the API commits a job (api.md §8.3.1).
+    pub job_signal: Arc<tokio::sync::Notify>,
 }
 
 /// The whole HTTP surface, ready for `poem::Server` or `poem::test::TestClient`.

@@ -1,4 +1,5 @@
-//! The `api` command line: `api [serve [--workers N]]` and `api openapi`.
+//! The `api` command line: `api [serve [--workers N]]`, `api worker [--workers N]` and
+//! `api openapi`.
 
 use std::process::ExitCode;
 
@@ -25,6 +26,13 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=1024))]
         workers: Option<u32>,
     },
+    /// Run background workers only, no HTTP (a worker-only replica against the same
+    /// database).
+    Worker {
+        /// Worker slots (at least 1); overrides WORKER_CONCURRENCY.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+        workers: Option<u32>,
+    },
     /// Print the OpenAPI document as YAML (the content of `openapi.yaml`).
     Openapi,
 }
@@ -35,11 +43,12 @@ pub fn run(cli: Cli) -> ExitCode {
             print!("{}", openapi::openapi_yaml());
             ExitCode::SUCCESS
         }
-        Command::Serve { workers } => serve(workers),
+        Command::Serve { workers } => serve(workers, false),
+        Command::Worker { workers } => serve(workers, true),
     }
 }
 
-fn serve(workers: Option<u32>) -> ExitCode {
+fn serve(workers: Option<u32>, worker_only: bool) -> ExitCode {
     telemetry::init("info");
     let mut config = match Config::from_env() {
         Ok(config) => config,
@@ -63,6 +72,21 @@ fn serve(workers: Option<u32>) -> ExitCode {
         }
     };
     runtime.block_on(async {
+        if worker_only {
+            let state = match startup::prepare(config).await {
+                Ok(state) => state,
+                Err(err) => {
+                    tracing::error!(error = %err, "start-up failed");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let count = state.config.worker_concurrency.max(1);
+            let workers = crate::jobs::Workers::start(&state, count);
+            startup::shutdown_signal().await;
+            workers.stop().await;
+            state.db.close().await.ok();
+            return ExitCode::SUCCESS;
+        }
         let app = match startup::build(config).await {
             Ok(app) => app,
             Err(err) => {

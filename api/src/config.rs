@@ -36,6 +36,13 @@ pub struct Config {
     pub costs: Costs,
     /// `RATE_LIMIT_<NAME>=<max>/<window>` overrides, by limiter name (api.md §1.9).
     pub rate_limit_overrides: std::collections::HashMap<String, crate::rate_limit::Limit>,
+    /// `JOB_LEASE_SECONDS` (60): how long a claimed job stays with its worker unless
+    /// renewed (api.md §8.3.1).
+    pub job_lease: Duration,
+    /// `LOCAL_PROVIDER_DELAY_MS` (0): added latency per image of the `local` provider.
+    pub local_provider_delay_ms: u64,
+    /// `LOCAL_PROVIDER_FAULTS` (false): `[fail]` / `[flaky]` in a prompt inject failures.
+    pub local_provider_faults: bool,
 }
 
 /// Credits charged per action; every value is a non-negative integer.
@@ -251,6 +258,27 @@ impl Config {
             pose_background_change: cost("COST_POSE_BACKGROUND_CHANGE", 10),
         };
 
+        // Only the offline provider exists in this build; refusing `http` here beats
+        // silently generating local pictures for an operator who asked for a model.
+        env.parse("IMAGE_PROVIDER", (), |v| match v {
+            "local" => Ok(()),
+            _ => Err("must be local (the http provider is not available in this build)"),
+        });
+        let job_lease = env.parse("JOB_LEASE_SECONDS", Duration::from_secs(60), |v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| (4..=86_400).contains(n))
+                .map(Duration::from_secs)
+                .ok_or("must be an integer 4..86400")
+        });
+        let local_provider_delay_ms = env.parse("LOCAL_PROVIDER_DELAY_MS", 0, |v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| *n <= 600_000)
+                .ok_or("must be an integer 0..600000")
+        });
+        let local_provider_faults = env.parse("LOCAL_PROVIDER_FAULTS", false, parse_bool);
+
         let mut rate_limit_overrides = std::collections::HashMap::new();
         for (name, default) in crate::rate_limit::DEFAULTS {
             let variable = crate::rate_limit::variable(name);
@@ -287,6 +315,9 @@ impl Config {
             rate_limits,
             costs,
             rate_limit_overrides,
+            job_lease,
+            local_provider_delay_ms,
+            local_provider_faults,
         })
     }
 }

@@ -80,8 +80,14 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
         }
     };
 
+    let provider = Arc::new(crate::providers::local::LocalProvider::new(
+        config.local_provider_delay_ms,
+        config.local_provider_faults,
+    ));
     Ok(AppState {
         schema: Arc::new(SchemaMonitor::new(db.clone(), initial_report)),
+        provider,
+        job_signal: Arc::new(tokio::sync::Notify::new()),
         config: Arc::new(config),
         db,
     })
@@ -136,9 +142,12 @@ impl Application {
     /// seconds) and closes the database pool.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let db = self.state.db.clone();
+        let workers =
+            crate::jobs::Workers::start(&self.state, self.state.config.worker_concurrency);
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(SHUTDOWN_GRACE))
             .await;
+        workers.stop().await;
         if let Err(err) = db.close().await {
             tracing::warn!(error = %err, "closing the database pool failed");
         }
@@ -197,7 +206,7 @@ async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, StartupError> 
     Database::connect(options).await.map_err(connect_error)
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             // Without a handler there is no signal to wait for; never complete.

@@ -7,6 +7,7 @@
 
 pub mod avatars;
 pub mod catalogue;
+pub mod generations;
 pub mod persona;
 pub mod projects;
 mod routes;

@@ -91,7 +91,8 @@ pub struct UploadAvatarForm {
 }
 
 /// The validated text fields of an upload.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AvatarFields {
     pub name: String,
     pub persona_name: Option<String>,
@@ -348,7 +349,7 @@ async fn create(
 
 /// The project row, locked `FOR SHARE` on PostgreSQL so it cannot be deleted while the
 /// avatar is being added (api.md §8.2.5); gone meanwhile → 404.
-async fn lock_project(
+pub(super) async fn lock_project(
     txn: &DatabaseTransaction,
     user_id: &str,
     project_id: &str,

@@ -281,3 +281,45 @@ pub struct AvatarUsageSummary {
     pub count: i64,
     pub last_used: Timestamp,
 }
+
+/// An asynchronous avatar generation (api.md §2.4).
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct AvatarGeneration {
+    pub id: String,
+    pub user_id: String,
+    /// Set when the generation completes; null again if that avatar is deleted.
+    #[oai(nullable)]
+    pub avatar_id: Option<String>,
+    pub project_id: String,
+    /// `pending`, `processing`, `completed` or `failed`.
+    pub status: String,
+    pub prompt: String,
+    /// JSON text: `{width, height, seed, modelKey, modelName}`.
+    #[oai(nullable)]
+    pub options: Option<String>,
+    /// Safe, user-facing failure reason (at most 500 characters).
+    #[oai(nullable)]
+    pub error_message: Option<String>,
+    pub created_at: Timestamp,
+    /// Set on `completed` and `failed`.
+    #[oai(nullable)]
+    pub completed_at: Option<Timestamp>,
+}
+
+impl From<entity::avatar_generations::Model> for AvatarGeneration {
+    fn from(m: entity::avatar_generations::Model) -> Self {
+        Self {
+            status: crate::avatar_creator::generations::visible_status(&m.status).to_owned(),
+            id: m.id,
+            user_id: m.user_id,
+            avatar_id: m.avatar_id,
+            project_id: m.project_id,
+            prompt: m.prompt,
+            options: m.options,
+            error_message: m.error_message,
+            created_at: m.created_at.into(),
+            completed_at: m.completed_at.map(Into::into),
+        }
+    }
+}

@@ -6,6 +6,7 @@ mod adopt;
 mod api_client;
 mod api_service;
 mod auth;
+mod avatar_generation;
 mod avatar_projects;
 mod avatar_routes;
 mod avatar_upload;

@@ -3,6 +3,7 @@
 
 mod avatars;
 mod catalogue;
+mod generations;
 mod projects;
 mod stats;
 
@@ -21,6 +22,7 @@ pub fn apis() -> impl OpenApi {
         projects::ProjectsApi,
         avatars::AvatarsApi,
         catalogue::CatalogueApi,
+        generations::GenerationsApi,
         stats::StatsApi,
     )
 }

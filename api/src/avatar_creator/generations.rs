@@ -1,0 +1,741 @@
+//! AI avatar generation (api.md §6.7–§6.9, §8.2.5, §8.2.6, §8.3.3, §8.5, §8.8).
+//!
+//! [`start`] is the API side: one transaction charges the credits, creates the
+//! generation, its durable job and the app-usage row. [`run`] is the worker side:
+//! it calls the image provider, stores the files and creates the avatar, or fails the
+//! generation and refunds exactly what was charged, once.
+
+use std::time::Duration;
+
+use entity::{app_usages, avatar_generations, avatar_presets, avatars, credits, jobs, users};
+use migration::sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    projects,
+    uploads::{APP_ID, AvatarFields, is_enterprise_unlimited},
+};
+use crate::{
+    app::AppState,
+    credits::ledger::{self, EntryType, NewEntry},
+    error::ApiError,
+    ids, images,
+    jobs::queue,
+    providers::{GenerateRequest, ImageProvider, NEGATIVE_PROMPT, ProviderError},
+    storage::{LocalStorage, Storage, StorageKey},
+    timestamp,
+};
+
+/// `avatar_generations.status` values (api.md §8.3.2).
+pub const PENDING: &str = "pending";
+pub const PROCESSING: &str = "processing";
+pub const COMPLETED: &str = "completed";
+pub const FAILED: &str = "failed";
+/// Written by the previous backend's recovery; read as `pending`.
+const LEGACY_QUEUED: &str = "queued";
+
+/// The `referenceType` of a generation refund (api.md §8.2.6).
+pub const REFUND_REFERENCE: &str = "avatar_generation";
+
+/// Provider tries per generation: the first and 2 retries, 5 s apart (§8.3.3).
+const PROVIDER_TRIES: u32 = 3;
+const PROVIDER_RETRY_DELAY: Duration = Duration::from_secs(5);
+
+const QUALITY_SUFFIX: &str = "professional studio portrait photo, ultra realistic, high detail, DSLR, 85mm lens, soft studio lighting, shallow depth of field, photorealistic, 8k";
+
+/// Where the generation's prompt and persona come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// `POST …/avatars/generate`: the user's prompt and fields.
+    Prompt,
+    /// `POST …/avatars/from-preset`: a public preset (already loaded).
+    Preset(Box<avatar_presets::Model>),
+}
+
+/// A validated request to generate.
+#[derive(Debug, Clone)]
+pub struct NewGeneration {
+    pub avatar: AvatarFields,
+    /// Normalised prompt (user's) or the preset's `generationPrompt`.
+    pub prompt: String,
+    pub width: i32,
+    pub height: i32,
+    pub seed: i32,
+    pub source: Source,
+}
+
+/// `avatar_generations.options` (api.md §2.4).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Options {
+    pub width: i32,
+    pub height: i32,
+    pub seed: i32,
+    pub model_key: String,
+    pub model_name: String,
+}
+
+/// What the worker needs, stored in `jobs.payload`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Payload {
+    pub avatar: AvatarFields,
+    /// `text_to_image` or `from_preset`.
+    pub source_type: String,
+    /// Credits charged, hence what a failure refunds.
+    pub charged: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset_id: Option<String>,
+}
+
+/// What an accepted request produced.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub generation: avatar_generations::Model,
+    pub credit_used: i32,
+    pub credit_balance: i32,
+}
+
+/// A random seed in 0..=i32::MAX.
+pub fn random_seed() -> i32 {
+    let mut bytes = [0u8; 4];
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes = (timestamp::now().and_utc().timestamp_subsec_nanos()).to_le_bytes();
+    }
+    i32::from_le_bytes(bytes) & i32::MAX
+}
+
+/// The persona and visual attributes a preset gives its avatars (§8.8): missing keys
+/// are null, unknown keys ignored, long values cut to the field limits, and
+/// unparsable JSON leaves them empty (logged).
+pub fn preset_fields(preset: &avatar_presets::Model, name: String) -> AvatarFields {
+    let parse = |text: &str, what: &str| -> serde_json::Map<String, serde_json::Value> {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => {
+                tracing::warn!(
+                    preset = preset.id,
+                    field = what,
+                    "preset JSON cannot be parsed"
+                );
+                serde_json::Map::new()
+            }
+        }
+    };
+    let persona = parse(&preset.persona_template, "personaTemplate");
+    let visual = parse(&preset.visual_attributes, "visualAttributes");
+    let text = |map: &serde_json::Map<String, serde_json::Value>, key: &str, max: usize| {
+        map.get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.chars().take(max).collect::<String>())
+    };
+    let one_of = |key: &str, allowed: &[&str]| {
+        text(&visual, key, 50).filter(|v| allowed.contains(&v.as_str()))
+    };
+    AvatarFields {
+        name,
+        persona_name: text(&persona, "name", 100),
+        persona_age: persona
+            .get("age")
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|a| i32::try_from(a).ok())
+            .filter(|a| (1..=120).contains(a)),
+        persona_personality: persona
+            .get("personality")
+            .filter(|p| !p.is_null())
+            .map(ToString::to_string),
+        persona_background: text(&persona, "background", 500),
+        gender: one_of("gender", &super::persona::GENDERS),
+        age_range: one_of("ageRange", &super::persona::AGE_RANGES),
+        ethnicity: text(&visual, "ethnicity", 50),
+        body_type: text(&visual, "bodyType", 50),
+        hair_style: text(&visual, "hairStyle", 50),
+        hair_color: text(&visual, "hairColor", 50),
+        eye_color: text(&visual, "eyeColor", 50),
+        skin_tone: text(&visual, "skinTone", 50),
+        style: text(&visual, "style", 50),
+    }
+}
+
+/// The API side of §6.7 / §6.8: ownership (404), then one transaction with the
+/// charge (402), the preset's `usageCount`, the generation, its job and the app-usage
+/// row. Wakes the workers after the commit.
+pub async fn start(
+    state: &AppState,
+    user: &users::Model,
+    project_id: &str,
+    new: NewGeneration,
+) -> Result<Started, ApiError> {
+    let db = &state.db;
+    projects::find_owned(db, &user.id, project_id).await?;
+    let provider = &state.provider;
+    let (price, action, source_type) = match &new.source {
+        Source::Prompt => (
+            state.config.costs.avatar_generate,
+            "generate_avatar",
+            "text_to_image",
+        ),
+        Source::Preset(_) => (
+            state.config.costs.avatar_from_preset,
+            "from_preset",
+            "from_preset",
+        ),
+    };
+    let cost = if is_enterprise_unlimited(user.user_tags.as_deref()) {
+        0
+    } else {
+        price
+    };
+    let generation_id = ids::new_id();
+    let options = Options {
+        width: new.width,
+        height: new.height,
+        seed: new.seed,
+        model_key: provider.model_key(),
+        model_name: provider.model_name(),
+    };
+    let preset_id = match &new.source {
+        Source::Preset(preset) => Some(preset.id.clone()),
+        Source::Prompt => None,
+    };
+    let payload = Payload {
+        avatar: new.avatar,
+        source_type: source_type.to_owned(),
+        charged: cost,
+        preset_id: preset_id.clone(),
+    };
+
+    let txn = ledger::begin(db).await?;
+    let charged = if cost > 0 {
+        let entry = NewEntry::new(-cost, EntryType::Usage, format!("{APP_ID}: {action}"))
+            .reference(generation_id.as_str(), "app_usage");
+        Some(ledger::append(&txn, &user.id, entry).await?)
+    } else {
+        None
+    };
+    let project = super::uploads::lock_project(&txn, &user.id, project_id).await?;
+    if let Some(preset_id) = &preset_id {
+        let bumped = avatar_presets::Entity::update_many()
+            .col_expr(
+                avatar_presets::Column::UsageCount,
+                Expr::col(avatar_presets::Column::UsageCount).add(1),
+            )
+            .filter(avatar_presets::Column::Id.eq(preset_id.as_str()))
+            .filter(avatar_presets::Column::IsPublic.eq(true))
+            .exec(&txn)
+            .await?;
+        if bumped.rows_affected != 1 {
+            return Err(ApiError::NotFound("Preset not found".into()));
+        }
+    }
+    let now = timestamp::now();
+    let generation = avatar_generations::ActiveModel {
+        id: Set(generation_id.clone()),
+        user_id: Set(user.id.clone()),
+        avatar_id: Set(None),
+        project_id: Set(project.id.clone()),
+        status: Set(PENDING.to_owned()),
+        prompt: Set(new.prompt.clone()),
+        options: Set(Some(
+            serde_json::to_string(&options).map_err(ApiError::internal)?,
+        )),
+        error_message: Set(None),
+        created_at: Set(now),
+        completed_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let payload = serde_json::to_value(&payload).map_err(ApiError::internal)?;
+    queue::enqueue(&txn, queue::AVATAR_GENERATION, &generation_id, &payload, 5).await?;
+    let metadata = match &preset_id {
+        Some(preset_id) => serde_json::json!({
+            "generationId": generation_id, "projectId": project.id,
+            "presetId": preset_id, "type": "from_preset",
+        }),
+        None => serde_json::json!({
+            "generationId": generation_id, "projectId": project.id,
+            "prompt": new.prompt, "type": "text_to_image",
+        }),
+    };
+    app_usages::ActiveModel {
+        id: Set(ids::new_id()),
+        user_id: Set(user.id.clone()),
+        app_id: Set(APP_ID.to_owned()),
+        action: Set(action.to_owned()),
+        credit_used: Set(cost),
+        metadata: Set(Some(metadata.to_string())),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let credit_balance = match &charged {
+        Some(row) => row.balance,
+        None => ledger::balance(&txn, &user.id).await?,
+    };
+    txn.commit().await?;
+    state.job_signal.notify_waiters();
+    Ok(Started {
+        generation,
+        credit_used: cost,
+        credit_balance,
+    })
+}
+
+/// The caller's generation; anyone else's, or none, is 404.
+pub async fn find_owned(
+    db: &DatabaseConnection,
+    user_id: &str,
+    id: &str,
+) -> Result<avatar_generations::Model, ApiError> {
+    let not_found = || ApiError::NotFound("Generation not found".into());
+    if !projects::is_plausible_id(id) {
+        return Err(not_found());
+    }
+    avatar_generations::Entity::find_by_id(id)
+        .filter(avatar_generations::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// How clients see a stored status: the legacy `queued` reads as `pending`.
+pub fn visible_status(status: &str) -> &str {
+    if status == LEGACY_QUEUED {
+        PENDING
+    } else {
+        status
+    }
+}
+
+/// The avatar prompt of api.md §8.5.
+pub fn build_prompt(avatar: &AvatarFields, prompt: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut push = |part: Option<String>| {
+        if let Some(part) = part.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) {
+            parts.push(part);
+        }
+    };
+    push(avatar.persona_name.clone());
+    push(avatar.persona_age.map(|age| format!("{age} years old")));
+    let traits = avatar
+        .persona_personality
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
+        .filter(|traits| !traits.is_empty());
+    push(traits.map(|traits| format!("{} personality", traits.join(", "))));
+    push(avatar.gender.clone());
+    push(avatar.age_range.as_deref().map(|range| {
+        match range {
+            "young" => "young adult (20-30 years old)",
+            "adult" => "adult (30-50 years old)",
+            "mature" => "mature adult (50+ years old)",
+            other => other,
+        }
+        .to_owned()
+    }));
+    let with =
+        |value: &Option<String>, suffix: &str| value.as_ref().map(|v| format!("{v} {suffix}"));
+    push(with(&avatar.ethnicity, "ethnicity"));
+    push(with(&avatar.body_type, "body type"));
+    if avatar.hair_style.is_some() || avatar.hair_color.is_some() {
+        let hair = [avatar.hair_style.as_deref(), avatar.hair_color.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        push(Some(format!("{hair} hair")));
+    }
+    push(with(&avatar.eye_color, "eyes"));
+    push(with(&avatar.skin_tone, "skin tone"));
+    push(avatar.style.as_ref().map(|s| format!("wearing {s} attire")));
+    push(Some(prompt.to_owned()));
+    push(Some(QUALITY_SUFFIX.to_owned()));
+    parts.join(", ")
+}
+
+/// Why a job could not be carried to an end by this worker; the queue releases it.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Database(#[from] migration::sea_orm::DbErr),
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// The worker side of §8.3.3 for one claimed job.
+pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), RunError> {
+    let db = &state.db;
+    let Some(generation) = avatar_generations::Entity::find_by_id(job.reference_id.as_str())
+        .one(db)
+        .await?
+    else {
+        queue::finish(
+            db,
+            &job.id,
+            Some(worker),
+            queue::FAILED,
+            Some("generation deleted"),
+        )
+        .await?;
+        return Ok(());
+    };
+    if generation.status == COMPLETED || generation.status == FAILED {
+        let status = if generation.status == COMPLETED {
+            queue::SUCCEEDED
+        } else {
+            queue::FAILED
+        };
+        queue::finish(db, &job.id, Some(worker), status, None).await?;
+        return Ok(());
+    }
+    let payload: Payload = match serde_json::from_str(&job.payload) {
+        Ok(payload) => payload,
+        Err(err) => {
+            tracing::error!(job = job.id, error = %err, "unreadable avatar generation payload");
+            // Without the payload nothing was charged that we know of: refund nothing.
+            fail(
+                db,
+                &generation,
+                &job.id,
+                Some(worker),
+                "Generation could not be processed",
+                0,
+            )
+            .await?;
+            return Ok(());
+        }
+    };
+    let processing = avatar_generations::Entity::update_many()
+        .col_expr(avatar_generations::Column::Status, Expr::value(PROCESSING))
+        .filter(avatar_generations::Column::Id.eq(generation.id.as_str()))
+        .filter(avatar_generations::Column::Status.is_in([PENDING, LEGACY_QUEUED, PROCESSING]))
+        .exec(db)
+        .await?;
+    if processing.rows_affected != 1 {
+        queue::finish(
+            db,
+            &job.id,
+            Some(worker),
+            queue::FAILED,
+            Some("generation finalised"),
+        )
+        .await?;
+        return Ok(());
+    }
+    if let Some(avatar_id) = &generation.avatar_id {
+        // A previous attempt created the avatar and died before finishing.
+        complete(db, &generation.id, avatar_id, &job.id, worker, None).await?;
+        return Ok(());
+    }
+
+    let options: Options = generation
+        .options
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .ok_or_else(|| RunError::Internal("generation options unreadable".into()))?;
+    let request = GenerateRequest {
+        prompt: build_prompt(&payload.avatar, &generation.prompt),
+        negative_prompt: NEGATIVE_PROMPT.to_owned(),
+        width: u32::try_from(options.width).unwrap_or(1024),
+        height: u32::try_from(options.height).unwrap_or(1024),
+        seed: u32::try_from(options.seed).unwrap_or(0),
+    };
+    let bytes = match generate_with_retries(state.provider.as_ref(), &request).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::warn!(generation = generation.id, error = %err, "avatar generation failed");
+            fail(
+                db,
+                &generation,
+                &job.id,
+                Some(worker),
+                &err.user_message(),
+                payload.charged,
+            )
+            .await?;
+            return Ok(());
+        }
+    };
+
+    let storage = LocalStorage::new(state.config.upload_dir.clone());
+    let (original, thumbnail) = store(&storage, &generation.user_id, bytes)
+        .await
+        .map_err(RunError::Internal)?;
+    let avatar_id = ids::new_id();
+    let result = create_avatar(
+        db,
+        &generation,
+        &payload,
+        options.seed,
+        &avatar_id,
+        (&original, &thumbnail),
+        &job.id,
+        worker,
+    )
+    .await;
+    if !matches!(result, Ok(true)) {
+        for key in [&original, &thumbnail] {
+            if let Err(err) = storage.delete(key).await {
+                tracing::warn!(key = key.as_str(), error = %err, "could not remove a generated file");
+            }
+        }
+    }
+    result.map(|_| ())
+}
+
+async fn generate_with_retries(
+    provider: &dyn ImageProvider,
+    request: &GenerateRequest,
+) -> Result<Vec<u8>, ProviderError> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match provider.generate(request).await {
+            Err(ProviderError::Retryable(reason)) if tries < PROVIDER_TRIES => {
+                tracing::info!(try_number = tries, reason, "retrying the image provider");
+                tokio::time::sleep(PROVIDER_RETRY_DELAY).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The original (PNG or JPEG, by its real type) and its 300×300 JPEG thumbnail under
+/// `avatar-creator/<userId>/`.
+async fn store(
+    storage: &LocalStorage,
+    user_id: &str,
+    bytes: Vec<u8>,
+) -> Result<(StorageKey, StorageKey), String> {
+    let kind = images::ImageKind::sniff(&bytes)
+        .ok_or_else(|| "the provider returned something that is not an image".to_owned())?;
+    let original = StorageKey::avatar_original(user_id, kind.extension())
+        .ok_or_else(|| format!("user id {user_id:?} is not a plain id"))?;
+    let thumbnail = original.thumbnail_of();
+    let (bytes, thumb) = tokio::task::spawn_blocking(move || {
+        let image = image::load_from_memory(&bytes).map_err(|e| e.to_string())?;
+        let thumb = images::cover_thumbnail_jpeg(&image, 300).map_err(|e| e.to_string())?;
+        Ok::<_, String>((bytes, thumb))
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    storage
+        .put(&original, bytes)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Err(err) = storage.put(&thumbnail, thumb).await {
+        let _ = storage.delete(&original).await;
+        return Err(err.to_string());
+    }
+    Ok((original, thumbnail))
+}
+
+/// One transaction: the avatar, the generation `completed`, the job `succeeded`.
+/// `Ok(false)` when the generation was finalised meanwhile or the lease was lost:
+/// nothing is written.
+#[allow(clippy::too_many_arguments)]
+async fn create_avatar(
+    db: &DatabaseConnection,
+    generation: &avatar_generations::Model,
+    payload: &Payload,
+    seed: i32,
+    avatar_id: &str,
+    (original, thumbnail): (&StorageKey, &StorageKey),
+    job_id: &str,
+    worker: &str,
+) -> Result<bool, RunError> {
+    let txn = db.begin().await?;
+    let now = timestamp::now();
+    let fields = payload.avatar.clone();
+    avatars::ActiveModel {
+        id: Set(avatar_id.to_owned()),
+        user_id: Set(generation.user_id.clone()),
+        project_id: Set(generation.project_id.clone()),
+        name: Set(fields.name),
+        base_image_url: Set(original.url()),
+        thumbnail_url: Set(Some(thumbnail.url())),
+        persona_name: Set(fields.persona_name),
+        persona_age: Set(fields.persona_age),
+        persona_personality: Set(fields.persona_personality),
+        persona_background: Set(fields.persona_background),
+        gender: Set(fields.gender),
+        age_range: Set(fields.age_range),
+        ethnicity: Set(fields.ethnicity),
+        body_type: Set(fields.body_type),
+        hair_style: Set(fields.hair_style),
+        hair_color: Set(fields.hair_color),
+        eye_color: Set(fields.eye_color),
+        skin_tone: Set(fields.skin_tone),
+        style: Set(fields.style),
+        source_type: Set(payload.source_type.clone()),
+        generation_prompt: Set(Some(generation.prompt.clone())),
+        seed_used: Set(Some(seed)),
+        usage_count: Set(0),
+        last_used_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    if complete(&txn, &generation.id, avatar_id, job_id, worker, Some(now)).await? {
+        txn.commit().await?;
+        Ok(true)
+    } else {
+        txn.rollback().await?;
+        Ok(false)
+    }
+}
+
+/// Generation `completed` (only from `processing`) and job `succeeded` (only while
+/// this worker holds it); `false` if either no longer matches.
+async fn complete(
+    db: &impl ConnectionTrait,
+    generation_id: &str,
+    avatar_id: &str,
+    job_id: &str,
+    worker: &str,
+    now: Option<chrono::NaiveDateTime>,
+) -> Result<bool, RunError> {
+    let now = now.unwrap_or_else(timestamp::now);
+    let updated = avatar_generations::Entity::update_many()
+        .col_expr(avatar_generations::Column::Status, Expr::value(COMPLETED))
+        .col_expr(avatar_generations::Column::AvatarId, Expr::value(avatar_id))
+        .col_expr(avatar_generations::Column::CompletedAt, Expr::value(now))
+        .filter(avatar_generations::Column::Id.eq(generation_id))
+        .filter(avatar_generations::Column::Status.eq(PROCESSING))
+        .exec(db)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Ok(false);
+    }
+    Ok(queue::finish(db, job_id, Some(worker), queue::SUCCEEDED, None).await?)
+}
+
+/// Finalises a generation as `failed` (§8.3.3 step 7, §8.2.6), in one transaction:
+/// the conditional status change, the refund of `charged` unless one already exists
+/// for this generation, and the job `failed`. Returns whether this call finalised it;
+/// a generation already finalised by someone else is left alone, and refunded never.
+pub async fn fail(
+    db: &DatabaseConnection,
+    generation: &avatar_generations::Model,
+    job_id: &str,
+    worker: Option<&str>,
+    message: &str,
+    charged: i32,
+) -> Result<bool, migration::sea_orm::DbErr> {
+    let message: String = message.chars().take(500).collect();
+    let txn = ledger::begin(db).await?;
+    let now = timestamp::now();
+    let updated = avatar_generations::Entity::update_many()
+        .col_expr(avatar_generations::Column::Status, Expr::value(FAILED))
+        .col_expr(
+            avatar_generations::Column::ErrorMessage,
+            Expr::value(message.as_str()),
+        )
+        .col_expr(avatar_generations::Column::CompletedAt, Expr::value(now))
+        .filter(avatar_generations::Column::Id.eq(generation.id.as_str()))
+        .filter(avatar_generations::Column::Status.is_in([PENDING, LEGACY_QUEUED, PROCESSING]))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        txn.rollback().await?;
+        queue::finish(
+            db,
+            job_id,
+            worker,
+            queue::FAILED,
+            Some("generation finalised"),
+        )
+        .await?;
+        return Ok(false);
+    }
+    if charged > 0 && !already_refunded(&txn, &generation.id).await? {
+        let entry = NewEntry::new(
+            charged,
+            EntryType::Refund,
+            "Refund: avatar generation failed",
+        )
+        .reference(generation.id.as_str(), REFUND_REFERENCE);
+        match ledger::append(&txn, &generation.user_id, entry).await {
+            Ok(_) => {}
+            Err(ledger::LedgerError::Database(err)) => return Err(err),
+            Err(err) => {
+                return Err(migration::sea_orm::DbErr::Custom(err.to_string()));
+            }
+        }
+    }
+    if !queue::finish(&txn, job_id, worker, queue::FAILED, Some(&message)).await? {
+        // The lease moved to another worker, which will finalise it.
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// A refund for this generation exists: keyed (§8.2.6) or, as the previous backend
+/// wrote them, with the generation id in `paymentId`.
+async fn already_refunded(
+    db: &impl ConnectionTrait,
+    generation_id: &str,
+) -> Result<bool, migration::sea_orm::DbErr> {
+    let found = credits::Entity::find()
+        .filter(credits::Column::Type.eq(EntryType::Refund.as_str()))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(credits::Column::ReferenceType.eq(REFUND_REFERENCE))
+                        .add(credits::Column::ReferenceId.eq(generation_id)),
+                )
+                .add(credits::Column::PaymentId.eq(generation_id)),
+        )
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prompt_joins_persona_attributes_prompt_and_suffix() {
+        let avatar = AvatarFields {
+            name: "Sarah".into(),
+            persona_name: Some("Sarah".into()),
+            persona_age: Some(32),
+            persona_personality: Some(r#"["friendly","sharp"]"#.into()),
+            gender: Some("female".into()),
+            age_range: Some("adult".into()),
+            hair_color: Some("brown".into()),
+            style: Some("business".into()),
+            ..AvatarFields::default()
+        };
+        assert_eq!(
+            build_prompt(&avatar, "a portrait"),
+            format!(
+                "Sarah, 32 years old, friendly, sharp personality, female, adult (30-50 years old), brown hair, wearing business attire, a portrait, {QUALITY_SUFFIX}"
+            )
+        );
+        assert_eq!(
+            build_prompt(&AvatarFields::default(), "x"),
+            format!("x, {QUALITY_SUFFIX}")
+        );
+    }
+
+    #[test]
+    fn seeds_are_non_negative() {
+        for _ in 0..100 {
+            assert!(random_seed() >= 0);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Generation operations (api.md §6.7–§6.9): start from a prompt or a preset (202),
+//! then poll the generation.
+
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+
+use crate::avatar_creator::{
+    catalogue,
+    generations::{self, NewGeneration, Source},
+    persona,
+    uploads::AvatarFields,
+    views::AvatarGeneration,
+};
+use crate::error::{ApiError, FieldErrors};
+use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
+
+pub struct GenerationsApi;
+
+const NOTE: &str = "Generation is processing in background. Check status using generation ID. Credits will be refunded if generation fails.";
+
+/// `POST /projects/:projectId/avatars/generate` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct GenerateAvatarRequest {
+    /// 1..100 characters after trimming.
+    pub name: String,
+    /// 10..2000 characters after trimming; runs of whitespace become one space.
+    pub prompt: String,
+    /// At most 100 characters.
+    pub persona_name: Option<String>,
+    /// 1..120.
+    pub persona_age: Option<i32>,
+    /// At most 10 traits, each 1..50 characters.
+    pub persona_personality: Option<Vec<String>>,
+    /// At most 500 characters.
+    pub persona_background: Option<String>,
+    /// `male`, `female` or `unisex`.
+    pub gender: Option<String>,
+    /// `young`, `adult` or `mature`.
+    pub age_range: Option<String>,
+    pub ethnicity: Option<String>,
+    pub body_type: Option<String>,
+    pub hair_style: Option<String>,
+    pub hair_color: Option<String>,
+    pub eye_color: Option<String>,
+    pub skin_tone: Option<String>,
+    pub style: Option<String>,
+    /// 512..2048, default 1024.
+    pub width: Option<i32>,
+    /// 512..2048, default 1024.
+    pub height: Option<i32>,
+    /// 0..2147483647; drawn at random when absent.
+    pub seed: Option<i64>,
+}
+
+impl GenerateAvatarRequest {
+    fn validate(self) -> Result<NewGeneration, ApiError> {
+        let mut errors = FieldErrors::new();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.add("name", "Avatar name is required");
+        } else if name.chars().count() > 100 {
+            errors.add("name", "Must be at most 100 characters");
+        }
+        let prompt = self.prompt.split_whitespace().collect::<Vec<_>>().join(" ");
+        let prompt_chars = self.prompt.trim().chars().count();
+        if !(10..=2000).contains(&prompt_chars) {
+            errors.add("prompt", "Must be between 10 and 2000 characters");
+        }
+        let mut side = |field: &str, value: Option<i32>| match value {
+            None => 1024,
+            Some(v) if (512..=2048).contains(&v) => v,
+            Some(_) => {
+                errors.add(field, "Must be an integer between 512 and 2048");
+                1024
+            }
+        };
+        let width = side("width", self.width);
+        let height = side("height", self.height);
+        let seed = match self.seed {
+            None => generations::random_seed(),
+            Some(s) => i32::try_from(s)
+                .ok()
+                .filter(|s| *s >= 0)
+                .unwrap_or_else(|| {
+                    errors.add("seed", "Must be an integer between 0 and 2147483647");
+                    0
+                }),
+        };
+        let free = |errors: &mut FieldErrors, field: &str, raw: &Option<String>| {
+            persona::text(errors, field, raw.as_deref(), 50)
+        };
+        let avatar = AvatarFields {
+            name: name.to_owned(),
+            persona_name: persona::text(
+                &mut errors,
+                "personaName",
+                self.persona_name.as_deref(),
+                100,
+            ),
+            persona_age: persona::age(&mut errors, self.persona_age),
+            persona_personality: persona::personality(
+                &mut errors,
+                self.persona_personality.as_deref(),
+            ),
+            persona_background: persona::text(
+                &mut errors,
+                "personaBackground",
+                self.persona_background.as_deref(),
+                500,
+            ),
+            gender: persona::one_of(
+                &mut errors,
+                "gender",
+                self.gender.as_deref(),
+                &persona::GENDERS,
+            ),
+            age_range: persona::one_of(
+                &mut errors,
+                "ageRange",
+                self.age_range.as_deref(),
+                &persona::AGE_RANGES,
+            ),
+            ethnicity: free(&mut errors, "ethnicity", &self.ethnicity),
+            body_type: free(&mut errors, "bodyType", &self.body_type),
+            hair_style: free(&mut errors, "hairStyle", &self.hair_style),
+            hair_color: free(&mut errors, "hairColor", &self.hair_color),
+            eye_color: free(&mut errors, "eyeColor", &self.eye_color),
+            skin_tone: free(&mut errors, "skinTone", &self.skin_tone),
+            style: free(&mut errors, "style", &self.style),
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        Ok(NewGeneration {
+            avatar,
+            prompt,
+            width,
+            height,
+            seed,
+            source: Source::Prompt,
+        })
+    }
+}
+
+/// `POST /projects/:projectId/avatars/from-preset` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct FromPresetRequest {
+    /// Any id string, 1..64 characters.
+    pub preset_id: String,
+    /// 1..100 characters after trimming; empty means the preset's name.
+    pub custom_name: Option<String>,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct GenerationStarted {
+    pub message: String,
+    pub generation: AvatarGeneration,
+    pub credit_used: i32,
+    pub credit_balance: i32,
+    pub note: String,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct GenerationEnvelope {
+    pub generation: AvatarGeneration,
+}
+
+#[derive(ApiResponse)]
+pub enum StartGenerationResponse {
+    /// Accepted: the generation is pending; poll `GET /generations/:id`.
+    #[oai(status = 202)]
+    Accepted(Json<GenerationStarted>),
+}
+
+fn accepted(message: &str, started: generations::Started) -> StartGenerationResponse {
+    StartGenerationResponse::Accepted(Json(GenerationStarted {
+        message: message.to_owned(),
+        generation: started.generation.into(),
+        credit_used: started.credit_used,
+        credit_balance: started.credit_balance,
+        note: NOTE.to_owned(),
+    }))
+}
+
+#[OpenApi(
+    prefix_path = "/api/apps/avatar-creator",
+    tag = "ApiTags::AvatarCreator"
+)]
+impl GenerationsApi {
+    /// Generate an avatar from a prompt
+    ///
+    /// Charges `COST_AVATAR_GENERATE` credits (default 10; 0 for
+    /// `enterprise_unlimited`) and starts a background generation. A failed generation
+    /// is refunded exactly what it was charged.
+    #[oai(
+        path = "/projects/:projectId/avatars/generate",
+        method = "post",
+        operation_id = "avatarCreatorGenerateAvatar"
+    )]
+    async fn generate_avatar(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        #[oai(name = "projectId")] project_id: Path<String>,
+        body: Json<GenerateAvatarRequest>,
+    ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 429>> {
+        let new = body.0.validate()?;
+        let started = generations::start(&state, &auth.0, &project_id, new).await?;
+        Ok(accepted("Avatar generation started", started))
+    }
+
+    /// Generate an avatar from a preset
+    ///
+    /// Charges `COST_AVATAR_FROM_PRESET` credits (default 8; 0 for
+    /// `enterprise_unlimited`). The avatar gets the preset's persona and visual
+    /// attributes and is generated from its prompt.
+    #[oai(
+        path = "/projects/:projectId/avatars/from-preset",
+        method = "post",
+        operation_id = "avatarCreatorCreateFromPreset"
+    )]
+    async fn create_from_preset(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        #[oai(name = "projectId")] project_id: Path<String>,
+        body: Json<FromPresetRequest>,
+    ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 429>> {
+        let mut errors = FieldErrors::new();
+        let preset_id = body.preset_id.trim();
+        if preset_id.is_empty() || preset_id.chars().count() > 64 {
+            errors.add("presetId", "Must be between 1 and 64 characters");
+        }
+        let custom_name =
+            persona::text(&mut errors, "customName", body.custom_name.as_deref(), 100);
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors).into());
+        }
+        crate::avatar_creator::projects::find_owned(&state.db, &auth.0.id, &project_id).await?;
+        let preset = catalogue::preset(&state.db, preset_id).await?;
+        let name = custom_name.unwrap_or_else(|| preset.name.chars().take(100).collect());
+        let new = NewGeneration {
+            avatar: generations::preset_fields(&preset, name),
+            prompt: preset.generation_prompt.clone(),
+            width: 1024,
+            height: 1024,
+            seed: generations::random_seed(),
+            source: Source::Preset(Box::new(preset)),
+        };
+        let started = generations::start(&state, &auth.0, &project_id, new).await?;
+        Ok(accepted("Avatar generation from preset started", started))
+    }
+
+    /// Get a generation
+    ///
+    /// Poll about every 5 seconds. `completed`: load `GET /avatars/:avatarId`.
+    /// `failed`: `errorMessage` says why; the credits were refunded.
+    #[oai(
+        path = "/generations/:id",
+        method = "get",
+        operation_id = "avatarCreatorGetGeneration"
+    )]
+    async fn get_generation(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<String>,
+    ) -> Result<Json<GenerationEnvelope>, Errors<401, 404>> {
+        let generation = generations::find_owned(&state.db, &auth.0.id, &id).await?;
+        Ok(Json(GenerationEnvelope {
+            generation: generation.into(),
+        }))
+    }
+}

@@ -1,0 +1,247 @@
+//! The durable job table (api.md §8.3.1, schema.md §7.3): enqueue inside the caller's
+//! transaction, claim with a lease, renew, finish, and recover expired leases.
+//!
+//! Claiming is one statement, `UPDATE jobs … WHERE id = (SELECT … LIMIT 1) RETURNING *`:
+//! on PostgreSQL the sub-select takes `FOR UPDATE SKIP LOCKED`, so concurrent workers
+//! never wait for or take the same row; on SQLite the statement runs under the
+//! database's single write lock, which gives the same guarantee.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use entity::jobs::{self, Column};
+use migration::sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query},
+};
+
+use crate::{ids, timestamp};
+
+/// `jobs.kind` values.
+pub const AVATAR_GENERATION: &str = "avatar_generation";
+
+/// `jobs.status` values.
+pub const QUEUED: &str = "queued";
+pub const RUNNING: &str = "running";
+pub const SUCCEEDED: &str = "succeeded";
+pub const FAILED: &str = "failed";
+
+/// Claims per job before it is given up (api.md §8.3.1).
+pub const MAX_ATTEMPTS: i32 = 3;
+
+/// Finished jobs are kept this long, then deleted by the recovery sweep (§8.3.6).
+pub const RETENTION: chrono::Duration = chrono::Duration::days(7);
+
+fn lease_end(now: NaiveDateTime, lease: Duration) -> NaiveDateTime {
+    now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60))
+}
+
+/// Adds a queued job for `reference_id`, inside the caller's transaction, so the job
+/// exists exactly when the work item and its charge do.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    reference_id: &str,
+    payload: &serde_json::Value,
+    priority: i32,
+) -> Result<jobs::Model, DbErr> {
+    let now = timestamp::now();
+    jobs::ActiveModel {
+        id: Set(ids::new_id()),
+        kind: Set(kind.to_owned()),
+        reference_id: Set(reference_id.to_owned()),
+        payload: Set(payload.to_string()),
+        status: Set(QUEUED.to_owned()),
+        priority: Set(priority),
+        attempts: Set(0),
+        max_attempts: Set(MAX_ATTEMPTS),
+        run_after: Set(now),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        finished_at: Set(None),
+    }
+    .insert(db)
+    .await
+}
+
+/// Takes the next due job for `worker`: highest `priority`, then oldest `runAfter`,
+/// then oldest `createdAt`. Sets it `running`, counts the attempt and grants a lease.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    worker: &str,
+    lease: Duration,
+) -> Result<Option<jobs::Model>, DbErr> {
+    let now = timestamp::now();
+    let mut next = Query::select();
+    next.column(Column::Id)
+        .from(jobs::Entity)
+        .and_where(Expr::col(Column::Status).eq(QUEUED))
+        .and_where(Expr::col(Column::RunAfter).lte(now))
+        .order_by(Column::Priority, migration::sea_orm::sea_query::Order::Desc)
+        .order_by(Column::RunAfter, migration::sea_orm::sea_query::Order::Asc)
+        .order_by(Column::CreatedAt, migration::sea_orm::sea_query::Order::Asc)
+        .limit(1)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    let mut update = Query::update();
+    update
+        .table(jobs::Entity)
+        .value(Column::Status, RUNNING)
+        .value(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .value(Column::LeaseOwner, worker)
+        .value(Column::LeaseExpiresAt, lease_end(now, lease))
+        .value(Column::UpdatedAt, now)
+        .and_where(Expr::col(Column::Id).in_subquery(next))
+        // Guards SQLite, whose sub-select takes no row lock.
+        .and_where(Expr::col(Column::Status).eq(QUEUED))
+        .returning_all();
+    let statement = db.get_database_backend().build(&update);
+    jobs::Entity::find().from_raw_sql(statement).one(db).await
+}
+
+/// Extends the lease, only while `worker` still holds the job. `false` means someone
+/// else owns it now (or it was finished by recovery): the worker must stop at once.
+pub async fn renew(
+    db: &impl ConnectionTrait,
+    job_id: &str,
+    worker: &str,
+    lease: Duration,
+) -> Result<bool, DbErr> {
+    let now = timestamp::now();
+    let result = jobs::Entity::update_many()
+        .col_expr(Column::LeaseExpiresAt, Expr::value(lease_end(now, lease)))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(job_id))
+        .filter(Column::Status.eq(RUNNING))
+        .filter(Column::LeaseOwner.eq(worker))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Ends a running job held by `worker` as `succeeded` or `failed`. `false` if the
+/// worker no longer holds it (then the caller's transaction must roll back).
+pub async fn finish(
+    db: &impl ConnectionTrait,
+    job_id: &str,
+    worker: Option<&str>,
+    status: &str,
+    error: Option<&str>,
+) -> Result<bool, DbErr> {
+    let now = timestamp::now();
+    let mut update = jobs::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(status))
+        .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(
+            Column::LeaseExpiresAt,
+            Expr::value(Option::<NaiveDateTime>::None),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .col_expr(Column::FinishedAt, Expr::value(now))
+        .filter(Column::Id.eq(job_id))
+        .filter(Column::Status.is_in([QUEUED, RUNNING]));
+    if let Some(error) = error {
+        update = update.col_expr(Column::LastError, Expr::value(truncate(error, 2000)));
+    }
+    if let Some(worker) = worker {
+        update = update.filter(Column::LeaseOwner.eq(worker));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+/// Puts a running job held by `worker` back in the queue after an unexpected internal
+/// error (§8.3.6 point 3): the attempt counts, and it runs again after a backoff.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    job: &jobs::Model,
+    worker: &str,
+    error: &str,
+) -> Result<bool, DbErr> {
+    let now = timestamp::now();
+    let result = jobs::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(QUEUED))
+        .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(
+            Column::LeaseExpiresAt,
+            Expr::value(Option::<NaiveDateTime>::None),
+        )
+        .col_expr(Column::RunAfter, Expr::value(now + backoff(job.attempts)))
+        .col_expr(Column::LastError, Expr::value(truncate(error, 2000)))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(job.id.as_str()))
+        .filter(Column::Status.eq(RUNNING))
+        .filter(Column::LeaseOwner.eq(worker))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// `10 s × 2^(attempts − 1)` (§8.3.6).
+pub fn backoff(attempts: i32) -> chrono::Duration {
+    let exponent = std::cmp::min(u32::try_from(attempts.saturating_sub(1)).unwrap_or(0), 10);
+    chrono::Duration::seconds(10 * (1_i64 << exponent))
+}
+
+/// Running jobs whose lease ended before now, oldest first.
+pub async fn expired(db: &impl ConnectionTrait) -> Result<Vec<jobs::Model>, DbErr> {
+    jobs::Entity::find()
+        .filter(Column::Status.eq(RUNNING))
+        .filter(Column::LeaseExpiresAt.lt(timestamp::now()))
+        .order_by_asc(Column::LeaseExpiresAt)
+        .all(db)
+        .await
+}
+
+/// Requeues an expired job (conditional on it still being the same expired lease).
+pub async fn requeue_expired(db: &impl ConnectionTrait, job: &jobs::Model) -> Result<bool, DbErr> {
+    let now = timestamp::now();
+    let mut update = jobs::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(QUEUED))
+        .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(
+            Column::LeaseExpiresAt,
+            Expr::value(Option::<NaiveDateTime>::None),
+        )
+        .col_expr(Column::RunAfter, Expr::value(now + backoff(job.attempts)))
+        .col_expr(Column::LastError, Expr::value("lease expired"))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(job.id.as_str()))
+        .filter(Column::Status.eq(RUNNING))
+        .filter(Column::LeaseExpiresAt.lt(now));
+    if let Some(owner) = &job.lease_owner {
+        update = update.filter(Column::LeaseOwner.eq(owner.as_str()));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+/// Deletes jobs that finished more than [`RETENTION`] ago; returns how many.
+pub async fn purge_finished(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let cutoff = timestamp::now() - RETENTION;
+    let result = jobs::Entity::delete_many()
+        .filter(Column::Status.is_in([SUCCEEDED, FAILED]))
+        .filter(Column::FinishedAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_ten_seconds() {
+        assert_eq!(backoff(1), chrono::Duration::seconds(10));
+        assert_eq!(backoff(2), chrono::Duration::seconds(20));
+        assert_eq!(backoff(3), chrono::Duration::seconds(40));
+        assert_eq!(backoff(0), chrono::Duration::seconds(10));
+    }
+}

@@ -1,0 +1,220 @@
+//! Workers (api.md §8.3.1, §8.3.6): each loops claiming the next due job, runs it
+//! while renewing its lease, and sleeps until the API signals a new job or a second
+//! passes. One more task sweeps expired leases at start and every minute.
+
+use std::time::Duration;
+
+use entity::{avatar_generations, jobs};
+use migration::sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+use tokio::{sync::watch, task::JoinHandle};
+
+use super::queue;
+use crate::{app::AppState, avatar_creator::generations, ids};
+
+/// How often an idle worker looks for due jobs without being woken.
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How often expired leases are recovered (`RECOVERY_INTERVAL_SECONDS`' default).
+const RECOVERY_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Running worker tasks; [`Workers::stop`] ends them.
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts `count` workers and the recovery sweep. `count == 0` starts nothing
+    /// (an API-only replica).
+    pub fn start(state: &AppState, count: u32) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = Vec::new();
+        if count > 0 {
+            let process = ids::new_id();
+            for n in 0..count {
+                let name = format!("{}-{process}-{n}", std::process::id());
+                tasks.push(tokio::spawn(work(state.clone(), name, stopped.clone())));
+            }
+            tasks.push(tokio::spawn(sweep(state.clone(), stopped)));
+            tracing::info!(workers = count, "background workers started");
+        }
+        Self { stop, tasks }
+    }
+
+    /// Asks every task to stop after its current job, and waits for them.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            if let Err(err) = task.await {
+                tracing::warn!(error = %err, "a worker task ended abnormally");
+            }
+        }
+    }
+}
+
+async fn work(state: AppState, name: String, mut stopped: watch::Receiver<bool>) {
+    let lease = state.config.job_lease;
+    while !*stopped.borrow() {
+        match queue::claim(&state.db, &name, lease).await {
+            Ok(Some(job)) => execute(&state, job, &name).await,
+            Ok(None) => {
+                tokio::select! {
+                    () = state.job_signal.notified() => {}
+                    () = tokio::time::sleep(POLL_INTERVAL) => {}
+                    _ = stopped.changed() => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(worker = name, error = %err, "claiming a job failed");
+                tokio::time::sleep(POLL_INTERVAL).await;
+            }
+        }
+    }
+}
+
+/// Runs one claimed job in its own task (a panic is caught), renewing the lease every
+/// quarter of its length. A lost lease stops the job at once; an internal error or a
+/// panic releases it for another attempt (§8.3.6 point 3).
+async fn execute(state: &AppState, job: jobs::Model, worker: &str) {
+    let lease = state.config.job_lease;
+    let task = {
+        let (state, job, worker) = (state.clone(), job.clone(), worker.to_owned());
+        tokio::spawn(async move { dispatch(&state, &job, &worker).await })
+    };
+    let abort = task.abort_handle();
+    let renewals = async {
+        loop {
+            tokio::time::sleep(lease / 4).await;
+            match queue::renew(&state.db, &job.id, worker, lease).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(err) => tracing::warn!(job = job.id, error = %err, "lease renewal failed"),
+            }
+        }
+    };
+    let outcome = tokio::select! {
+        joined = task => joined,
+        () = renewals => {
+            abort.abort();
+            tracing::warn!(job = job.id, worker, "lease lost: the job was stopped");
+            return;
+        }
+    };
+    let error = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(err)) => err.to_string(),
+        Err(join) => format!("worker task failed: {join}"),
+    };
+    tracing::error!(
+        job = job.id,
+        kind = job.kind,
+        error,
+        "job released after an internal error"
+    );
+    if let Err(err) = queue::release(&state.db, &job, worker, &error).await {
+        tracing::warn!(job = job.id, error = %err, "releasing the job failed");
+    }
+}
+
+async fn dispatch(
+    state: &AppState,
+    job: &jobs::Model,
+    worker: &str,
+) -> Result<(), generations::RunError> {
+    match job.kind.as_str() {
+        queue::AVATAR_GENERATION => generations::run(state, job, worker).await,
+        other => {
+            tracing::error!(
+                job = job.id,
+                kind = other,
+                "no worker handles this job kind"
+            );
+            queue::finish(
+                &state.db,
+                &job.id,
+                Some(worker),
+                queue::FAILED,
+                Some("unknown kind"),
+            )
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+async fn sweep(state: AppState, mut stopped: watch::Receiver<bool>) {
+    while !*stopped.borrow() {
+        if let Err(err) = recover(&state).await {
+            tracing::warn!(error = %err, "the recovery sweep failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(RECOVERY_INTERVAL) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// One recovery pass (§8.3.6): expired leases go back to the queue with a backoff, or
+/// after the last attempt are finalised as failed with their refund; finished jobs
+/// older than the retention are deleted. Returns how many expired jobs it handled.
+pub async fn recover(state: &AppState) -> Result<usize, DbErr> {
+    let db = &state.db;
+    let expired = queue::expired(db).await?;
+    for job in &expired {
+        let generation = match job.kind.as_str() {
+            queue::AVATAR_GENERATION => {
+                avatar_generations::Entity::find_by_id(job.reference_id.as_str())
+                    .one(db)
+                    .await?
+            }
+            _ => None,
+        };
+        if job.attempts < job.max_attempts {
+            if queue::requeue_expired(db, job).await? {
+                if let Some(generation) = generation {
+                    avatar_generations::Entity::update_many()
+                        .col_expr(
+                            avatar_generations::Column::Status,
+                            Expr::value(generations::PENDING),
+                        )
+                        .filter(avatar_generations::Column::Id.eq(generation.id.as_str()))
+                        .filter(avatar_generations::Column::Status.eq(generations::PROCESSING))
+                        .exec(db)
+                        .await?;
+                }
+                tracing::warn!(
+                    job = job.id,
+                    attempts = job.attempts,
+                    "expired lease: job requeued"
+                );
+            }
+            continue;
+        }
+        tracing::warn!(
+            job = job.id,
+            "expired lease after the last attempt: job failed"
+        );
+        match generation {
+            Some(generation) => {
+                let charged = serde_json::from_str::<generations::Payload>(&job.payload)
+                    .map_or(0, |p| p.charged);
+                generations::fail(
+                    db,
+                    &generation,
+                    &job.id,
+                    None,
+                    "Maximum recovery attempts exceeded",
+                    charged,
+                )
+                .await?;
+            }
+            None => {
+                queue::finish(db, &job.id, None, queue::FAILED, Some("lease expired")).await?;
+            }
+        }
+    }
+    let purged = queue::purge_finished(db).await?;
+    if purged > 0 {
+        tracing::info!(purged, "finished jobs older than the retention deleted");
+    }
+    Ok(expired.len())
+}
