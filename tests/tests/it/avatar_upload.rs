@@ -112,6 +112,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// A client with its own upload folder, a user with 100 credits and one project.
 struct Setup<E> {
     cli: TestClient<E>,
+    state: api::AppState,
     db: DatabaseConnection,
     /// Parent of the upload folder: nothing may ever be written beside `uploads`.
     base: TempDir,
@@ -131,6 +132,7 @@ async fn setup(db: &tests::TestDb) -> Setup<impl Endpoint> {
     Setup {
         cli,
         db: state.db.clone(),
+        state,
         base,
         uploads,
         user_id,
@@ -423,7 +425,8 @@ dual_test! {
 }
 
 dual_test! {
-    /// The runbook's end: an uploaded avatar is read back, its persona edited, and
+    /// The runbook's workflow: an uploaded avatar is read back, its persona edited, an
+    /// avatar generated from a prompt (202, polled to a PNG of the requested size), and
     /// deleting the project removes its rows and its files.
     async fn deleting_a_project_removes_its_avatars_rows_and_files(db: TestDb) {
         let s = setup(&db).await;
@@ -443,6 +446,42 @@ dual_test! {
         .await;
         assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.body);
 
+        // Generate from a prompt (202), poll until completed: a PNG of the requested size.
+        let workers = api::jobs::Workers::start(&s.state, 1);
+        let started = send(
+            s.cli
+                .post(format!("{BASE}/projects/{}/avatars/generate", s.project_id))
+                .header("Authorization", format!("Bearer {}", s.token))
+                .body_json(&json!({ "name": "Generated Sarah", "prompt": "studio portrait of Sarah in a navy blazer",
+                                    "width": 768, "height": 1024 })),
+        )
+        .await;
+        assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.body);
+        let generation_id = started.body["generation"]["id"].as_str().unwrap().to_owned();
+        let mut generation = Value::Null;
+        for _ in 0..600 {
+            let polled = get_as(&s.cli, &format!("{BASE}/generations/{generation_id}"), &s.token).await;
+            generation = polled.body["generation"].clone();
+            if generation["status"] != "pending" && generation["status"] != "processing" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        workers.stop().await;
+        assert_eq!(generation["status"], "completed", "{generation:?}");
+        let generated = get_as(
+            &s.cli,
+            &format!("{BASE}/avatars/{}", generation["avatarId"].as_str().unwrap()),
+            &s.token,
+        )
+        .await;
+        let url = generated.body["avatar"]["baseImageUrl"].as_str().unwrap().to_owned();
+        let bytes = s.cli.get(&url).send().await.0.into_body().into_vec().await.unwrap();
+        assert_eq!(image::guess_format(&bytes).unwrap(), image::ImageFormat::Png);
+        let decoded = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (768, 1024));
+        assert_eq!(files_under(&s.uploads).len(), 4, "two originals, two thumbnails");
+
         let deleted = send(
             s.cli
                 .delete(format!("{BASE}/projects/{}", s.project_id))
@@ -451,6 +490,10 @@ dual_test! {
         .await;
         assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.body);
         assert_eq!(avatars::Entity::find().count(&s.db).await.unwrap(), 0);
+        assert_eq!(
+            entity::avatar_generations::Entity::find().count(&s.db).await.unwrap(),
+            0
+        );
         assert!(files_under(&s.uploads).is_empty(), "files removed after the commit");
     }
 }
