@@ -300,6 +300,41 @@ dual_test! {
             }
         }
 
+        // Every operation the spec marks as needing the bearer token refuses a missing,
+        // tampered or expired one, before looking at its parameters or body.
+        let spec: Value = serde_json::from_str(&api::openapi::openapi_json()).unwrap();
+        let mut protected = 0;
+        for (path, operations) in spec["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                if operation.get("security").and_then(Value::as_array).is_none_or(|s| s.is_empty()) {
+                    continue;
+                }
+                protected += 1;
+                let mut concrete = String::new();
+                for segment in path.split('/') {
+                    if !concrete.is_empty() || !segment.is_empty() {
+                        concrete.push('/');
+                    }
+                    if segment.starts_with('{') {
+                        concrete.push_str("cx000000000000000000000001");
+                    } else {
+                        concrete.push_str(segment);
+                    }
+                }
+                for (header, message) in [&cases[0], &cases[3], &cases[7]] {
+                    let method: poem::http::Method = method.to_uppercase().parse().unwrap();
+                    let mut req = cli.request(method.clone(), concrete.clone());
+                    if let Some(header) = header {
+                        req = req.header("Authorization", header.as_str());
+                    }
+                    let reply = send(req.body_json(&json!({}))).await;
+                    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {concrete} {header:?}");
+                    assert_eq!(reply.error_message(), *message, "{method} {concrete}");
+                }
+            }
+        }
+        assert!(protected >= 19, "only {protected} protected operations found");
+
         // Inside the leeway, and the scheme name in any case: accepted.
         let almost = signed_token(&hs256, &claims(now_seconds() - 10), SECRET);
         let reply = send(cli.get("/api/auth/profile").header("Authorization", format!("bearer {almost}"))).await;
