@@ -150,6 +150,22 @@ pub enum Command {
         #[arg(value_enum)]
         name: Option<EnvironmentName>,
     },
+    /// Load the reference data (avatar presets, persona examples) by natural key,
+    /// never touching counters or deleting rows, and render missing preview images.
+    Seed {
+        /// Validate the static seed data only, without a database; exits 30 on a
+        /// problem.
+        #[arg(long)]
+        check: bool,
+        /// Where the preset images live (`<DIR>/avatar-creator/<slug>.jpg`).
+        #[arg(
+            long,
+            value_name = "DIR",
+            env = "PRESETS_DIR",
+            default_value = "./presets"
+        )]
+        presets_dir: PathBuf,
+    },
     /// Create a new migration file and register it in `src/lib.rs`.
     Generate {
         /// Snake-case description, e.g. `add_avatar_tags`.
@@ -225,6 +241,22 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
         let path = generate(dir, name, chrono::Utc::now())?;
         println!("created {}", path.display());
         return Ok(exit::OK);
+    }
+    if let Command::Seed { check: true, .. } = &command {
+        return Ok(match crate::seed::seed_check() {
+            Ok(()) => {
+                println!(
+                    "seed data ok: {} avatar presets, {} persona examples",
+                    crate::seed::data::PRESETS.len(),
+                    crate::seed::data::PERSONA_EXAMPLES.len()
+                );
+                exit::OK
+            }
+            Err(problems) => {
+                problems.iter().for_each(|p| eprintln!("seed: {p}"));
+                exit::REFUSED
+            }
+        });
     }
     let url = cli.database_url.unwrap_or_else(database_url_from_env);
     match command {
@@ -412,6 +444,18 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
                 print_check(&report);
             }
             return Ok(report.exit_code());
+        }
+        Command::Seed { presets_dir, .. } => {
+            let db = connect_for_migrations(&url).await?;
+            let report = crate::seed::seed(&db, &presets_dir).await;
+            let outcome = if report.is_ok() {
+                "succeeded"
+            } else {
+                "failed"
+            };
+            deploy::ledger::journal_read_only(&db, "seed", outcome).await;
+            let _ = db.close().await;
+            println!("{}", report?);
         }
         Command::Generate { .. } => unreachable!("handled above"),
     }

@@ -18,6 +18,7 @@ mod m20251120_000001_integrity_foreign_keys;
 mod m20251120_000002_credits_refund_unique;
 mod m20251120_000003_jobs_and_votes;
 mod m99991231_000001_test_barrier;
+pub mod seed;
 pub mod target;
 
 pub struct Migrator;

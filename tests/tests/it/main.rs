@@ -18,3 +18,4 @@ mod migration_cli;
 mod migration_data;
 mod rate_limits;
 mod schema;
+mod seed;
