@@ -47,6 +47,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
             "/uploads",
             crate::storage::uploads_endpoint(state.config.upload_dir.clone()),
         )
+        .nest(
+            "/presets",
+            crate::storage::uploads_endpoint(state.config.presets_dir.clone()),
+        )
         .with_if(degraded, gate)
         .with(RateLimit(Arc::new(Limiters::new(
             state.config.rate_limits,

@@ -94,6 +94,16 @@ fn serve(workers: Option<u32>, worker_only: bool) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let state = app.state();
+        // The embedded default is a development database: the server loads the
+        // reference data (presets, persona examples, preview images) itself,
+        // idempotently. Production runs `cargo run -p migration -- seed` on deploy.
+        if state.config.auto_migrate && state.config.database_url.is_sqlite() {
+            match migration::seed::seed(&state.db, &state.config.presets_dir).await {
+                Ok(report) => tracing::info!(%report, "reference data seeded"),
+                Err(err) => tracing::warn!(error = %err, "cannot seed reference data"),
+            }
+        }
         tracing::info!(address = %app.local_addr(), "serving");
         match app.run_until_stopped().await {
             Ok(()) => ExitCode::SUCCESS,
