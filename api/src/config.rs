@@ -39,6 +39,10 @@ pub struct Config {
     /// `JOB_LEASE_SECONDS` (60): how long a claimed job stays with its worker unless
     /// renewed (api.md §8.3.1).
     pub job_lease: Duration,
+    /// `RECOVERY_INTERVAL_SECONDS` (60): period of the recovery sweep (api.md §8.3.6).
+    pub recovery_interval: Duration,
+    /// `GENERATION_TIMEOUT_SECONDS` (7200): hard limit of a generation's work.
+    pub generation_timeout: Duration,
     /// `LOCAL_PROVIDER_DELAY_MS` (0): added latency per image of the `local` provider.
     pub local_provider_delay_ms: u64,
     /// `LOCAL_PROVIDER_FAULTS` (false): `[fail]` / `[flaky]` in a prompt inject failures.
@@ -271,6 +275,17 @@ impl Config {
                 .map(Duration::from_secs)
                 .ok_or("must be an integer 4..86400")
         });
+        let mut seconds = |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            env.parse(name, Duration::from_secs(default), |v| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .map(Duration::from_secs)
+                    .ok_or("must be a whole number of seconds in range")
+            })
+        };
+        let recovery_interval = seconds("RECOVERY_INTERVAL_SECONDS", 60, 1..=86_400);
+        let generation_timeout = seconds("GENERATION_TIMEOUT_SECONDS", 7200, 1..=604_800);
         let local_provider_delay_ms = env.parse("LOCAL_PROVIDER_DELAY_MS", 0, |v| {
             v.parse::<u64>()
                 .ok()
@@ -316,6 +331,8 @@ impl Config {
             costs,
             rate_limit_overrides,
             job_lease,
+            recovery_interval,
+            generation_timeout,
             local_provider_delay_ms,
             local_provider_faults,
         })

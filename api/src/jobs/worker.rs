@@ -13,8 +13,6 @@ use crate::{app::AppState, avatar_creator::generations, ids};
 
 /// How often an idle worker looks for due jobs without being woken.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
-/// How often expired leases are recovered (`RECOVERY_INTERVAL_SECONDS`' default).
-const RECOVERY_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Running worker tasks; [`Workers::stop`] ends them.
 pub struct Workers {
@@ -147,17 +145,20 @@ async fn sweep(state: AppState, mut stopped: watch::Receiver<bool>) {
             tracing::warn!(error = %err, "the recovery sweep failed");
         }
         tokio::select! {
-            () = tokio::time::sleep(RECOVERY_INTERVAL) => {}
+            () = tokio::time::sleep(state.config.recovery_interval) => {}
             _ = stopped.changed() => {}
         }
     }
 }
 
 /// One recovery pass (§8.3.6): expired leases go back to the queue with a backoff, or
-/// after the last attempt are finalised as failed with their refund; finished jobs
-/// older than the retention are deleted. Returns how many expired jobs it handled.
+/// after the last attempt are finalised as failed with their refund; generations past
+/// `GENERATION_TIMEOUT_SECONDS` are failed and refunded even while their worker still
+/// renews its lease (the worker notices at its next renewal and stops); finished jobs
+/// older than the retention are deleted. Returns how many jobs it finalised or requeued.
 pub async fn recover(state: &AppState) -> Result<usize, DbErr> {
     let db = &state.db;
+    let timed_out = time_out(state).await?;
     let expired = queue::expired(db).await?;
     for job in &expired {
         let generation = match job.kind.as_str() {
@@ -216,5 +217,50 @@ pub async fn recover(state: &AppState) -> Result<usize, DbErr> {
     if purged > 0 {
         tracing::info!(purged, "finished jobs older than the retention deleted");
     }
-    Ok(expired.len())
+    Ok(expired.len() + timed_out)
+}
+
+/// Fails running avatar generations created longer ago than the hard limit. The
+/// generation row has no start time, so the limit counts from its creation (queue
+/// time included), which can only end work earlier, never later.
+async fn time_out(state: &AppState) -> Result<usize, DbErr> {
+    let db = &state.db;
+    let limit = chrono::Duration::from_std(state.config.generation_timeout)
+        .unwrap_or(chrono::Duration::hours(2));
+    let cutoff = crate::timestamp::now() - limit;
+    let running = jobs::Entity::find()
+        .filter(jobs::Column::Status.eq(queue::RUNNING))
+        .filter(jobs::Column::Kind.eq(queue::AVATAR_GENERATION))
+        .all(db)
+        .await?;
+    let mut finalised = 0;
+    for job in running {
+        let Some(generation) = avatar_generations::Entity::find_by_id(job.reference_id.as_str())
+            .filter(avatar_generations::Column::CreatedAt.lt(cutoff))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let charged =
+            serde_json::from_str::<generations::Payload>(&job.payload).map_or(0, |p| p.charged);
+        let hours = state.config.generation_timeout.as_secs() / 3600;
+        let message = if hours >= 1 {
+            format!("Generation timeout - exceeded {hours} hour limit")
+        } else {
+            format!(
+                "Generation timeout - exceeded {} second limit",
+                state.config.generation_timeout.as_secs()
+            )
+        };
+        tracing::warn!(
+            job = job.id,
+            generation = generation.id,
+            "generation timed out"
+        );
+        if generations::fail(db, &generation, &job.id, None, &message, charged).await? {
+            finalised += 1;
+        }
+    }
+    Ok(finalised)
 }

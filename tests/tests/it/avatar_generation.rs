@@ -470,3 +470,35 @@ dual_test! {
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     }
 }
+
+dual_test! {
+    /// A generation past `GENERATION_TIMEOUT_SECONDS` is failed and refunded once even
+    /// though its worker still holds a live lease; that worker's next renewal fails.
+    async fn a_generation_past_the_hard_timeout_is_failed_and_refunded(db: TestDb) {
+        let s = setup(&db, &[("GENERATION_TIMEOUT_SECONDS", "1")]).await;
+        let reply = s
+            .post("generate", &json!({ "name": "Slow", "prompt": "a portrait that takes forever" }))
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+        let id = reply.body["generation"]["id"].as_str().unwrap().to_owned();
+        let db_conn = &s.state.db;
+        let job = queue::claim(db_conn, "slow-worker", Duration::from_secs(600)).await.unwrap().unwrap();
+        // Not yet over the limit: nothing happens.
+        assert_eq!(worker::recover(&s.state).await.unwrap(), 0);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(worker::recover(&s.state).await.unwrap(), 1);
+        assert_eq!(worker::recover(&s.state).await.unwrap(), 0);
+        let generation = avatar_generations::Entity::find_by_id(id.as_str())
+            .one(db_conn)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(generation.status, "failed");
+        assert_eq!(
+            generation.error_message.as_deref(),
+            Some("Generation timeout - exceeded 1 second limit")
+        );
+        assert!(!queue::renew(db_conn, &job.id, "slow-worker", Duration::from_secs(600)).await.unwrap());
+        assert_eq!(s.balance().await, 100);
+    }
+}
