@@ -102,7 +102,9 @@ impl HealthApi {
     /// For operators: this build's migrations against the database's ledger, and every
     /// drift finding (blocking, warning, info) of the live schema against the schema
     /// this build needs. 200 whenever the report can be produced, drift included; 503
-    /// `SERVICE_UNAVAILABLE` when the database is unreachable.
+    /// `SERVICE_UNAVAILABLE` when the database is unreachable. Public unless
+    /// `HEALTH_SCHEMA_REQUIRE_ADMIN=true`; then it needs the bearer token of a user
+    /// whose role is `admin` (401 without a valid token, 403 for any other role).
     #[oai(
         path = "/api/health/schema",
         method = "get",
@@ -111,8 +113,33 @@ impl HealthApi {
     async fn schema(
         &self,
         state: Data<&AppState>,
-    ) -> Result<Json<SchemaReportBody>, Errors<429, 503>> {
+        req: &poem::Request,
+    ) -> Result<Json<SchemaReportBody>, Errors<401, 403, 429, 503>> {
+        if state.config.health_schema_require_admin {
+            require_admin(&state, req).await?;
+        }
         Ok(Json(Self::schema_report(&state).await?))
+    }
+}
+
+/// The caller must present a valid bearer token of a user whose role is `admin`.
+async fn require_admin(state: &AppState, req: &poem::Request) -> Result<(), ApiError> {
+    let token = req
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| ApiError::Unauthorized("No token provided".into()))?;
+    let user = crate::auth::service::user_for_token(&state.db, &state.config, token)
+        .await
+        .map_err(ApiError::from)?;
+    if user.role == "admin" {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("Admin access required".into()))
     }
 }
 

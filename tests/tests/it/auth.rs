@@ -386,3 +386,32 @@ async fn insert_user(
             .is_some()
     );
 }
+
+dual_test! {
+    /// `HEALTH_SCHEMA_REQUIRE_ADMIN=true`: the schema report needs an admin's token
+    /// (401 without a valid one, 403 for a plain user); by default it is public.
+    async fn the_schema_report_can_require_an_admin(db: TestDb) {
+        let (public, _) = start(&db, &[]).await;
+        assert_eq!(send(public.get("/api/health/schema")).await.status, StatusCode::OK);
+
+        let (cli, state) = start(&db, &[("HEALTH_SCHEMA_REQUIRE_ADMIN", "true")]).await;
+        let anonymous = send(cli.get("/api/health/schema")).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(anonymous.error_message(), "No token provided");
+        let bad = get_as(&cli, "/api/health/schema", "garbage").await;
+        assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+
+        let (id, token) = register(&cli, "operator@example.com").await;
+        let plain = get_as(&cli, "/api/health/schema", &token).await;
+        assert_eq!(plain.status, StatusCode::FORBIDDEN);
+        assert_eq!(plain.error_code(), "FORBIDDEN");
+
+        users::ActiveModel { id: Set(id), role: Set("admin".into()), ..Default::default() }
+            .update(&state.db)
+            .await
+            .unwrap();
+        let admin = get_as(&cli, "/api/health/schema", &token).await;
+        assert_eq!(admin.status, StatusCode::OK, "{:?}", admin.body);
+        assert!(admin.body["status"].is_string());
+    }
+}
