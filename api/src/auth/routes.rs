@@ -248,7 +248,7 @@ fn reject(fields: FieldErrors) -> Result<(), ApiError> {
 }
 
 #[derive(Object, Debug, Clone)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 pub struct RegisterRequest {
     /// A valid address, at most 254 characters; stored trimmed and lowercased.
     pub email: String,
@@ -293,7 +293,7 @@ pub struct RegisteredUser {
 }
 
 #[derive(Object, Debug, Clone)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 pub struct LoginRequest {
     pub email: String,
     /// 1..1024 characters.
@@ -369,4 +369,23 @@ pub struct UpdateProfileData {
     /// Present only when the email changed.
     #[oai(skip_serializing_if_is_none)]
     pub token: Option<String>,
+}
+
+impl poem_openapi::types::Example for RegisterRequest {
+    fn example() -> Self {
+        Self {
+            email: "dewi@example.com".into(),
+            password: "Correct-Horse-42".into(),
+            name: Some("Dewi Lestari".into()),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for LoginRequest {
+    fn example() -> Self {
+        Self {
+            email: "dewi@example.com".into(),
+            password: "Correct-Horse-42".into(),
+        }
+    }
 }

@@ -19,8 +19,8 @@ pub struct GenerationsApi;
 const NOTE: &str = "Generation is processing in background. Check status using generation ID. Credits will be refunded if generation fails.";
 
 /// `POST /projects/:projectId/avatars/generate` body.
-#[derive(Object, Debug)]
-#[oai(rename_all = "camelCase")]
+#[derive(Object, Debug, Default)]
+#[oai(rename_all = "camelCase", example)]
 pub struct GenerateAvatarRequest {
     /// 1..100 characters after trimming.
     pub name: String,
@@ -145,7 +145,7 @@ impl GenerateAvatarRequest {
 
 /// `POST /projects/:projectId/avatars/from-preset` body.
 #[derive(Object, Debug)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 pub struct FromPresetRequest {
     /// Any id string, 1..64 characters.
     pub preset_id: String,
@@ -154,7 +154,7 @@ pub struct FromPresetRequest {
 }
 
 #[derive(Object, Debug)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 pub struct GenerationStarted {
     pub message: String,
     pub generation: AvatarGeneration,
@@ -274,5 +274,61 @@ impl GenerationsApi {
         Ok(Json(GenerationEnvelope {
             generation: generation.into(),
         }))
+    }
+}
+
+impl poem_openapi::types::Example for GenerateAvatarRequest {
+    fn example() -> Self {
+        Self {
+            name: "Sarah".into(),
+            prompt: "professional portrait of a confident woman in a navy blazer".into(),
+            persona_name: Some("Sarah Chen".into()),
+            persona_age: Some(32),
+            persona_personality: Some(vec!["confident".into(), "approachable".into()]),
+            gender: Some("female".into()),
+            age_range: Some("adult".into()),
+            style: Some("professional".into()),
+            width: Some(1024),
+            height: Some(1024),
+            ..Self::default()
+        }
+    }
+}
+
+impl poem_openapi::types::Example for FromPresetRequest {
+    fn example() -> Self {
+        Self {
+            preset_id: "cm3k9p0re0002qz8h1x2y3z4a".into(),
+            custom_name: Some("Sarah for the launch".into()),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for GenerationStarted {
+    fn example() -> Self {
+        let at = chrono::DateTime::from_timestamp_millis(1_760_781_900_000)
+            .unwrap_or_default()
+            .naive_utc();
+        Self {
+            message: "Avatar generation started".into(),
+            generation: AvatarGeneration {
+                id: "cm3kb0gen0007qz8h1a2b3c4d".into(),
+                user_id: "cm3k9u1xz0000qz8h7f3a2b1c".into(),
+                avatar_id: None,
+                project_id: "cm3k9x2ab0001qz8h4v6t7r2s".into(),
+                status: "pending".into(),
+                prompt: "professional portrait of a confident woman in a navy blazer".into(),
+                options: Some(
+                    r#"{"width":1024,"height":1024,"seed":1837465,"modelKey":"local:deterministic-v1","modelName":"Local deterministic renderer"}"#
+                        .into(),
+                ),
+                error_message: None,
+                created_at: at.into(),
+                completed_at: None,
+            },
+            credit_used: 10,
+            credit_balance: 90,
+            note: NOTE.into(),
+        }
     }
 }

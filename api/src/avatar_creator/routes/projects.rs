@@ -41,7 +41,7 @@ pub struct UpdatedProject {
 
 /// `POST /projects` body.
 #[derive(Object, Debug)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 pub struct CreateProjectRequest {
     /// Trimmed, runs of whitespace collapsed, then 1..100 characters.
     pub name: String,
@@ -198,5 +198,14 @@ impl ProjectsApi {
         Ok(Json(Message {
             message: "Project deleted successfully".into(),
         }))
+    }
+}
+
+impl poem_openapi::types::Example for CreateProjectRequest {
+    fn example() -> Self {
+        Self {
+            name: "Brand Ambassadors".into(),
+            description: Some("Faces for the Q4 campaign".into()),
+        }
     }
 }
