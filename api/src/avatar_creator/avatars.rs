@@ -12,6 +12,56 @@ use super::projects::is_plausible_id;
 use crate::error::{ApiError, FieldErrors};
 use crate::timestamp;
 
+/// A new avatar row: who owns it, its validated fields, its stored image and where it
+/// came from. Shared by upload and generation, so both write every column alike.
+pub struct NewAvatar<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub project_id: &'a str,
+    pub fields: super::uploads::AvatarFields,
+    pub image: &'a crate::storage::StorageKey,
+    pub thumbnail: &'a crate::storage::StorageKey,
+    /// `uploaded`, `text_to_image` or `from_preset`.
+    pub source_type: &'a str,
+    pub generation_prompt: Option<String>,
+    pub seed_used: Option<i32>,
+    pub now: chrono::NaiveDateTime,
+}
+
+impl NewAvatar<'_> {
+    pub fn into_active_model(self) -> avatars::ActiveModel {
+        let f = self.fields;
+        avatars::ActiveModel {
+            id: Set(self.id.to_owned()),
+            user_id: Set(self.user_id.to_owned()),
+            project_id: Set(self.project_id.to_owned()),
+            name: Set(f.name),
+            base_image_url: Set(self.image.url()),
+            thumbnail_url: Set(Some(self.thumbnail.url())),
+            persona_name: Set(f.persona_name),
+            persona_age: Set(f.persona_age),
+            persona_personality: Set(f.persona_personality),
+            persona_background: Set(f.persona_background),
+            gender: Set(f.gender),
+            age_range: Set(f.age_range),
+            ethnicity: Set(f.ethnicity),
+            body_type: Set(f.body_type),
+            hair_style: Set(f.hair_style),
+            hair_color: Set(f.hair_color),
+            eye_color: Set(f.eye_color),
+            skin_tone: Set(f.skin_tone),
+            style: Set(f.style),
+            source_type: Set(self.source_type.to_owned()),
+            generation_prompt: Set(self.generation_prompt),
+            seed_used: Set(self.seed_used),
+            usage_count: Set(0),
+            last_used_at: Set(None),
+            created_at: Set(self.now),
+            updated_at: Set(self.now),
+        }
+    }
+}
+
 fn not_found() -> ApiError {
     ApiError::NotFound("Avatar not found".into())
 }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use entity::{app_usages, avatar_generations, avatar_presets, avatars, credits, jobs, users};
+use entity::{app_usages, avatar_generations, avatar_presets, credits, jobs, users};
 use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
@@ -554,35 +554,19 @@ async fn create_avatar(
 ) -> Result<bool, RunError> {
     let txn = db.begin().await?;
     let now = timestamp::now();
-    let fields = payload.avatar.clone();
-    avatars::ActiveModel {
-        id: Set(avatar_id.to_owned()),
-        user_id: Set(generation.user_id.clone()),
-        project_id: Set(generation.project_id.clone()),
-        name: Set(fields.name),
-        base_image_url: Set(original.url()),
-        thumbnail_url: Set(Some(thumbnail.url())),
-        persona_name: Set(fields.persona_name),
-        persona_age: Set(fields.persona_age),
-        persona_personality: Set(fields.persona_personality),
-        persona_background: Set(fields.persona_background),
-        gender: Set(fields.gender),
-        age_range: Set(fields.age_range),
-        ethnicity: Set(fields.ethnicity),
-        body_type: Set(fields.body_type),
-        hair_style: Set(fields.hair_style),
-        hair_color: Set(fields.hair_color),
-        eye_color: Set(fields.eye_color),
-        skin_tone: Set(fields.skin_tone),
-        style: Set(fields.style),
-        source_type: Set(payload.source_type.clone()),
-        generation_prompt: Set(Some(generation.prompt.clone())),
-        seed_used: Set(Some(seed)),
-        usage_count: Set(0),
-        last_used_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
+    super::avatars::NewAvatar {
+        id: avatar_id,
+        user_id: &generation.user_id,
+        project_id: &generation.project_id,
+        fields: payload.avatar.clone(),
+        image: original,
+        thumbnail,
+        source_type: &payload.source_type,
+        generation_prompt: Some(generation.prompt.clone()),
+        seed_used: Some(seed),
+        now,
     }
+    .into_active_model()
     .insert(&txn)
     .await?;
     if complete(&txn, &generation.id, avatar_id, job_id, worker, Some(now)).await? {

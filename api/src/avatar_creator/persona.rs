@@ -1,6 +1,7 @@
 //! The persona and visual fields shared by upload, generate and avatar update
 //! (api.md §6.0): trimmed, an empty string is null, bounded lengths, two enums.
 
+use super::uploads::AvatarFields;
 use crate::error::FieldErrors;
 
 pub const GENDERS: [&str; 3] = ["male", "female", "unisex"];
@@ -85,6 +86,50 @@ pub fn personality(errors: &mut FieldErrors, raw: Option<&[String]>) -> Option<S
         return None;
     }
     Some(serde_json::to_string(&clean).expect("strings serialize"))
+}
+
+/// The text-valued persona and visual fields of a create request (upload, generate),
+/// as received.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Texts<'a> {
+    pub persona_name: Option<&'a str>,
+    pub persona_background: Option<&'a str>,
+    pub gender: Option<&'a str>,
+    pub age_range: Option<&'a str>,
+    pub ethnicity: Option<&'a str>,
+    pub body_type: Option<&'a str>,
+    pub hair_style: Option<&'a str>,
+    pub hair_color: Option<&'a str>,
+    pub eye_color: Option<&'a str>,
+    pub skin_tone: Option<&'a str>,
+    pub style: Option<&'a str>,
+}
+
+/// Validates [`Texts`] by the rules above. The name, age and personality are left
+/// empty for the caller, whose request carries them in its own shape.
+pub fn texts(errors: &mut FieldErrors, t: Texts<'_>) -> AvatarFields {
+    let mut free = |field: &str, raw: Option<&str>| text(errors, field, raw, 50);
+    let ethnicity = free("ethnicity", t.ethnicity);
+    let body_type = free("bodyType", t.body_type);
+    let hair_style = free("hairStyle", t.hair_style);
+    let hair_color = free("hairColor", t.hair_color);
+    let eye_color = free("eyeColor", t.eye_color);
+    let skin_tone = free("skinTone", t.skin_tone);
+    let style = free("style", t.style);
+    AvatarFields {
+        persona_name: text(errors, "personaName", t.persona_name, 100),
+        persona_background: text(errors, "personaBackground", t.persona_background, 500),
+        gender: one_of(errors, "gender", t.gender, &GENDERS),
+        age_range: one_of(errors, "ageRange", t.age_range, &AGE_RANGES),
+        ethnicity,
+        body_type,
+        hair_style,
+        hair_color,
+        eye_color,
+        skin_tone,
+        style,
+        ..AvatarFields::default()
+    }
 }
 
 #[cfg(test)]

@@ -138,9 +138,6 @@ impl UploadAvatarForm {
             }
             n => Some(n.to_owned()),
         };
-        let free = |errors: &mut FieldErrors, field: &str, raw: &Option<String>| {
-            persona::text(errors, field, raw.as_deref(), 50)
-        };
         let persona_age = match self.persona_age.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => match text.parse::<i32>() {
@@ -163,39 +160,24 @@ impl UploadAvatarForm {
         };
         let fields = AvatarFields {
             name: name.unwrap_or_default(),
-            persona_name: persona::text(
-                &mut errors,
-                "personaName",
-                self.persona_name.as_deref(),
-                100,
-            ),
             persona_age,
             persona_personality,
-            persona_background: persona::text(
+            ..persona::texts(
                 &mut errors,
-                "personaBackground",
-                self.persona_background.as_deref(),
-                500,
-            ),
-            gender: persona::one_of(
-                &mut errors,
-                "gender",
-                self.gender.as_deref(),
-                &persona::GENDERS,
-            ),
-            age_range: persona::one_of(
-                &mut errors,
-                "ageRange",
-                self.age_range.as_deref(),
-                &persona::AGE_RANGES,
-            ),
-            ethnicity: free(&mut errors, "ethnicity", &self.ethnicity),
-            body_type: free(&mut errors, "bodyType", &self.body_type),
-            hair_style: free(&mut errors, "hairStyle", &self.hair_style),
-            hair_color: free(&mut errors, "hairColor", &self.hair_color),
-            eye_color: free(&mut errors, "eyeColor", &self.eye_color),
-            skin_tone: free(&mut errors, "skinTone", &self.skin_tone),
-            style: free(&mut errors, "style", &self.style),
+                persona::Texts {
+                    persona_name: self.persona_name.as_deref(),
+                    persona_background: self.persona_background.as_deref(),
+                    gender: self.gender.as_deref(),
+                    age_range: self.age_range.as_deref(),
+                    ethnicity: self.ethnicity.as_deref(),
+                    body_type: self.body_type.as_deref(),
+                    hair_style: self.hair_style.as_deref(),
+                    hair_color: self.hair_color.as_deref(),
+                    eye_color: self.eye_color.as_deref(),
+                    skin_tone: self.skin_tone.as_deref(),
+                    style: self.style.as_deref(),
+                },
+            )
         };
         match image {
             Some(image) if errors.is_empty() => Ok((fields, image)),
@@ -292,34 +274,19 @@ async fn create(
     };
     let project = lock_project(&txn, user_id, project_id).await?;
     let now = timestamp::now();
-    let avatar = avatars::ActiveModel {
-        id: Set(avatar_id.clone()),
-        user_id: Set(user_id.to_owned()),
-        project_id: Set(project.id.clone()),
-        name: Set(fields.name),
-        base_image_url: Set(original.url()),
-        thumbnail_url: Set(Some(thumbnail.url())),
-        persona_name: Set(fields.persona_name),
-        persona_age: Set(fields.persona_age),
-        persona_personality: Set(fields.persona_personality),
-        persona_background: Set(fields.persona_background),
-        gender: Set(fields.gender),
-        age_range: Set(fields.age_range),
-        ethnicity: Set(fields.ethnicity),
-        body_type: Set(fields.body_type),
-        hair_style: Set(fields.hair_style),
-        hair_color: Set(fields.hair_color),
-        eye_color: Set(fields.eye_color),
-        skin_tone: Set(fields.skin_tone),
-        style: Set(fields.style),
-        source_type: Set("uploaded".to_owned()),
-        generation_prompt: Set(None),
-        seed_used: Set(None),
-        usage_count: Set(0),
-        last_used_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
+    let avatar = super::avatars::NewAvatar {
+        id: &avatar_id,
+        user_id,
+        project_id: &project.id,
+        fields,
+        image: original,
+        thumbnail,
+        source_type: "uploaded",
+        generation_prompt: None,
+        seed_used: None,
+        now,
     }
+    .into_active_model()
     .insert(&txn)
     .await?;
     let metadata = serde_json::json!({ "avatarId": avatar_id, "projectId": project.id });

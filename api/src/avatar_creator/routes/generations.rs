@@ -87,47 +87,29 @@ impl GenerateAvatarRequest {
                     0
                 }),
         };
-        let free = |errors: &mut FieldErrors, field: &str, raw: &Option<String>| {
-            persona::text(errors, field, raw.as_deref(), 50)
-        };
         let avatar = AvatarFields {
             name: name.to_owned(),
-            persona_name: persona::text(
-                &mut errors,
-                "personaName",
-                self.persona_name.as_deref(),
-                100,
-            ),
             persona_age: persona::age(&mut errors, self.persona_age),
             persona_personality: persona::personality(
                 &mut errors,
                 self.persona_personality.as_deref(),
             ),
-            persona_background: persona::text(
+            ..persona::texts(
                 &mut errors,
-                "personaBackground",
-                self.persona_background.as_deref(),
-                500,
-            ),
-            gender: persona::one_of(
-                &mut errors,
-                "gender",
-                self.gender.as_deref(),
-                &persona::GENDERS,
-            ),
-            age_range: persona::one_of(
-                &mut errors,
-                "ageRange",
-                self.age_range.as_deref(),
-                &persona::AGE_RANGES,
-            ),
-            ethnicity: free(&mut errors, "ethnicity", &self.ethnicity),
-            body_type: free(&mut errors, "bodyType", &self.body_type),
-            hair_style: free(&mut errors, "hairStyle", &self.hair_style),
-            hair_color: free(&mut errors, "hairColor", &self.hair_color),
-            eye_color: free(&mut errors, "eyeColor", &self.eye_color),
-            skin_tone: free(&mut errors, "skinTone", &self.skin_tone),
-            style: free(&mut errors, "style", &self.style),
+                persona::Texts {
+                    persona_name: self.persona_name.as_deref(),
+                    persona_background: self.persona_background.as_deref(),
+                    gender: self.gender.as_deref(),
+                    age_range: self.age_range.as_deref(),
+                    ethnicity: self.ethnicity.as_deref(),
+                    body_type: self.body_type.as_deref(),
+                    hair_style: self.hair_style.as_deref(),
+                    hair_color: self.hair_color.as_deref(),
+                    eye_color: self.eye_color.as_deref(),
+                    skin_tone: self.skin_tone.as_deref(),
+                    style: self.style.as_deref(),
+                },
+            )
         };
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
