@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 mod ddl;
 pub mod deploy;
+pub mod ids;
 mod m20250930_000001_base_tables;
 mod m20251014_000001_avatar_creator;
 mod m20251016_000001_pose_generator;

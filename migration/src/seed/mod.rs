@@ -13,7 +13,6 @@ pub mod preview;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use entity::{avatar_presets, persona_examples};
 use sea_orm_migration::sea_orm::{
@@ -376,33 +375,7 @@ async fn seed_persona_examples(db: &DatabaseConnection) -> Result<GroupCounts, D
     Ok(counts)
 }
 
-const ID_LEN: usize = 25;
-const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-
-/// A new row id of the API's shape (api.md §1.4): 25 characters of `[a-z0-9]`
-/// starting with `c` — milliseconds since the epoch (8 base-36 digits), a
-/// process-wide counter (4 digits) and 12 random digits from a UUID v4.
-pub fn new_id() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let millis = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default();
-    let count = COUNTER.fetch_add(1, Ordering::Relaxed) % 36u32.pow(4);
-    let random = u128::from_le_bytes(*uuid::Uuid::new_v4().as_bytes());
-    let mut id = String::with_capacity(ID_LEN);
-    id.push('c');
-    push_base36(&mut id, u128::from(millis), 8);
-    push_base36(&mut id, u128::from(count), 4);
-    push_base36(&mut id, random, 12);
-    id
-}
-
-fn push_base36(out: &mut String, mut value: u128, width: usize) {
-    let mut digits = vec![b'0'; width];
-    for slot in digits.iter_mut().rev() {
-        *slot = DIGITS[(value % 36) as usize];
-        value /= 36;
-    }
-    out.extend(digits.into_iter().map(char::from));
-}
+pub use crate::ids::new_id;
 
 #[cfg(test)]
 mod tests {
@@ -418,7 +391,7 @@ mod tests {
         let ids: HashSet<String> = (0..10_000).map(|_| new_id()).collect();
         assert_eq!(ids.len(), 10_000);
         for id in ids.iter().take(100) {
-            assert_eq!(id.len(), ID_LEN, "{id}");
+            assert_eq!(id.len(), 25, "{id}");
             assert!(id.starts_with('c'), "{id}");
             assert!(
                 id.bytes()
