@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use entity::{app_usages, avatar_generations, avatar_presets, credits, jobs, users};
+use entity::{avatar_generations, avatar_presets, credits, jobs, users};
 use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     projects,
-    uploads::{APP_ID, AvatarFields, is_enterprise_unlimited},
+    uploads::{APP_ID, AvatarFields},
 };
 use crate::{
     app::AppState,
@@ -165,8 +165,8 @@ pub fn preset_fields(preset: &avatar_presets::Model, name: String) -> AvatarFiel
     }
 }
 
-/// The API side of §6.7 / §6.8: ownership (404), then one transaction with the
-/// charge (402), the preset's `usageCount`, the generation, its job and the app-usage
+/// The API side of §6.7 / §6.8, after the caller checked project ownership (404): one
+/// transaction with the charge (402), the project lock (404 if it went meanwhile), the preset's `usageCount`, the generation, its job and the app-usage
 /// row. Wakes the workers after the commit.
 pub async fn start(
     state: &AppState,
@@ -175,7 +175,6 @@ pub async fn start(
     new: NewGeneration,
 ) -> Result<Started, ApiError> {
     let db = &state.db;
-    projects::find_owned(db, &user.id, project_id).await?;
     let provider = &state.provider;
     let (price, action, source_type) = match &new.source {
         Source::Prompt => (
@@ -189,11 +188,7 @@ pub async fn start(
             "from_preset",
         ),
     };
-    let cost = if is_enterprise_unlimited(user.user_tags.as_deref()) {
-        0
-    } else {
-        price
-    };
+    let cost = super::price_for(user, price);
     let generation_id = ids::new_id();
     let options = Options {
         width: new.width,
@@ -214,13 +209,14 @@ pub async fn start(
     };
 
     let txn = ledger::begin(db).await?;
-    let charged = if cost > 0 {
-        let entry = NewEntry::new(-cost, EntryType::Usage, format!("{APP_ID}: {action}"))
-            .reference(generation_id.as_str(), "app_usage");
-        Some(ledger::append(&txn, &user.id, entry).await?)
-    } else {
-        None
-    };
+    let credit_balance = ledger::charge(
+        &txn,
+        &user.id,
+        cost,
+        format!("{APP_ID}: {action}"),
+        &generation_id,
+    )
+    .await?;
     let project = super::uploads::lock_project(&txn, &user.id, project_id).await?;
     if let Some(preset_id) = &preset_id {
         let bumped = avatar_presets::Entity::update_many()
@@ -265,21 +261,7 @@ pub async fn start(
             "prompt": new.prompt, "type": "text_to_image",
         }),
     };
-    app_usages::ActiveModel {
-        id: Set(ids::new_id()),
-        user_id: Set(user.id.clone()),
-        app_id: Set(APP_ID.to_owned()),
-        action: Set(action.to_owned()),
-        credit_used: Set(cost),
-        metadata: Set(Some(metadata.to_string())),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    let credit_balance = match &charged {
-        Some(row) => row.balance,
-        None => ledger::balance(&txn, &user.id).await?,
-    };
+    super::record_usage(&txn, &user.id, action, cost, metadata, now).await?;
     txn.commit().await?;
     state.job_signal.notify_waiters();
     Ok(Started {

@@ -12,11 +12,11 @@ use std::sync::{
     atomic::{AtomicBool, Ordering},
 };
 
-use entity::{app_usages, avatar_projects, avatars, users};
+use entity::{avatar_projects, avatars, users};
 use futures_util::StreamExt;
 use migration::sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QuerySelect, sea_query::LockType,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, EntityTrait, QueryFilter, QuerySelect, sea_query::LockType,
 };
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, web::Data};
 use poem_openapi::{
@@ -27,7 +27,7 @@ use super::{persona, projects, views::AvatarWithProject};
 use crate::{
     app::AppState,
     auth::BearerAuth,
-    credits::ledger::{self, EntryType, NewEntry},
+    credits::ledger,
     error::{ApiError, Errors, FieldErrors},
     ids,
     images::{self, MAX_UPLOAD_BYTES},
@@ -228,11 +228,7 @@ pub async fn upload<S: Storage>(
         storage.put(&thumbnail, image.thumbnail_jpeg).await
     }
     .await;
-    let cost = if is_enterprise_unlimited(user.user_tags.as_deref()) {
-        0
-    } else {
-        cost
-    };
+    let cost = super::price_for(user, cost);
     let result = match stored {
         Ok(()) => {
             create(
@@ -265,13 +261,14 @@ async fn create(
 ) -> Result<Uploaded, ApiError> {
     let avatar_id = ids::new_id();
     let txn = ledger::begin(db).await?;
-    let charged = if cost > 0 {
-        let entry = NewEntry::new(-cost, EntryType::Usage, format!("{APP_ID}: {ACTION}"))
-            .reference(avatar_id.as_str(), "app_usage");
-        Some(ledger::append(&txn, user_id, entry).await?)
-    } else {
-        None
-    };
+    let credit_balance = ledger::charge(
+        &txn,
+        user_id,
+        cost,
+        format!("{APP_ID}: {ACTION}"),
+        &avatar_id,
+    )
+    .await?;
     let project = lock_project(&txn, user_id, project_id).await?;
     let now = timestamp::now();
     let avatar = super::avatars::NewAvatar {
@@ -290,21 +287,7 @@ async fn create(
     .insert(&txn)
     .await?;
     let metadata = serde_json::json!({ "avatarId": avatar_id, "projectId": project.id });
-    app_usages::ActiveModel {
-        id: Set(ids::new_id()),
-        user_id: Set(user_id.to_owned()),
-        app_id: Set(APP_ID.to_owned()),
-        action: Set(ACTION.to_owned()),
-        credit_used: Set(cost),
-        metadata: Set(Some(metadata.to_string())),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    let credit_balance = match &charged {
-        Some(row) => row.balance,
-        None => ledger::balance(&txn, user_id).await?,
-    };
+    super::record_usage(&txn, user_id, ACTION, cost, metadata, now).await?;
     txn.commit().await?;
     Ok(Uploaded {
         avatar,

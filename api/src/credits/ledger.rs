@@ -165,6 +165,23 @@ pub async fn append(
     Ok(row)
 }
 
+/// Charges `cost` credits for the operation `reference_id` (an `app_usage` row) inside
+/// `txn`, or writes nothing when `cost` is 0; returns the balance after either way.
+pub async fn charge(
+    txn: &DatabaseTransaction,
+    user_id: &str,
+    cost: i32,
+    description: String,
+    reference_id: &str,
+) -> Result<i32, LedgerError> {
+    if cost == 0 {
+        return Ok(balance(txn, user_id).await?);
+    }
+    let entry =
+        NewEntry::new(-cost, EntryType::Usage, description).reference(reference_id, "app_usage");
+    Ok(append(txn, user_id, entry).await?.balance)
+}
+
 /// PostgreSQL: `SELECT … FROM users WHERE id = $1 FOR UPDATE`, held until the caller's
 /// transaction ends. SQLite has no row locks and needs none: the transaction already
 /// holds the database write lock (see [`begin`]); the user's existence is checked alike.

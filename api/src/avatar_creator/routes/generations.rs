@@ -7,7 +7,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use crate::avatar_creator::{
     catalogue,
     generations::{self, NewGeneration, Source},
-    persona,
+    persona, projects,
     uploads::AvatarFields,
     views::AvatarGeneration,
 };
@@ -191,6 +191,7 @@ impl GenerationsApi {
         body: Json<GenerateAvatarRequest>,
     ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 429>> {
         let new = body.0.validate()?;
+        projects::find_owned(&state.db, &auth.0.id, &project_id).await?;
         let started = generations::start(&state, &auth.0, &project_id, new).await?;
         Ok(accepted("Avatar generation started", started))
     }
@@ -222,7 +223,7 @@ impl GenerationsApi {
         if !errors.is_empty() {
             return Err(ApiError::validation(errors).into());
         }
-        crate::avatar_creator::projects::find_owned(&state.db, &auth.0.id, &project_id).await?;
+        projects::find_owned(&state.db, &auth.0.id, &project_id).await?;
         let preset = catalogue::preset(&state.db, preset_id).await?;
         let name = custom_name.unwrap_or_else(|| preset.name.chars().take(100).collect());
         let new = NewGeneration {
