@@ -133,14 +133,7 @@ pub async fn finish(
     error: Option<&str>,
 ) -> Result<bool, DbErr> {
     let now = timestamp::now();
-    let mut update = jobs::Entity::update_many()
-        .col_expr(Column::Status, Expr::value(status))
-        .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
-        .col_expr(
-            Column::LeaseExpiresAt,
-            Expr::value(Option::<NaiveDateTime>::None),
-        )
-        .col_expr(Column::UpdatedAt, Expr::value(now))
+    let mut update = without_lease(status, now)
         .col_expr(Column::FinishedAt, Expr::value(now))
         .filter(Column::Id.eq(job_id))
         .filter(Column::Status.is_in([QUEUED, RUNNING]));
@@ -161,23 +154,43 @@ pub async fn release(
     worker: &str,
     error: &str,
 ) -> Result<bool, DbErr> {
-    let now = timestamp::now();
-    let result = jobs::Entity::update_many()
-        .col_expr(Column::Status, Expr::value(QUEUED))
+    requeue(db, job, Some(worker), false, error).await
+}
+
+/// An update of one job to `status` that drops its lease.
+fn without_lease(status: &str, now: NaiveDateTime) -> migration::sea_orm::UpdateMany<jobs::Entity> {
+    jobs::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(status))
         .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
         .col_expr(
             Column::LeaseExpiresAt,
             Expr::value(Option::<NaiveDateTime>::None),
         )
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+}
+
+/// Back to `queued` after a backoff, only while still running under `owner` (and, with
+/// `only_if_expired`, while its lease is still over).
+async fn requeue(
+    db: &impl ConnectionTrait,
+    job: &jobs::Model,
+    owner: Option<&str>,
+    only_if_expired: bool,
+    error: &str,
+) -> Result<bool, DbErr> {
+    let now = timestamp::now();
+    let mut update = without_lease(QUEUED, now)
         .col_expr(Column::RunAfter, Expr::value(now + backoff(job.attempts)))
         .col_expr(Column::LastError, Expr::value(truncate(error, 2000)))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(job.id.as_str()))
-        .filter(Column::Status.eq(RUNNING))
-        .filter(Column::LeaseOwner.eq(worker))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+        .filter(Column::Status.eq(RUNNING));
+    if let Some(owner) = owner {
+        update = update.filter(Column::LeaseOwner.eq(owner));
+    }
+    if only_if_expired {
+        update = update.filter(Column::LeaseExpiresAt.lt(now));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 /// `10 s × 2^(attempts − 1)` (§8.3.6).
@@ -198,24 +211,7 @@ pub async fn expired(db: &impl ConnectionTrait) -> Result<Vec<jobs::Model>, DbEr
 
 /// Requeues an expired job (conditional on it still being the same expired lease).
 pub async fn requeue_expired(db: &impl ConnectionTrait, job: &jobs::Model) -> Result<bool, DbErr> {
-    let now = timestamp::now();
-    let mut update = jobs::Entity::update_many()
-        .col_expr(Column::Status, Expr::value(QUEUED))
-        .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
-        .col_expr(
-            Column::LeaseExpiresAt,
-            Expr::value(Option::<NaiveDateTime>::None),
-        )
-        .col_expr(Column::RunAfter, Expr::value(now + backoff(job.attempts)))
-        .col_expr(Column::LastError, Expr::value("lease expired"))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Id.eq(job.id.as_str()))
-        .filter(Column::Status.eq(RUNNING))
-        .filter(Column::LeaseExpiresAt.lt(now));
-    if let Some(owner) = &job.lease_owner {
-        update = update.filter(Column::LeaseOwner.eq(owner.as_str()));
-    }
-    Ok(update.exec(db).await?.rows_affected == 1)
+    requeue(db, job, job.lease_owner.as_deref(), true, "lease expired").await
 }
 
 /// Deletes jobs that finished more than [`RETENTION`] ago; returns how many.

@@ -161,23 +161,16 @@ pub async fn recover(state: &AppState) -> Result<usize, DbErr> {
     let timed_out = time_out(state).await?;
     let expired = queue::expired(db).await?;
     for job in &expired {
-        let generation = match job.kind.as_str() {
-            queue::AVATAR_GENERATION => {
-                avatar_generations::Entity::find_by_id(job.reference_id.as_str())
-                    .one(db)
-                    .await?
-            }
-            _ => None,
-        };
+        let is_avatar = job.kind == queue::AVATAR_GENERATION;
         if job.attempts < job.max_attempts {
             if queue::requeue_expired(db, job).await? {
-                if let Some(generation) = generation {
+                if is_avatar {
                     avatar_generations::Entity::update_many()
                         .col_expr(
                             avatar_generations::Column::Status,
                             Expr::value(generations::PENDING),
                         )
-                        .filter(avatar_generations::Column::Id.eq(generation.id.as_str()))
+                        .filter(avatar_generations::Column::Id.eq(job.reference_id.as_str()))
                         .filter(avatar_generations::Column::Status.eq(generations::PROCESSING))
                         .exec(db)
                         .await?;
@@ -190,6 +183,13 @@ pub async fn recover(state: &AppState) -> Result<usize, DbErr> {
             }
             continue;
         }
+        let generation = if is_avatar {
+            avatar_generations::Entity::find_by_id(job.reference_id.as_str())
+                .one(db)
+                .await?
+        } else {
+            None
+        };
         tracing::warn!(
             job = job.id,
             "expired lease after the last attempt: job failed"
