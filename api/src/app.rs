@@ -14,6 +14,7 @@ use crate::{
     rate_limit::{Limiters, RateLimit},
     request_id::RequestContext,
     schema_gate::{DegradedGate, SchemaMonitor},
+    storage::{LocalStorage, Storage, files_endpoint},
 };
 
 /// What every handler can reach, through `Data<&AppState>`. Cheap to clone.
@@ -24,6 +25,8 @@ pub struct AppState {
     pub schema: Arc<SchemaMonitor>,
     /// The image provider chosen by `IMAGE_PROVIDER` (api.md §8.4).
     pub provider: Arc<dyn crate::providers::ImageProvider>,
+    /// Uploaded and generated files, on the backend `STORAGE` selects (api.md §8.12).
+    pub storage: Storage,
     /// Wakes idle workers when the API commits a job (api.md §8.3.1).
     pub job_signal: Arc<tokio::sync::Notify>,
 }
@@ -43,13 +46,12 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
         .nest("/docs", docs)
         .at("/openapi.json", spec_json)
         .at("/openapi.yaml", spec_yaml)
-        .nest(
-            "/uploads",
-            crate::storage::uploads_endpoint(state.config.upload_dir.clone()),
-        )
+        .nest("/uploads", files_endpoint(state.storage.clone()))
         .nest(
             "/presets",
-            crate::storage::uploads_endpoint(state.config.presets_dir.clone()),
+            files_endpoint(Storage::Local(LocalStorage::new(
+                state.config.presets_dir.clone(),
+            ))),
         )
         .with_if(degraded, gate)
         .with(RateLimit(Arc::new(Limiters::new(

@@ -26,6 +26,8 @@ pub struct Config {
     pub service_name: String,
     pub upload_dir: PathBuf,
     pub presets_dir: PathBuf,
+    /// `STORAGE` (`local`): where uploaded and generated files live (api.md §8.12).
+    pub storage: StorageConfig,
     pub auto_migrate: bool,
     pub schema_gate: SchemaGateMode,
     pub health_schema_require_admin: bool,
@@ -43,6 +45,8 @@ pub struct Config {
     pub recovery_interval: Duration,
     /// `GENERATION_TIMEOUT_SECONDS` (7200): hard limit of a generation's work.
     pub generation_timeout: Duration,
+    /// `IMAGE_PROVIDER` (`local`) and, for `http`, its `IMAGE_HTTP_*` settings.
+    pub image_provider: ImageProviderConfig,
     /// `LOCAL_PROVIDER_DELAY_MS` (0): added latency per image of the `local` provider.
     pub local_provider_delay_ms: u64,
     /// `LOCAL_PROVIDER_FAULTS` (false): `[fail]` / `[flaky]` in a prompt inject failures.
@@ -66,6 +70,59 @@ pub struct Costs {
     pub pose_background_per_pose: i32,
     /// `COST_POSE_BACKGROUND_CHANGE` (10)
     pub pose_background_change: i32,
+}
+
+/// The image provider (api.md §8.4).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageProviderConfig {
+    /// The offline deterministic renderer.
+    Local,
+    /// A hosted text-to-image API in the Hugging Face Inference style.
+    Http(HttpProviderConfig),
+}
+
+/// `IMAGE_HTTP_*`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpProviderConfig {
+    /// `IMAGE_HTTP_URL`: the model endpoint (http or https).
+    pub url: String,
+    /// `IMAGE_HTTP_TOKEN`: sent as a bearer token when set.
+    pub token: Option<Secret<String>>,
+    /// `IMAGE_HTTP_TIMEOUT_SECONDS` (180)
+    pub timeout: Duration,
+    /// `IMAGE_HTTP_STEPS` (28): `num_inference_steps`.
+    pub steps: u32,
+    /// `IMAGE_HTTP_GUIDANCE` (3.5): `guidance_scale`.
+    pub guidance: f64,
+}
+
+/// Where stored files live (api.md §8.12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageConfig {
+    /// Files under `UPLOAD_DIR`.
+    Local,
+    /// An S3-compatible bucket (`STORAGE=s3`), for several replicas.
+    S3(S3Config),
+}
+
+/// `S3_*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Config {
+    /// `S3_BUCKET` (required).
+    pub bucket: String,
+    /// `S3_REGION` (`us-east-1`).
+    pub region: String,
+    /// `S3_ENDPOINT`: an S3-compatible server (MinIO, R2, Ceph…), addressed path-style.
+    pub endpoint: Option<String>,
+    /// `S3_ACCESS_KEY_ID` and `S3_SECRET_ACCESS_KEY`, both or neither; without them the
+    /// standard AWS credential chain applies (web identity, task role, instance profile).
+    pub keys: Option<S3Keys>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Keys {
+    pub access_key_id: String,
+    pub secret_access_key: Secret<String>,
 }
 
 /// What start-up does when the database schema does not match this build (api.md §3.4).
@@ -262,12 +319,8 @@ impl Config {
             pose_background_change: cost("COST_POSE_BACKGROUND_CHANGE", 10),
         };
 
-        // Only the offline provider exists in this build; refusing `http` here beats
-        // silently generating local pictures for an operator who asked for a model.
-        env.parse("IMAGE_PROVIDER", (), |v| match v {
-            "local" => Ok(()),
-            _ => Err("must be local (the http provider is not available in this build)"),
-        });
+        let image_provider = env.image_provider();
+        let storage = env.storage();
         let job_lease = env.parse("JOB_LEASE_SECONDS", Duration::from_secs(60), |v| {
             v.parse::<u64>()
                 .ok()
@@ -323,6 +376,7 @@ impl Config {
             service_name,
             upload_dir,
             presets_dir,
+            storage,
             auto_migrate,
             schema_gate,
             health_schema_require_admin,
@@ -333,6 +387,7 @@ impl Config {
             job_lease,
             recovery_interval,
             generation_timeout,
+            image_provider,
             local_provider_delay_ms,
             local_provider_faults,
         })
@@ -434,6 +489,115 @@ impl Env {
                 (Secret::new(String::new()), false)
             }
         }
+    }
+}
+
+impl Env {
+    fn image_provider(&mut self) -> ImageProviderConfig {
+        let http = self.parse("IMAGE_PROVIDER", false, |v| match v {
+            "local" => Ok(false),
+            "http" => Ok(true),
+            _ => Err("must be local or http"),
+        });
+        if !http {
+            return ImageProviderConfig::Local;
+        }
+        let url = match self.get("IMAGE_HTTP_URL") {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                url.to_owned()
+            }
+            Some(_) => {
+                // Not echoed: a URL may carry credentials.
+                self.problems
+                    .push("IMAGE_HTTP_URL must be an http:// or https:// URL".to_owned());
+                String::new()
+            }
+            None => {
+                self.problems
+                    .push("IMAGE_HTTP_URL is required when IMAGE_PROVIDER is http".to_owned());
+                String::new()
+            }
+        };
+        let token = self
+            .get("IMAGE_HTTP_TOKEN")
+            .map(|t| Secret::new(t.to_owned()));
+        let timeout = self.parse(
+            "IMAGE_HTTP_TIMEOUT_SECONDS",
+            Duration::from_secs(180),
+            |v| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=3600).contains(n))
+                    .map(Duration::from_secs)
+                    .ok_or("must be an integer 1..3600")
+            },
+        );
+        let steps = self.parse("IMAGE_HTTP_STEPS", 28, |v| {
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=500).contains(n))
+                .ok_or("must be an integer 1..500")
+        });
+        let guidance = self.parse("IMAGE_HTTP_GUIDANCE", 3.5, |v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|g| g.is_finite() && (0.0..=50.0).contains(g))
+                .ok_or("must be a number 0..50")
+        });
+        ImageProviderConfig::Http(HttpProviderConfig {
+            url,
+            token,
+            timeout,
+            steps,
+            guidance,
+        })
+    }
+
+    fn storage(&mut self) -> StorageConfig {
+        let s3 = self.parse("STORAGE", false, |v| match v {
+            "local" => Ok(false),
+            "s3" => Ok(true),
+            _ => Err("must be local or s3"),
+        });
+        if !s3 {
+            return StorageConfig::Local;
+        }
+        let bucket = self.get("S3_BUCKET").map(str::to_owned).unwrap_or_else(|| {
+            self.problems
+                .push("S3_BUCKET is required when STORAGE is s3".to_owned());
+            String::new()
+        });
+        let region = self.text("S3_REGION", "us-east-1");
+        let endpoint = self.get("S3_ENDPOINT").map(str::to_owned);
+        if endpoint
+            .as_deref()
+            .is_some_and(|e| !e.starts_with("https://") && !e.starts_with("http://"))
+        {
+            self.problems
+                .push("S3_ENDPOINT must be an http:// or https:// URL".to_owned());
+        }
+        let keys = match (
+            self.get("S3_ACCESS_KEY_ID"),
+            self.get("S3_SECRET_ACCESS_KEY"),
+        ) {
+            (Some(id), Some(secret)) => Some(S3Keys {
+                access_key_id: id.to_owned(),
+                secret_access_key: Secret::new(secret.to_owned()),
+            }),
+            (None, None) => None,
+            _ => {
+                self.problems.push(
+                    "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together".to_owned(),
+                );
+                None
+            }
+        };
+        StorageConfig::S3(S3Config {
+            bucket,
+            region,
+            endpoint,
+            keys,
+        })
     }
 }
 
@@ -797,6 +961,104 @@ mod tests {
         let msg = problem(&[("COST_POSE_PER_POSE", "-1")]);
         assert!(
             msg.contains("COST_POSE_PER_POSE must be a non-negative integer"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn image_provider() {
+        assert_eq!(
+            config(&[]).unwrap().image_provider,
+            ImageProviderConfig::Local
+        );
+        let c = config(&[
+            ("IMAGE_PROVIDER", "http"),
+            (
+                "IMAGE_HTTP_URL",
+                "https://api.example.com/models/org/flux-dev",
+            ),
+            ("IMAGE_HTTP_TOKEN", "hf_secret"),
+            ("IMAGE_HTTP_STEPS", "20"),
+            ("IMAGE_HTTP_GUIDANCE", "7"),
+            ("IMAGE_HTTP_TIMEOUT_SECONDS", "30"),
+        ])
+        .unwrap();
+        let ImageProviderConfig::Http(http) = c.image_provider else {
+            panic!("http expected");
+        };
+        assert_eq!(http.url, "https://api.example.com/models/org/flux-dev");
+        assert_eq!(
+            http.token.as_ref().map(|t| t.expose().as_str()),
+            Some("hf_secret")
+        );
+        assert_eq!((http.steps, http.guidance), (20, 7.0));
+        assert_eq!(http.timeout, Duration::from_secs(30));
+        assert!(!format!("{http:?}").contains("hf_secret"));
+
+        let defaults = config(&[
+            ("IMAGE_PROVIDER", "http"),
+            ("IMAGE_HTTP_URL", "http://127.0.0.1:9/m"),
+        ])
+        .unwrap()
+        .image_provider;
+        let ImageProviderConfig::Http(http) = defaults else {
+            panic!("http expected");
+        };
+        assert_eq!(
+            (http.steps, http.guidance, http.timeout),
+            (28, 3.5, Duration::from_secs(180))
+        );
+        assert!(http.token.is_none());
+
+        assert!(problem(&[("IMAGE_PROVIDER", "http")]).contains("IMAGE_HTTP_URL is required"));
+        assert!(
+            problem(&[("IMAGE_PROVIDER", "dalle")])
+                .contains("IMAGE_PROVIDER must be local or http")
+        );
+        let msg = problem(&[
+            ("IMAGE_PROVIDER", "http"),
+            ("IMAGE_HTTP_URL", "ftp://x"),
+            ("IMAGE_HTTP_STEPS", "0"),
+            ("IMAGE_HTTP_GUIDANCE", "NaN"),
+        ]);
+        assert!(
+            msg.contains("IMAGE_HTTP_URL must be")
+                && msg.contains("IMAGE_HTTP_STEPS")
+                && msg.contains("IMAGE_HTTP_GUIDANCE"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn storage() {
+        assert_eq!(config(&[]).unwrap().storage, StorageConfig::Local);
+        let c = config(&[
+            ("STORAGE", "s3"),
+            ("S3_BUCKET", "creator-uploads"),
+            ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("S3_ACCESS_KEY_ID", "AKIA123"),
+            ("S3_SECRET_ACCESS_KEY", "very-secret"),
+        ])
+        .unwrap();
+        let StorageConfig::S3(s3) = c.storage else {
+            panic!("s3 expected");
+        };
+        assert_eq!(s3.bucket, "creator-uploads");
+        assert_eq!(s3.region, "us-east-1");
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(s3.keys.as_ref().unwrap().access_key_id, "AKIA123");
+        assert!(!format!("{s3:?}").contains("very-secret"));
+
+        assert!(problem(&[("STORAGE", "s3")]).contains("S3_BUCKET is required"));
+        assert!(problem(&[("STORAGE", "gcs")]).contains("STORAGE must be local or s3"));
+        let msg = problem(&[
+            ("STORAGE", "s3"),
+            ("S3_BUCKET", "b"),
+            ("S3_ENDPOINT", "minio:9000"),
+            ("S3_ACCESS_KEY_ID", "AKIA123"),
+        ]);
+        assert!(
+            msg.contains("S3_ENDPOINT must be") && msg.contains("must be set together"),
             "{msg}"
         );
     }

@@ -274,6 +274,26 @@ fn decode(bytes: &[u8], kind: ImageKind) -> Result<DynamicImage, ImageError> {
     Ok(image)
 }
 
+/// `bytes` as an image of exactly `width`×`height`: unchanged when the header already
+/// says so, else decoded within the limits, cover-scaled (centred crop) and
+/// re-encoded as PNG.
+pub fn fit_exactly(
+    bytes: Vec<u8>,
+    kind: ImageKind,
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>, ImageError> {
+    if header_dimensions(&bytes, kind)? == (width, height) {
+        return Ok(bytes);
+    }
+    let image = decode(&bytes, kind)?.resize_to_fill(width, height, FilterType::Lanczos3);
+    let mut out = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(|_| ImageError::Undecodable)?;
+    Ok(out)
+}
+
 /// `side`×`side` cover crop (scaled to fill, centred), flattened on white, as JPEG.
 pub fn cover_thumbnail_jpeg(image: &DynamicImage, side: u32) -> Result<Vec<u8>, ImageError> {
     let thumb = image.resize_to_fill(side, side, FilterType::Lanczos3);

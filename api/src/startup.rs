@@ -13,8 +13,10 @@ use poem::{Server, listener::TcpAcceptor};
 
 use crate::{
     app::{AppState, routes},
-    config::{Config, DatabaseUrl, SchemaGateMode},
+    config::{Config, DatabaseUrl, ImageProviderConfig, SchemaGateMode},
+    providers::{ImageProvider, http::HttpProvider, local::LocalProvider},
     schema_gate::{SchemaMonitor, SchemaReport},
+    storage::Storage,
 };
 
 /// In-flight requests get this long to finish after SIGINT/SIGTERM.
@@ -40,6 +42,10 @@ pub enum StartupError {
         .0.describe()
     )]
     SchemaNotReady(SchemaReport),
+    #[error("cannot set up the image provider: {0}")]
+    Provider(String),
+    #[error("cannot set up file storage: {0}")]
+    Storage(#[source] io::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: io::Error },
 }
@@ -80,11 +86,19 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
         }
     };
 
-    let provider = Arc::new(crate::providers::local::LocalProvider::new(
-        config.local_provider_delay_ms,
-        config.local_provider_faults,
-    ));
+    let provider: Arc<dyn ImageProvider> = match &config.image_provider {
+        ImageProviderConfig::Local => Arc::new(LocalProvider::new(
+            config.local_provider_delay_ms,
+            config.local_provider_faults,
+        )),
+        ImageProviderConfig::Http(http) => Arc::new(
+            HttpProvider::new(http.clone()).map_err(|e| StartupError::Provider(e.to_string()))?,
+        ),
+    };
+    tracing::info!(model = provider.model_key(), "image provider");
+    let storage = Storage::from_config(&config).map_err(StartupError::Storage)?;
     Ok(AppState {
+        storage,
         schema: Arc::new(SchemaMonitor::new(db.clone(), initial_report)),
         provider,
         job_signal: Arc::new(tokio::sync::Notify::new()),

@@ -28,7 +28,7 @@ use crate::{
     ids, images,
     jobs::queue,
     providers::{GenerateRequest, ImageProvider, NEGATIVE_PROMPT, ProviderError},
-    storage::{LocalStorage, Storage, StorageKey},
+    storage::{Storage, StorageKey},
     timestamp,
 };
 
@@ -389,6 +389,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
                 &job.id,
                 Some(worker),
                 "Generation could not be processed",
+                Some(&format!("unreadable payload: {err}")),
                 0,
             )
             .await?;
@@ -440,6 +441,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
                 &job.id,
                 Some(worker),
                 &err.user_message(),
+                Some(&err.to_string()),
                 payload.charged,
             )
             .await?;
@@ -447,8 +449,8 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         }
     };
 
-    let storage = LocalStorage::new(state.config.upload_dir.clone());
-    let (original, thumbnail) = store(&storage, &generation.user_id, bytes)
+    let storage = &state.storage;
+    let (original, thumbnail) = store(storage, &generation.user_id, bytes)
         .await
         .map_err(RunError::Internal)?;
     let avatar_id = ids::new_id();
@@ -493,7 +495,7 @@ async fn generate_with_retries(
 /// The original (PNG or JPEG, by its real type) and its 300×300 JPEG thumbnail under
 /// `avatar-creator/<userId>/`.
 async fn store(
-    storage: &LocalStorage,
+    storage: &Storage,
     user_id: &str,
     bytes: Vec<u8>,
 ) -> Result<(StorageKey, StorageKey), String> {
@@ -595,6 +597,7 @@ pub async fn fail(
     job_id: &str,
     worker: Option<&str>,
     message: &str,
+    detail: Option<&str>,
     charged: i32,
 ) -> Result<bool, migration::sea_orm::DbErr> {
     let message: String = message.chars().take(500).collect();
@@ -638,7 +641,8 @@ pub async fn fail(
             }
         }
     }
-    if !queue::finish(&txn, job_id, worker, queue::FAILED, Some(&message)).await? {
+    let job_error = detail.unwrap_or(&message);
+    if !queue::finish(&txn, job_id, worker, queue::FAILED, Some(job_error)).await? {
         // The lease moved to another worker, which will finalise it.
         txn.rollback().await?;
         return Ok(false);

@@ -22,7 +22,8 @@ use crate::app::AppState;
 /// Removes stored image files after a commit, best effort: a file that cannot be
 /// removed is logged and left behind, never a failed request (api.md §6.5, §6.13).
 pub async fn remove_files(state: &AppState, urls: Vec<String>) {
-    crate::storage::LocalStorage::new(state.config.upload_dir.clone())
+    state
+        .storage
         .delete_urls_best_effort(urls.iter().map(String::as_str))
         .await;
 }

@@ -32,7 +32,7 @@ use crate::{
     ids,
     images::{self, MAX_UPLOAD_BYTES},
     openapi::ApiTags,
-    storage::{LocalStorage, Storage, StorageKey},
+    storage::{Storage, StorageKey},
     timestamp,
 };
 
@@ -206,9 +206,9 @@ pub struct Uploaded {
 /// The service behind the route, after the form was validated: ownership (404),
 /// content (415/400), files, then the charge transaction (402). `cost` is the
 /// configured price; users tagged `enterprise_unlimited` pay 0.
-pub async fn upload<S: Storage>(
+pub async fn upload(
     db: &DatabaseConnection,
-    storage: &S,
+    storage: &Storage,
     cost: i32,
     user: &users::Model,
     project_id: &str,
@@ -386,10 +386,9 @@ impl AvatarUploadApi {
         let (fields, image) = form.validate()?;
         let file_name = image.file_name().map(ToOwned::to_owned);
         let bytes = image.into_vec().await.map_err(ApiError::internal)?;
-        let storage = LocalStorage::new(state.config.upload_dir.clone());
         let uploaded = upload(
             &state.db,
-            &storage,
+            &state.storage,
             state.config.costs.avatar_upload,
             &auth.0,
             &project_id,

@@ -204,6 +204,7 @@ pub async fn recover(state: &AppState) -> Result<usize, DbErr> {
                     &job.id,
                     None,
                     "Maximum recovery attempts exceeded",
+                    None,
                     charged,
                 )
                 .await?;
@@ -258,7 +259,7 @@ async fn time_out(state: &AppState) -> Result<usize, DbErr> {
             generation = generation.id,
             "generation timed out"
         );
-        if generations::fail(db, &generation, &job.id, None, &message, charged).await? {
+        if generations::fail(db, &generation, &job.id, None, &message, None, charged).await? {
             finalised += 1;
         }
     }

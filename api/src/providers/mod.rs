@@ -1,7 +1,8 @@
 //! Image providers (api.md §8.4): every generated image comes through
 //! [`ImageProvider`]. The built-in [`local::LocalProvider`] is offline and
-//! deterministic.
+//! deterministic; [`http::HttpProvider`] calls a hosted model.
 
+pub mod http;
 pub mod local;
 
 use std::{future::Future, pin::Pin};

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use tests::{dual_test, util::TempDir};
 
 use crate::api_client::{self, Reply, get_as, register, send};
+use crate::stubs::{ImageAnswer, ImageApi};
 
 const BASE: &str = "/api/apps/avatar-creator";
 
@@ -301,7 +302,7 @@ dual_test! {
             .unwrap()
             .unwrap();
         assert_eq!(job.status, queue::FAILED);
-        let again = generations::fail(&s.state.db, &generation, &job.id, None, "again", 10)
+        let again = generations::fail(&s.state.db, &generation, &job.id, None, "again", None, 10)
             .await
             .unwrap();
         assert!(!again);
@@ -500,5 +501,92 @@ dual_test! {
         );
         assert!(!queue::renew(db_conn, &job.id, "slow-worker", Duration::from_secs(600)).await.unwrap());
         assert_eq!(s.balance().await, 100);
+    }
+}
+
+dual_test! {
+    /// `IMAGE_PROVIDER=http` end to end against a stub of a hosted model: the job calls
+    /// it with the documented request (token, size, seed, negative prompt), the avatar
+    /// gets its PNG of the requested size, and the model is recorded in `options`. A
+    /// model that refuses (HTTP 400) fails the generation with a safe message, no
+    /// token in sight, and refunds the 10 credits.
+    async fn the_http_provider_generates_through_a_hosted_model(db: TestDb) {
+        let token = "hf_workflow_token_42";
+        let api = ImageApi::start(|n| {
+            if n == 0 {
+                ImageAnswer::Png
+            } else {
+                ImageAnswer::Status(400, r#"{"error":"Input validation error: prompt flagged"}"#.into())
+            }
+        })
+        .await;
+        let url = api.url();
+        let s = setup(
+            &db,
+            &[("IMAGE_PROVIDER", "http"), ("IMAGE_HTTP_URL", &url), ("IMAGE_HTTP_TOKEN", token)],
+        )
+        .await;
+        let workers = Workers::start(&s.state, 1);
+
+        let reply = s
+            .post(
+                "generate",
+                &json!({ "name": "Hosted", "prompt": "studio portrait of a violinist",
+                         "width": 512, "height": 768, "seed": 77 }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+        let options: Value =
+            serde_json::from_str(reply.body["generation"]["options"].as_str().unwrap()).unwrap();
+        assert_eq!(options["modelKey"], "http:stub-model");
+        assert_eq!(options["modelName"], "stub-model");
+        let done = s.wait(reply.body["generation"]["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "completed", "{done:?}");
+        let call = &api.calls()[0];
+        assert_eq!(call.authorization.as_deref(), Some("Bearer hf_workflow_token_42"));
+        assert!(
+            call.body["inputs"]
+                .as_str()
+                .unwrap()
+                .starts_with("studio portrait of a violinist, professional studio portrait photo"),
+            "{:?}",
+            call.body
+        );
+        assert_eq!(call.body["parameters"]["negative_prompt"], api::providers::NEGATIVE_PROMPT);
+        assert_eq!(call.body["parameters"]["width"], 512);
+        assert_eq!(call.body["parameters"]["height"], 768);
+        assert_eq!(call.body["parameters"]["seed"], 77);
+        let avatar = get_as(
+            &s.cli,
+            &format!("{BASE}/avatars/{}", done["avatarId"].as_str().unwrap()),
+            &s.token,
+        )
+        .await;
+        let (status, _, bytes) = s
+            .fetch_bytes(avatar.body["avatar"]["baseImageUrl"].as_str().unwrap())
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(dimensions(&bytes), (image::ImageFormat::Png, 512, 768));
+        assert_eq!(s.balance().await, 90);
+
+        let reply = s
+            .post("generate", &json!({ "name": "Refused", "prompt": "something the model refuses" }))
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+        let done = s.wait(reply.body["generation"]["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "failed");
+        let message = done["errorMessage"].as_str().unwrap();
+        assert_eq!(message, "The image provider could not generate this image");
+        assert_eq!(api.calls().len(), 2, "a refusal is not retried");
+        assert_eq!(s.balance().await, 90, "the failed generation was refunded");
+        let job = jobs::Entity::find()
+            .filter(jobs::Column::Status.ne(queue::SUCCEEDED))
+            .one(&s.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let last_error = job.last_error.unwrap_or_default();
+        assert!(last_error.contains("prompt flagged") && !last_error.contains(token), "{last_error}");
+        workers.stop().await;
     }
 }

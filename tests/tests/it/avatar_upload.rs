@@ -26,7 +26,7 @@ fn gradient(w: u32, h: u32) -> RgbImage {
     RgbImage::from_fn(w, h, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]))
 }
 
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
     let mut out = Vec::new();
     gradient(w, h)
         .write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
@@ -93,7 +93,7 @@ fn png_bomb() -> Vec<u8> {
 }
 
 /// Every file under `dir`, recursively (temporary files included).
-fn files_under(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return found;
@@ -152,7 +152,7 @@ async fn create_project<E: Endpoint>(cli: &TestClient<E>, token: &str) -> String
     created.body["project"]["id"].as_str().unwrap().to_owned()
 }
 
-fn image_form(bytes: Vec<u8>, file_name: &str) -> TestForm {
+pub(crate) fn image_form(bytes: Vec<u8>, file_name: &str) -> TestForm {
     TestForm::new()
         .field(
             TestFormField::bytes(bytes)

@@ -1,5 +1,6 @@
-//! Stored files (api.md §8.12): one [`Storage`] interface, a local-directory
-//! implementation rooted at `UPLOAD_DIR`, and the public `/uploads/*` endpoint.
+//! Stored files (api.md §8.12): one [`Storage`] interface over a local directory
+//! (`UPLOAD_DIR`, the default) or an S3-compatible bucket (`STORAGE=s3`), and the
+//! public `/uploads/*` endpoint that serves either.
 //!
 //! Keys are relative paths such as `avatar-creator/<userId>/<32 hex>.png`. A
 //! [`StorageKey`] can only be built by this module, from server-side values (a user id
@@ -7,20 +8,20 @@
 //! user input and cannot leave the root. The database stores the public URL
 //! `/uploads/<key>`.
 //!
-//! S3-compatible object storage is not implemented yet; it would be a second
-//! [`Storage`] behind the same keys and URLs.
+//! Both backends use the same keys, so the database keeps the same URLs whichever
+//! one is configured.
 
-use std::{
-    future::Future,
-    io,
-    path::{Path, PathBuf},
-};
+mod local;
+mod object;
+mod serve;
 
-use poem::{
-    Body, Endpoint, Request, Response,
-    error::{MethodNotAllowedError, NotFoundError},
-    http::{HeaderValue, Method, header},
-};
+pub use local::LocalStorage;
+pub use object::ObjectStorage;
+pub use serve::files_endpoint;
+
+use std::io;
+
+use crate::config::{Config, StorageConfig};
 
 /// URL prefix of stored files.
 pub const URL_PREFIX: &str = "/uploads/";
@@ -56,8 +57,12 @@ impl StorageKey {
     /// The key of a stored URL (`/uploads/<key>`), if it is one this module could have
     /// produced; anything else (foreign URLs, `..`, odd characters) is `None`.
     pub fn from_url(url: &str) -> Option<Self> {
-        let rest = url.strip_prefix(URL_PREFIX)?;
-        safe_relative_path(rest).then(|| Self(rest.to_owned()))
+        Self::from_relative(url.strip_prefix(URL_PREFIX)?)
+    }
+
+    /// A relative path the server may have written (see [`safe_relative_path`]).
+    pub fn from_relative(path: &str) -> Option<Self> {
+        safe_relative_path(path).then(|| Self(path.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -77,32 +82,45 @@ pub fn random_name() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Where files live. Writes are atomic: a reader sees the whole file or nothing.
-pub trait Storage: Send + Sync {
-    /// Stores `bytes` at `key`, replacing nothing that is half-written.
-    fn put(&self, key: &StorageKey, bytes: Vec<u8>) -> impl Future<Output = io::Result<()>> + Send;
-    /// Removes `key`; a missing file is not an error.
-    fn delete(&self, key: &StorageKey) -> impl Future<Output = io::Result<()>> + Send;
-}
-
-/// Files under a local directory (`UPLOAD_DIR`).
+/// Where files live: the configured backend. Writes are atomic (a reader sees the
+/// whole file or nothing) and deletes are idempotent on both.
 #[derive(Debug, Clone)]
-pub struct LocalStorage {
-    root: PathBuf,
+pub enum Storage {
+    Local(LocalStorage),
+    Object(ObjectStorage),
 }
 
-impl LocalStorage {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+impl Storage {
+    /// The backend `STORAGE` selects (api.md §10).
+    pub fn from_config(config: &Config) -> io::Result<Self> {
+        Ok(match &config.storage {
+            StorageConfig::Local => Self::Local(LocalStorage::new(config.upload_dir.clone())),
+            StorageConfig::S3(s3) => Self::Object(ObjectStorage::s3(s3)?),
+        })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Stores `bytes` at `key`, replacing any previous content in one step.
+    pub async fn put(&self, key: &StorageKey, bytes: Vec<u8>) -> io::Result<()> {
+        match self {
+            Self::Local(local) => local.put(key, bytes).await,
+            Self::Object(object) => object.put(key, bytes).await,
+        }
     }
 
-    /// The file of a key.
-    pub fn path(&self, key: &StorageKey) -> PathBuf {
-        self.root.join(key.as_str())
+    /// The bytes at `key`; `None` when nothing is stored there.
+    pub async fn get(&self, key: &StorageKey) -> io::Result<Option<Vec<u8>>> {
+        match self {
+            Self::Local(local) => local.get(key).await,
+            Self::Object(object) => object.get(key).await,
+        }
+    }
+
+    /// Removes `key`; a missing file is not an error.
+    pub async fn delete(&self, key: &StorageKey) -> io::Result<()> {
+        match self {
+            Self::Local(local) => local.delete(key).await,
+            Self::Object(object) => object.delete(key).await,
+        }
     }
 
     /// Removes the files behind stored URLs after a commit, best effort: failures and
@@ -117,46 +135,6 @@ impl LocalStorage {
                 }
                 None => tracing::debug!(url, "not a stored file; nothing to remove"),
             }
-        }
-    }
-}
-
-impl Storage for LocalStorage {
-    async fn put(&self, key: &StorageKey, bytes: Vec<u8>) -> io::Result<()> {
-        let path = self.path(key);
-        let dir = path
-            .parent()
-            .ok_or_else(|| io::Error::other("storage key without a folder"))?
-            .to_owned();
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| io::Error::other("storage key without a file name"))?
-            .to_string_lossy()
-            .into_owned();
-        tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir)?;
-            // A dot-name in the same folder: never served, renamed over atomically.
-            let tmp = dir.join(format!(".{file_name}.{}.tmp", random_name()));
-            let written = (|| {
-                use std::io::Write;
-                let mut file = std::fs::File::create_new(&tmp)?;
-                file.write_all(&bytes)?;
-                file.sync_all()?;
-                std::fs::rename(&tmp, dir.join(&file_name))
-            })();
-            if written.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            written
-        })
-        .await
-        .map_err(io::Error::other)?
-    }
-
-    async fn delete(&self, key: &StorageKey) -> io::Result<()> {
-        match tokio::fs::remove_file(self.path(key)).await {
-            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
-            other => other,
         }
     }
 }
@@ -186,67 +164,10 @@ fn served_content_type(path: &str) -> Option<&'static str> {
     }
 }
 
-/// The public file endpoint for `dir`, to mount with
-/// `Route::new().nest("/uploads", uploads_endpoint(dir))`.
-///
-/// GET and HEAD only, no auth. Serves `.jpg`, `.jpeg`, `.png` and `.webp` files with
-/// `Content-Type` from the extension, `X-Content-Type-Options: nosniff` and an
-/// immutable cache policy. Everything else is 404: other extensions, directories, `..`
-/// or dot-segments, percent-encoded characters (so no encoded separators), and
-/// symlinks whose target lies outside `dir`.
-pub fn uploads_endpoint(dir: PathBuf) -> impl Endpoint<Output = Response> {
-    let root = dir;
-    poem::endpoint::make(move |req: Request| {
-        let root = root.clone();
-        async move { serve_file(&root, &req).await }
-    })
-}
-
-async fn serve_file(root: &Path, req: &Request) -> poem::Result<Response> {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        return Err(MethodNotAllowedError.into());
-    }
-    // Inside `nest`, the path is what follows the mount point.
-    let relative = req.uri().path().trim_start_matches('/');
-    let content_type = served_content_type(relative)
-        .filter(|_| safe_relative_path(relative))
-        .ok_or(NotFoundError)?;
-    let Some(path) = resolve_inside(root, relative).await else {
-        return Err(NotFoundError.into());
-    };
-    let bytes = tokio::fs::read(&path).await.map_err(|_| NotFoundError)?;
-    let mut resp = if req.method() == Method::HEAD {
-        let mut resp = Response::builder().body(Body::empty());
-        resp.headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-        resp
-    } else {
-        Response::builder().body(bytes)
-    };
-    let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    Ok(resp)
-}
-
-/// The canonical path of `relative` under `root` if it is a regular file whose real
-/// location (symlinks resolved) is still inside `root`.
-async fn resolve_inside(root: &Path, relative: &str) -> Option<PathBuf> {
-    let root = tokio::fs::canonicalize(root).await.ok()?;
-    let path = tokio::fs::canonicalize(root.join(relative)).await.ok()?;
-    let is_file = tokio::fs::metadata(&path).await.ok()?.is_file();
-    (is_file && path.starts_with(&root)).then_some(path)
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use poem::{Route, http::StatusCode, test::TestClient};
 
     use super::*;
@@ -318,7 +239,10 @@ mod tests {
         std::fs::write(base.join("secret.png"), b"secret").unwrap();
         std::os::unix::fs::symlink(base.join("secret.png"), root.join("link.png")).unwrap();
 
-        let cli = TestClient::new(Route::new().nest("/uploads", uploads_endpoint(root.clone())));
+        let cli = TestClient::new(Route::new().nest(
+            "/uploads",
+            files_endpoint(Storage::Local(LocalStorage::new(root.clone()))),
+        ));
         let resp = cli.get("/uploads/avatar-creator/u1/a.png").send().await;
         resp.assert_status_is_ok();
         resp.assert_header("Content-Type", "image/png");
