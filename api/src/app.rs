@@ -29,6 +29,8 @@ pub struct AppState {
     pub storage: Storage,
     /// Wakes idle workers when the API commits a job (api.md §8.3.1).
     pub job_signal: Arc<tokio::sync::Notify>,
+    /// When this process last ran the recovery sweep.
+    pub last_recovery: Arc<crate::jobs::worker::LastRun>,
 }
 
 /// The whole HTTP surface, ready for `poem::Server` or `poem::test::TestClient`.

@@ -38,6 +38,7 @@ pub enum ErrorCode {
     Unauthorized,
     InsufficientCredits,
     Forbidden,
+    InsufficientQuota,
     NotFound,
     MethodNotAllowed,
     Conflict,
@@ -55,7 +56,7 @@ impl ErrorCode {
             Self::ValidationError => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::InsufficientCredits => StatusCode::PAYMENT_REQUIRED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::InsufficientQuota => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
@@ -87,6 +88,10 @@ pub enum ApiError {
     InsufficientCredits { required: i64, available: i64 },
     #[error("{0}")]
     Forbidden(String),
+    /// The unlimited-pose daily quota cannot cover the request; details `{ required,
+    /// remaining, dailyQuota, resetAt }`.
+    #[error("Insufficient daily pose quota")]
+    InsufficientQuota(ErrorDetails),
     #[error("{0}")]
     NotFound(String),
     #[error("Method not allowed")]
@@ -150,6 +155,7 @@ impl ApiError {
             Self::Unauthorized(_) => ErrorCode::Unauthorized,
             Self::InsufficientCredits { .. } => ErrorCode::InsufficientCredits,
             Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::InsufficientQuota(_) => ErrorCode::InsufficientQuota,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::Conflict { .. } => ErrorCode::Conflict,
@@ -196,6 +202,7 @@ impl ApiError {
             | Self::UnsupportedMediaType { details, .. }
             | Self::RateLimited { details, .. }
             | Self::SchemaNotReady { details, .. } => details.clone(),
+            Self::InsufficientQuota(details) => Some(details.clone()),
             _ => None,
         }
     }

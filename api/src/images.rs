@@ -262,7 +262,7 @@ pub fn header_dimensions(bytes: &[u8], kind: ImageKind) -> Result<(u32, u32), Im
 }
 
 /// The first frame, decoded within the limits, with its EXIF orientation applied.
-fn decode(bytes: &[u8], kind: ImageKind) -> Result<DynamicImage, ImageError> {
+pub fn decode(bytes: &[u8], kind: ImageKind) -> Result<DynamicImage, ImageError> {
     let mut decoder = reader(bytes, kind)
         .into_decoder()
         .map_err(|_| ImageError::Undecodable)?;

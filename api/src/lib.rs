@@ -15,6 +15,8 @@ pub mod ids;
 pub mod images;
 pub mod jobs;
 pub mod openapi;
+pub mod pagination;
+pub mod pose_generator;
 pub mod providers;
 pub mod rate_limit;
 pub mod request_id;

@@ -21,6 +21,8 @@ pub enum ApiTags {
     Credits,
     /// Avatar Creator: projects of avatars with personas
     AvatarCreator,
+    /// Pose Generator: a library of poses; images of an avatar in chosen poses
+    PoseGenerator,
 }
 
 pub const TITLE: &str = "Creator Platform API";
@@ -33,6 +35,7 @@ pub fn apis() -> impl OpenApi {
         CreditsApi,
         crate::avatar_creator::apis(),
         crate::avatar_creator::uploads::AvatarUploadApi,
+        crate::pose_generator::apis(),
         SecuritySchemes,
     )
 }

@@ -248,6 +248,16 @@ fn route_limiter(method: &Method, path: &str) -> Option<(&'static str, Key)> {
                 "from-preset",
             ],
         ) => ("ac-preset", Key::User),
+        (method, ["api", "apps", "pose-generator", rest @ ..]) => match (method, rest) {
+            ("POST", ["projects"]) => ("pg-project-create", Key::User),
+            ("POST", ["generate"]) => ("pg-generate", Key::User),
+            ("POST", ["poses", _, "background"]) => ("pg-background", Key::User),
+            ("GET", ["generations", _, "export-zip"])
+            | ("POST", ["poses", _, "regenerate-export"]) => ("pg-export", Key::User),
+            ("POST", ["requests"]) => ("pg-request-create", Key::User),
+            ("POST", ["requests", _, "vote"]) => ("pg-request-vote", Key::User),
+            _ => return None,
+        },
         _ => return None,
     })
 }

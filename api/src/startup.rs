@@ -102,6 +102,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
         schema: Arc::new(SchemaMonitor::new(db.clone(), initial_report)),
         provider,
         job_signal: Arc::new(tokio::sync::Notify::new()),
+        last_recovery: Arc::default(),
         config: Arc::new(config),
         db,
     })

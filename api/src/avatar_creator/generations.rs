@@ -5,14 +5,11 @@
 //! it calls the image provider, stores the files and creates the avatar, or fails the
 //! generation and refunds exactly what was charged, once.
 
-use std::time::Duration;
-
-use entity::{avatar_generations, avatar_presets, credits, jobs, users};
+use entity::{avatar_generations, avatar_presets, jobs, users};
 use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
@@ -27,7 +24,7 @@ use crate::{
     error::ApiError,
     ids, images,
     jobs::queue,
-    providers::{GenerateRequest, ImageProvider, NEGATIVE_PROMPT, ProviderError},
+    providers::{GenerateRequest, NEGATIVE_PROMPT, QUALITY_SUFFIX},
     storage::{Storage, StorageKey},
     timestamp,
 };
@@ -42,12 +39,6 @@ const LEGACY_QUEUED: &str = "queued";
 
 /// The `referenceType` of a generation refund (api.md §8.2.6).
 pub const REFUND_REFERENCE: &str = "avatar_generation";
-
-/// Provider tries per generation: the first and 2 retries, 5 s apart (§8.3.3).
-const PROVIDER_TRIES: u32 = 3;
-const PROVIDER_RETRY_DELAY: Duration = Duration::from_secs(5);
-
-const QUALITY_SUFFIX: &str = "professional studio portrait photo, ultra realistic, high detail, DSLR, 85mm lens, soft studio lighting, shallow depth of field, photorealistic, 8k";
 
 /// Where the generation's prompt and persona come from.
 #[derive(Debug, Clone)]
@@ -343,14 +334,7 @@ pub fn build_prompt(avatar: &AvatarFields, prompt: &str) -> String {
     parts.join(", ")
 }
 
-/// Why a job could not be carried to an end by this worker; the queue releases it.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Database(#[from] migration::sea_orm::DbErr),
-    #[error("{0}")]
-    Internal(String),
-}
+pub use crate::jobs::RunError;
 
 /// The worker side of §8.3.3 for one claimed job.
 pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), RunError> {
@@ -430,8 +414,9 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         width: u32::try_from(options.width).unwrap_or(1024),
         height: u32::try_from(options.height).unwrap_or(1024),
         seed: u32::try_from(options.seed).unwrap_or(0),
+        pose_map: None,
     };
-    let bytes = match generate_with_retries(state.provider.as_ref(), &request).await {
+    let bytes = match crate::providers::with_retries(|| state.provider.generate(&request)).await {
         Ok(bytes) => bytes,
         Err(err) => {
             tracing::warn!(generation = generation.id, error = %err, "avatar generation failed");
@@ -473,23 +458,6 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         }
     }
     result.map(|_| ())
-}
-
-async fn generate_with_retries(
-    provider: &dyn ImageProvider,
-    request: &GenerateRequest,
-) -> Result<Vec<u8>, ProviderError> {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match provider.generate(request).await {
-            Err(ProviderError::Retryable(reason)) if tries < PROVIDER_TRIES => {
-                tracing::info!(try_number = tries, reason, "retrying the image provider");
-                tokio::time::sleep(PROVIDER_RETRY_DELAY).await;
-            }
-            other => return other,
-        }
-    }
 }
 
 /// The original (PNG or JPEG, by its real type) and its 300×300 JPEG thumbnail under
@@ -626,7 +594,7 @@ pub async fn fail(
         .await?;
         return Ok(false);
     }
-    if charged > 0 && !already_refunded(&txn, &generation.id).await? {
+    if charged > 0 && !ledger::refunded(&txn, REFUND_REFERENCE, &generation.id).await? {
         let entry = NewEntry::new(
             charged,
             EntryType::Refund,
@@ -649,28 +617,6 @@ pub async fn fail(
     }
     txn.commit().await?;
     Ok(true)
-}
-
-/// A refund for this generation exists: keyed (§8.2.6) or, as the previous backend
-/// wrote them, with the generation id in `paymentId`.
-async fn already_refunded(
-    db: &impl ConnectionTrait,
-    generation_id: &str,
-) -> Result<bool, migration::sea_orm::DbErr> {
-    let found = credits::Entity::find()
-        .filter(credits::Column::Type.eq(EntryType::Refund.as_str()))
-        .filter(
-            Condition::any()
-                .add(
-                    Condition::all()
-                        .add(credits::Column::ReferenceType.eq(REFUND_REFERENCE))
-                        .add(credits::Column::ReferenceId.eq(generation_id)),
-                )
-                .add(credits::Column::PaymentId.eq(generation_id)),
-        )
-        .one(db)
-        .await?;
-    Ok(found.is_some())
 }
 
 #[cfg(test)]

@@ -24,6 +24,10 @@ impl ProjectName {
             _ => Ok(Self(name)),
         }
     }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
 }
 
 /// A validated description: trimmed, at most 500 characters; empty means none.

@@ -19,9 +19,9 @@
 
 use entity::{credits, users};
 use migration::sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::{ids, timestamp};
@@ -182,21 +182,47 @@ pub async fn charge(
     Ok(append(txn, user_id, entry).await?.balance)
 }
 
+/// Whether a refund with this idempotency key (api.md §8.2.6) exists: keyed by
+/// `(referenceType, referenceId)` or, as the previous backend wrote them, with the
+/// reference id in `paymentId`.
+pub async fn refunded(
+    db: &impl ConnectionTrait,
+    reference_type: &str,
+    reference_id: &str,
+) -> Result<bool, DbErr> {
+    let found = credits::Entity::find()
+        .filter(credits::Column::Type.eq(EntryType::Refund.as_str()))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(credits::Column::ReferenceType.eq(reference_type))
+                        .add(credits::Column::ReferenceId.eq(reference_id)),
+                )
+                .add(credits::Column::PaymentId.eq(reference_id)),
+        )
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// PostgreSQL: `SELECT … FROM users WHERE id = $1 FOR UPDATE`, held until the caller's
 /// transaction ends. SQLite has no row locks and needs none: the transaction already
 /// holds the database write lock (see [`begin`]); the user's existence is checked alike.
-async fn lock_user(txn: &DatabaseTransaction, user_id: &str) -> Result<(), LedgerError> {
-    let query = users::Entity::find_by_id(user_id.to_owned())
-        .select_only()
-        .column(users::Column::Id);
+/// Returns the locked row, for callers that decide on its columns (the pose quota).
+pub async fn lock_user(
+    txn: &DatabaseTransaction,
+    user_id: &str,
+) -> Result<users::Model, LedgerError> {
+    let query = users::Entity::find_by_id(user_id.to_owned());
     let query = match txn.get_database_backend() {
         DbBackend::Postgres => query.lock_exclusive(),
         _ => query,
     };
-    match query.into_tuple::<String>().one(txn).await? {
-        Some(_) => Ok(()),
-        None => Err(LedgerError::UnknownUser(user_id.to_owned())),
-    }
+    query
+        .one(txn)
+        .await?
+        .ok_or_else(|| LedgerError::UnknownUser(user_id.to_owned()))
 }
 
 async fn latest(db: &impl ConnectionTrait, user_id: &str) -> Result<Option<credits::Model>, DbErr> {

@@ -5,3 +5,12 @@ pub mod queue;
 pub mod worker;
 
 pub use worker::Workers;
+
+/// Why a job could not be carried to an end by this worker; the queue releases it.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Database(#[from] migration::sea_orm::DbErr),
+    #[error("{0}")]
+    Internal(String),
+}

@@ -21,6 +21,8 @@ use crate::{ids, timestamp};
 
 /// `jobs.kind` values.
 pub const AVATAR_GENERATION: &str = "avatar_generation";
+pub const POSE_GENERATION: &str = "pose_generation";
+pub const BACKGROUND_CHANGE: &str = "background_change";
 
 /// `jobs.status` values.
 pub const QUEUED: &str = "queued";

@@ -4,11 +4,15 @@
 
 use std::time::Duration;
 
-use entity::{avatar_generations, jobs};
-use migration::sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+use entity::{avatar_generations, jobs, pose_generations};
+use migration::sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
 use tokio::{sync::watch, task::JoinHandle};
 
 use super::queue;
+use crate::pose_generator::{generate::Payload as PosePayload, job as pose_job};
 use crate::{app::AppState, avatar_creator::generations, ids};
 
 /// How often an idle worker looks for due jobs without being woken.
@@ -102,6 +106,20 @@ async fn execute(state: &AppState, job: jobs::Model, worker: &str) {
         Ok(Err(err)) => err.to_string(),
         Err(join) => format!("worker task failed: {join}"),
     };
+    if job.attempts >= job.max_attempts {
+        // The last attempt: like an expired lease after the last attempt, the work is
+        // finalised as failed and refunded.
+        tracing::error!(
+            job = job.id,
+            kind = job.kind,
+            error,
+            "job failed after its last attempt"
+        );
+        if let Err(err) = give_up(&state.db, &job, "Generation could not be processed").await {
+            tracing::warn!(job = job.id, error = %err, "failing the job failed");
+        }
+        return;
+    }
     tracing::error!(
         job = job.id,
         kind = job.kind,
@@ -117,9 +135,10 @@ async fn dispatch(
     state: &AppState,
     job: &jobs::Model,
     worker: &str,
-) -> Result<(), generations::RunError> {
+) -> Result<(), crate::jobs::RunError> {
     match job.kind.as_str() {
         queue::AVATAR_GENERATION => generations::run(state, job, worker).await,
+        queue::POSE_GENERATION => crate::pose_generator::job::run(state, job, worker).await,
         other => {
             tracing::error!(
                 job = job.id,
@@ -151,74 +170,147 @@ async fn sweep(state: AppState, mut stopped: watch::Receiver<bool>) {
     }
 }
 
+/// When this process last ran the recovery sweep (`GET /recovery/status`).
+#[derive(Debug, Default)]
+pub struct LastRun(std::sync::Mutex<Option<chrono::NaiveDateTime>>);
+
+impl LastRun {
+    pub fn store(&self, at: Option<chrono::NaiveDateTime>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
+    }
+
+    pub fn load(&self) -> Option<chrono::NaiveDateTime> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What one recovery pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Jobs put back in the queue.
+    pub recovered: usize,
+    /// Work finalised as failed (attempts exhausted or past the hard time limit), with
+    /// its refund.
+    pub failed: usize,
+}
+
 /// One recovery pass (§8.3.6): expired leases go back to the queue with a backoff, or
 /// after the last attempt are finalised as failed with their refund; generations past
 /// `GENERATION_TIMEOUT_SECONDS` are failed and refunded even while their worker still
 /// renews its lease (the worker notices at its next renewal and stops); finished jobs
 /// older than the retention are deleted. Returns how many jobs it finalised or requeued.
 pub async fn recover(state: &AppState) -> Result<usize, DbErr> {
+    let done = recover_report(state).await?;
+    Ok(done.recovered + done.failed)
+}
+
+/// [`recover`], reporting requeued and failed work apart (`POST /recovery/trigger`).
+pub async fn recover_report(state: &AppState) -> Result<Recovery, DbErr> {
     let db = &state.db;
-    let timed_out = time_out(state).await?;
-    let expired = queue::expired(db).await?;
-    for job in &expired {
-        let is_avatar = job.kind == queue::AVATAR_GENERATION;
+    let mut done = Recovery {
+        failed: time_out(state).await?,
+        ..Recovery::default()
+    };
+    for job in queue::expired(db).await? {
         if job.attempts < job.max_attempts {
-            if queue::requeue_expired(db, job).await? {
-                if is_avatar {
-                    avatar_generations::Entity::update_many()
-                        .col_expr(
-                            avatar_generations::Column::Status,
-                            Expr::value(generations::PENDING),
-                        )
-                        .filter(avatar_generations::Column::Id.eq(job.reference_id.as_str()))
-                        .filter(avatar_generations::Column::Status.eq(generations::PROCESSING))
-                        .exec(db)
-                        .await?;
-                }
+            if queue::requeue_expired(db, &job).await? {
+                reopen(db, &job).await?;
                 tracing::warn!(
                     job = job.id,
                     attempts = job.attempts,
                     "expired lease: job requeued"
                 );
+                done.recovered += 1;
             }
             continue;
         }
-        let generation = if is_avatar {
-            avatar_generations::Entity::find_by_id(job.reference_id.as_str())
-                .one(db)
-                .await?
-        } else {
-            None
-        };
         tracing::warn!(
             job = job.id,
             "expired lease after the last attempt: job failed"
         );
-        match generation {
-            Some(generation) => {
-                let charged = serde_json::from_str::<generations::Payload>(&job.payload)
-                    .map_or(0, |p| p.charged);
-                generations::fail(
-                    db,
-                    &generation,
-                    &job.id,
-                    None,
-                    "Maximum recovery attempts exceeded",
-                    None,
-                    charged,
-                )
-                .await?;
-            }
-            None => {
-                queue::finish(db, &job.id, None, queue::FAILED, Some("lease expired")).await?;
-            }
+        if give_up(db, &job, "Maximum recovery attempts exceeded").await? {
+            done.failed += 1;
         }
     }
     let purged = queue::purge_finished(db).await?;
     if purged > 0 {
         tracing::info!(purged, "finished jobs older than the retention deleted");
     }
-    Ok(expired.len() + timed_out)
+    state.last_recovery.store(Some(crate::timestamp::now()));
+    Ok(done)
+}
+
+/// A requeued job's work goes back to `pending`; a pose generation also counts the
+/// recovery.
+async fn reopen(db: &DatabaseConnection, job: &jobs::Model) -> Result<(), DbErr> {
+    let reference = job.reference_id.as_str();
+    match job.kind.as_str() {
+        queue::AVATAR_GENERATION => {
+            avatar_generations::Entity::update_many()
+                .col_expr(
+                    avatar_generations::Column::Status,
+                    Expr::value(generations::PENDING),
+                )
+                .filter(avatar_generations::Column::Id.eq(reference))
+                .filter(avatar_generations::Column::Status.eq(generations::PROCESSING))
+                .exec(db)
+                .await?;
+        }
+        queue::POSE_GENERATION => {
+            pose_generations::Entity::update_many()
+                .col_expr(
+                    pose_generations::Column::Status,
+                    Expr::value(pose_job::PENDING),
+                )
+                .col_expr(
+                    pose_generations::Column::RecoveryAttempts,
+                    Expr::col(pose_generations::Column::RecoveryAttempts).add(1),
+                )
+                .col_expr(
+                    pose_generations::Column::LastRecoveryAt,
+                    Expr::value(crate::timestamp::now()),
+                )
+                .filter(pose_generations::Column::Id.eq(reference))
+                .filter(pose_generations::Column::Status.eq(pose_job::PROCESSING))
+                .exec(db)
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Finalises a job's work as failed with `message` and its refund; `true` if this call
+/// did it.
+async fn give_up(db: &DatabaseConnection, job: &jobs::Model, message: &str) -> Result<bool, DbErr> {
+    match job.kind.as_str() {
+        queue::AVATAR_GENERATION => {
+            let Some(generation) =
+                avatar_generations::Entity::find_by_id(job.reference_id.as_str())
+                    .one(db)
+                    .await?
+            else {
+                return queue::finish(db, &job.id, None, queue::FAILED, Some("reference deleted"))
+                    .await;
+            };
+            let charged =
+                serde_json::from_str::<generations::Payload>(&job.payload).map_or(0, |p| p.charged);
+            generations::fail(db, &generation, &job.id, None, message, None, charged).await
+        }
+        queue::POSE_GENERATION => {
+            let payload = serde_json::from_str::<PosePayload>(&job.payload).ok();
+            pose_job::finalise(
+                db,
+                &job.reference_id,
+                payload.as_ref(),
+                &job.id,
+                None,
+                Some(message),
+            )
+            .await
+        }
+        _ => queue::finish(db, &job.id, None, queue::FAILED, Some(message)).await,
+    }
 }
 
 /// Fails running avatar generations created longer ago than the hard limit. The
@@ -245,15 +337,7 @@ async fn time_out(state: &AppState) -> Result<usize, DbErr> {
         };
         let charged =
             serde_json::from_str::<generations::Payload>(&job.payload).map_or(0, |p| p.charged);
-        let hours = state.config.generation_timeout.as_secs() / 3600;
-        let message = if hours >= 1 {
-            format!("Generation timeout - exceeded {hours} hour limit")
-        } else {
-            format!(
-                "Generation timeout - exceeded {} second limit",
-                state.config.generation_timeout.as_secs()
-            )
-        };
+        let message = timeout_message(state);
         tracing::warn!(
             job = job.id,
             generation = generation.id,
@@ -263,5 +347,39 @@ async fn time_out(state: &AppState) -> Result<usize, DbErr> {
             finalised += 1;
         }
     }
+    // Pose generations count from `startedAt`.
+    let running = jobs::Entity::find()
+        .filter(jobs::Column::Status.eq(queue::RUNNING))
+        .filter(jobs::Column::Kind.eq(queue::POSE_GENERATION))
+        .all(db)
+        .await?;
+    for job in running {
+        let overdue = pose_generations::Entity::find_by_id(job.reference_id.as_str())
+            .filter(pose_generations::Column::Status.eq(pose_job::PROCESSING))
+            .filter(pose_generations::Column::StartedAt.lt(cutoff))
+            .count(db)
+            .await?
+            > 0;
+        if overdue && give_up(db, &job, &timeout_message(state)).await? {
+            tracing::warn!(
+                job = job.id,
+                generation = job.reference_id,
+                "pose generation timed out"
+            );
+            finalised += 1;
+        }
+    }
     Ok(finalised)
+}
+
+fn timeout_message(state: &AppState) -> String {
+    let seconds = state.config.generation_timeout.as_secs();
+    if seconds >= 3600 {
+        format!(
+            "Generation timeout - exceeded {} hour limit",
+            seconds / 3600
+        )
+    } else {
+        format!("Generation timeout - exceeded {seconds} second limit")
+    }
 }

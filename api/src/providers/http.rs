@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{BoxFuture, GenerateRequest, ImageProvider, ProviderError};
+use super::{BackgroundRequest, BoxFuture, GenerateRequest, ImageProvider, ProviderError};
 use crate::{
     config::HttpProviderConfig,
     images::{self, ImageKind},
@@ -196,6 +196,19 @@ impl ImageProvider for HttpProvider {
         request: &'a GenerateRequest,
     ) -> BoxFuture<'a, Result<Vec<u8>, ProviderError>> {
         Box::pin(self.call(request))
+    }
+
+    /// Re-generates with the same seed and the pose prompt plus a background clause;
+    /// the current image is not sent.
+    fn change_background<'a>(
+        &'a self,
+        request: &'a BackgroundRequest,
+    ) -> BoxFuture<'a, Result<Vec<u8>, ProviderError>> {
+        Box::pin(async move {
+            let mut base = request.base.clone();
+            base.prompt.push_str(&request.background.prompt_clause());
+            self.call(&base).await
+        })
     }
 }
 

@@ -7,7 +7,9 @@ use std::{collections::HashSet, sync::Mutex, time::Duration};
 use image::{Rgb, RgbImage, codecs::png::PngEncoder};
 use sha2::{Digest, Sha256};
 
-use super::{BoxFuture, GenerateRequest, ImageProvider, ProviderError};
+use super::{
+    BackgroundRequest, BackgroundSpec, BoxFuture, GenerateRequest, ImageProvider, ProviderError,
+};
 
 pub struct LocalProvider {
     delay: Duration,
@@ -69,16 +71,154 @@ impl ImageProvider for LocalProvider {
             if let Some(fault) = self.injected_fault(request) {
                 return Err(fault);
             }
-            let (prompt, width, height, seed) = (
-                request.prompt.clone(),
-                request.width,
-                request.height,
-                request.seed,
-            );
-            tokio::task::spawn_blocking(move || render(&prompt, width, height, seed))
+            let request = request.clone();
+            tokio::task::spawn_blocking(move || render(&request, None))
                 .await
                 .map_err(|e| ProviderError::Fatal(format!("local provider: {e}")))?
         })
+    }
+
+    fn change_background<'a>(
+        &'a self,
+        request: &'a BackgroundRequest,
+    ) -> BoxFuture<'a, Result<Vec<u8>, ProviderError>> {
+        Box::pin(async move {
+            if !self.delay.is_zero() {
+                tokio::time::sleep(self.delay).await;
+            }
+            if let Some(fault) = self.injected_fault(&request.base) {
+                return Err(fault);
+            }
+            let request = request.clone();
+            tokio::task::spawn_blocking(move || {
+                let (w, h) = (request.base.width, request.base.height);
+                let backdrop = match &request.background {
+                    BackgroundSpec::Color(rgb) => Backdrop::Solid(Rgb(*rgb)),
+                    BackgroundSpec::Prompt(prompt) => {
+                        Backdrop::of(&Design::new(prompt, w, h, request.base.seed))
+                    }
+                    BackgroundSpec::Image {
+                        bytes: Some(bytes), ..
+                    } => match image::load_from_memory(bytes) {
+                        Ok(img) => Backdrop::Image(
+                            img.resize_to_fill(w, h, image::imageops::FilterType::Triangle)
+                                .to_rgb8(),
+                        ),
+                        Err(_) => {
+                            return Err(ProviderError::Fatal(
+                                "local provider: the background image cannot be decoded".into(),
+                            ));
+                        }
+                    },
+                    BackgroundSpec::Image { url, bytes: None } => {
+                        Backdrop::of(&Design::new(url, w, h, request.base.seed))
+                    }
+                };
+                render(&request.base, Some(backdrop))
+            })
+            .await
+            .map_err(|e| ProviderError::Fatal(format!("local provider: {e}")))?
+        })
+    }
+}
+
+/// What is behind the figure.
+enum Backdrop {
+    /// Diagonal stripes of two colours.
+    Stripes([Rgb<u8>; 2], u32),
+    Solid(Rgb<u8>),
+    /// A picture already scaled to the output size.
+    Image(RgbImage),
+}
+
+impl Backdrop {
+    fn of(design: &Design) -> Self {
+        Self::Stripes(design.background, design.stripe)
+    }
+
+    fn pixel(&self, x: u32, y: u32) -> Rgb<u8> {
+        match self {
+            Self::Stripes(colours, stripe) => colours[((x + y) / stripe % 2) as usize],
+            Self::Solid(colour) => *colour,
+            Self::Image(image) => *image.get_pixel(x, y),
+        }
+    }
+}
+
+/// A figure drawn along a pose map: the map's non-black pixels (its limbs and
+/// joints), thickened into a body, on a coarse grid.
+struct Silhouette {
+    side: u32,
+    /// 0 = outside, 1 = outline, 2 = body.
+    cells: Vec<u8>,
+    head: (f64, f64, f64),
+}
+
+impl Silhouette {
+    const SIDE: u32 = 96;
+
+    fn from_pose_map(png: &[u8]) -> Option<Self> {
+        let side = Self::SIDE;
+        let map = image::load_from_memory(png)
+            .ok()?
+            .resize_exact(side, side, image::imageops::FilterType::Triangle)
+            .to_luma8();
+        let lit: Vec<bool> = map.pixels().map(|p| p.0[0] > 24).collect();
+        if !lit.iter().any(|l| *l) {
+            return None;
+        }
+        let near = |x: i64, y: i64, r: i64| {
+            (-r..=r).any(|dy| {
+                (-r..=r).any(|dx| {
+                    let (nx, ny) = (x + dx, y + dy);
+                    dx * dx + dy * dy <= r * r
+                        && (0..side as i64).contains(&nx)
+                        && (0..side as i64).contains(&ny)
+                        && lit[(ny * side as i64 + nx) as usize]
+                })
+            })
+        };
+        let mut cells = vec![0u8; (side * side) as usize];
+        for y in 0..side as i64 {
+            for x in 0..side as i64 {
+                cells[(y * side as i64 + x) as usize] = if near(x, y, 3) {
+                    2
+                } else if near(x, y, 4) {
+                    1
+                } else {
+                    0
+                };
+            }
+        }
+        // The head sits on the topmost lit rows (nose, eyes and ears of the map).
+        let top = (0..side).find(|y| (0..side).any(|x| lit[(y * side + x) as usize]))?;
+        let lit = &lit;
+        let band: Vec<u32> = (top..(top + 6).min(side))
+            .flat_map(|y| (0..side).filter(move |x| lit[(y * side + x) as usize]))
+            .collect();
+        let cx = f64::from(band.iter().sum::<u32>()) / band.len().max(1) as f64;
+        Some(Self {
+            side,
+            cells,
+            head: (cx + 0.5, f64::from(top) + 4.0, 6.5),
+        })
+    }
+
+    /// The cell under output pixel (`x`, `y`) of a `w`×`h` image (the square map
+    /// centred on it).
+    fn at(&self, x: u32, y: u32, w: u32, h: u32) -> (u8, bool) {
+        let unit = f64::from(w.min(h)) / f64::from(self.side);
+        let gx = (f64::from(x) - f64::from(w.saturating_sub(w.min(h))) / 2.0) / unit;
+        let gy = (f64::from(y) - f64::from(h.saturating_sub(w.min(h))) / 2.0) / unit;
+        if gx < 0.0 || gy < 0.0 || gx >= f64::from(self.side) || gy >= f64::from(self.side) {
+            return (0, false);
+        }
+        let (hx, hy, hr) = self.head;
+        let in_head = (gx - hx).powi(2) + (gy - hy).powi(2) <= hr * hr;
+        (
+            self.cells[(gy as u32 * self.side + gx as u32) as usize],
+            in_head,
+        )
     }
 }
 
@@ -118,13 +258,44 @@ impl Design {
     }
 }
 
-fn render(prompt: &str, width: u32, height: u32, seed: u32) -> Result<Vec<u8>, ProviderError> {
+/// The picture of `request`: a figure (standing, or in the pose of its pose map) on
+/// `backdrop`, by default the stripes of the request's own design.
+fn render(request: &GenerateRequest, backdrop: Option<Backdrop>) -> Result<Vec<u8>, ProviderError> {
+    let (width, height) = (request.width, request.height);
     if width == 0 || height == 0 || width > 8192 || height > 8192 {
         return Err(ProviderError::Fatal(format!(
             "local provider: unsupported size {width}x{height}"
         )));
     }
-    let design = Design::new(prompt, width, height, seed);
+    let design = Design::new(&request.prompt, width, height, request.seed);
+    let backdrop = backdrop.unwrap_or_else(|| Backdrop::of(&design));
+    let silhouette = request
+        .pose_map
+        .as_deref()
+        .and_then(Silhouette::from_pose_map);
+    let image = match &silhouette {
+        Some(silhouette) => RgbImage::from_fn(width, height, |x, y| {
+            match silhouette.at(x, y, width, height) {
+                (_, true) => design.skin,
+                (2, _) => design.clothes,
+                (1, _) => {
+                    let Rgb([r, g, b]) = design.clothes;
+                    Rgb([r / 2, g / 2, b / 2])
+                }
+                _ => backdrop.pixel(x, y),
+            }
+        }),
+        None => standing_figure(&design, width, height, &backdrop),
+    };
+    let mut out = Vec::new();
+    image
+        .write_with_encoder(PngEncoder::new(&mut out))
+        .map_err(|e| ProviderError::Fatal(format!("local provider: {e}")))?;
+    Ok(out)
+}
+
+/// The default figure: head, hair, neck, torso and arms, facing the camera.
+fn standing_figure(design: &Design, width: u32, height: u32, backdrop: &Backdrop) -> RgbImage {
     let (w, h) = (f64::from(width), f64::from(height));
     let unit = w.min(h);
     let cx = w / 2.0;
@@ -136,7 +307,7 @@ fn render(prompt: &str, width: u32, height: u32, seed: u32) -> Result<Vec<u8>, P
     let shoulder_half = unit * 0.25;
     let waist_half = unit * 0.17;
 
-    let image = RgbImage::from_fn(width, height, |x, y| {
+    RgbImage::from_fn(width, height, |x, y| {
         let (px, py) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
         // Hair: a slightly larger disc behind and above the head.
         let dxh = px - cx;
@@ -186,16 +357,8 @@ fn render(prompt: &str, width: u32, height: u32, seed: u32) -> Result<Vec<u8>, P
                 return Rgb([shade(r), shade(g), shade(b)]);
             }
         }
-        // Background: diagonal stripes of two colours.
-        let band = (x + y) / design.stripe;
-        design.background[(band % 2) as usize]
-    });
-
-    let mut out = Vec::new();
-    image
-        .write_with_encoder(PngEncoder::new(&mut out))
-        .map_err(|e| ProviderError::Fatal(format!("local provider: {e}")))?;
-    Ok(out)
+        backdrop.pixel(x, y)
+    })
 }
 
 #[cfg(test)]
@@ -209,6 +372,7 @@ mod tests {
             width: 512,
             height: 640,
             seed,
+            pose_map: None,
         }
     }
 

@@ -78,6 +78,13 @@ impl LocalStorage {
         }
     }
 
+    pub async fn delete_folder(&self, folder: &str) -> io::Result<()> {
+        match tokio::fs::remove_dir_all(self.root.join(folder)).await {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
     async fn resolve_inside(&self, key: &StorageKey) -> Option<PathBuf> {
         let root = tokio::fs::canonicalize(&self.root).await.ok()?;
         let path = tokio::fs::canonicalize(root.join(key.as_str()))

@@ -38,6 +38,38 @@ impl StorageKey {
         Self::avatar(user_id, &random_name(), extension)
     }
 
+    /// `poses/<generationId>/<random>.<ext>` for a generated pose image.
+    pub fn pose_image(generation_id: &str, extension: &str) -> Option<Self> {
+        let plain = |s: &str| {
+            (1..=64).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        };
+        (plain(generation_id) && plain(extension)).then(|| {
+            Self(format!(
+                "poses/{generation_id}/{}.{extension}",
+                random_name()
+            ))
+        })
+    }
+
+    /// `poses/<generationId>/exports/<random>_<format>.<ext>` for an export rendition
+    /// of a pose image stored under `poses/<generationId>/`.
+    pub fn export_of(&self, format: &str, extension: &str) -> Option<Self> {
+        let folder = self.0.strip_prefix("poses/")?.split('/').next()?;
+        let plain = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        };
+        (plain(format) && plain(extension)).then(|| {
+            Self(format!(
+                "poses/{folder}/exports/{}_{format}.{extension}",
+                random_name()
+            ))
+        })
+    }
+
     /// The thumbnail next to an original: `<same name>_thumb.jpg`.
     pub fn thumbnail_of(&self) -> Self {
         let (stem, _) = self.0.rsplit_once('.').unwrap_or((&self.0, ""));
@@ -120,6 +152,20 @@ impl Storage {
         match self {
             Self::Local(local) => local.delete(key).await,
             Self::Object(object) => object.delete(key).await,
+        }
+    }
+
+    /// Removes everything under `folder` (a relative path of safe segments); a missing
+    /// folder is not an error.
+    pub async fn delete_folder(&self, folder: &str) -> io::Result<()> {
+        if !safe_relative_path(folder) {
+            return Err(io::Error::other(format!(
+                "not a storage folder: {folder:?}"
+            )));
+        }
+        match self {
+            Self::Local(local) => local.delete_folder(folder).await,
+            Self::Object(object) => object.delete_folder(folder).await,
         }
     }
 

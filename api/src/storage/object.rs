@@ -77,6 +77,27 @@ impl ObjectStorage {
     }
 }
 
+impl ObjectStorage {
+    pub async fn delete_folder(&self, folder: &str) -> io::Result<()> {
+        use futures_util::TryStreamExt;
+        let prefix = Path::from(folder);
+        let objects: Vec<_> = self
+            .store
+            .list(Some(&prefix))
+            .map_ok(|meta| meta.location)
+            .try_collect()
+            .await
+            .map_err(io::Error::other)?;
+        for location in objects {
+            match self.store.delete(&location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(err) => return Err(io::Error::other(err)),
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Keys are already safe relative paths (`[A-Za-z0-9._-]` segments), so they map
 /// one-to-one onto object paths.
 fn path(key: &StorageKey) -> Path {

@@ -33,6 +33,7 @@ fn request(width: u32, height: u32) -> GenerateRequest {
         width,
         height,
         seed: 4242,
+        pose_map: None,
     }
 }
 

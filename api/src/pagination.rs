@@ -1,0 +1,113 @@
+//! Page-based pagination (api.md §1.10): `page` ≥ 1 and `limit` 1..100 from the query,
+//! and the `pagination` object returned next to a list.
+
+use poem_openapi::Object;
+
+use crate::error::{ApiError, FieldErrors};
+
+/// The largest page size any list accepts.
+pub const MAX_LIMIT: u64 = 100;
+
+/// A validated page request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub limit: u64,
+}
+
+impl PageRequest {
+    /// `page` defaults to 1, `limit` to `default_limit`; out-of-range values are a 400
+    /// naming the field.
+    pub fn new(
+        page: Option<i64>,
+        limit: Option<i64>,
+        default_limit: u64,
+    ) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::new();
+        let page = page.unwrap_or(1);
+        if page < 1 {
+            errors.add("page", "Page must be an integer of at least 1");
+        }
+        let limit = limit.unwrap_or(default_limit as i64);
+        if !(1..=MAX_LIMIT as i64).contains(&limit) {
+            errors.add("limit", "Limit must be an integer between 1 and 100");
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        Ok(Self {
+            page: page as u64,
+            limit: limit as u64,
+        })
+    }
+
+    /// Rows to skip.
+    pub fn offset(&self) -> u64 {
+        (self.page - 1).saturating_mul(self.limit)
+    }
+
+    /// The answer's `pagination` object for `total` matching items.
+    pub fn of(&self, total: u64) -> Pagination {
+        let total_pages = total.div_ceil(self.limit);
+        Pagination {
+            page: self.page,
+            limit: self.limit,
+            total,
+            total_pages,
+            has_more: self.page < total_pages,
+        }
+    }
+}
+
+/// `{ page, limit, total, totalPages, hasMore }`.
+#[derive(Object, Debug, Clone, PartialEq, Eq)]
+#[oai(rename_all = "camelCase")]
+pub struct Pagination {
+    pub page: u64,
+    pub limit: u64,
+    /// Items matching the filters.
+    pub total: u64,
+    /// `ceil(total / limit)`; 0 when there are none.
+    pub total_pages: u64,
+    /// `page < totalPages`.
+    pub has_more: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_follow_the_contract() {
+        let p = PageRequest::new(Some(2), None, 24).unwrap();
+        assert_eq!((p.page, p.limit, p.offset()), (2, 24, 24));
+        assert_eq!(
+            p.of(84),
+            Pagination {
+                page: 2,
+                limit: 24,
+                total: 84,
+                total_pages: 4,
+                has_more: true
+            }
+        );
+        assert_eq!(p.of(0).total_pages, 0);
+        assert!(
+            !PageRequest::new(Some(4), Some(24), 10)
+                .unwrap()
+                .of(84)
+                .has_more
+        );
+        for (page, limit) in [
+            (Some(0), None),
+            (None, Some(0)),
+            (None, Some(101)),
+            (Some(-3), Some(5)),
+        ] {
+            assert!(
+                PageRequest::new(page, limit, 10).is_err(),
+                "{page:?} {limit:?}"
+            );
+        }
+    }
+}

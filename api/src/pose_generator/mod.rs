@@ -1,0 +1,32 @@
+//! The Pose Generator app (`/api/apps/pose-generator`, api.md §7).
+//!
+//! * [`library`]: the pose library and its category tree (shared reference data).
+//! * [`projects`]: the caller's projects.
+//! * [`views`]: the JSON objects of api.md §2.8–§2.12.
+//! * `routes`: the operations.
+
+pub mod formats;
+pub mod generate;
+pub mod generations;
+pub mod job;
+pub mod library;
+pub mod projects;
+pub mod prompts;
+mod routes;
+pub mod views;
+
+pub use routes::apis;
+
+use crate::app::AppState;
+
+/// Removes a generation's `poses/<generationId>/` folder after a commit, best effort
+/// (api.md §8.6): a failure is logged, never a failed request.
+pub async fn remove_generation_files(state: &AppState, generation_id: &str) {
+    if let Err(err) = state
+        .storage
+        .delete_folder(&format!("poses/{generation_id}"))
+        .await
+    {
+        tracing::warn!(generation = generation_id, error = %err, "could not remove generation files");
+    }
+}

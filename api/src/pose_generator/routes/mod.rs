@@ -1,0 +1,17 @@
+//! The Pose Generator operations (api.md §7), one file per area. Handlers validate the
+//! HTTP shape, call a service and shape the answer; the rules live in the services.
+
+mod generations;
+mod library;
+mod projects;
+
+use poem_openapi::OpenApi;
+
+/// Every Pose Generator operation.
+pub fn apis() -> impl OpenApi {
+    (
+        library::LibraryApi,
+        projects::ProjectsApi,
+        generations::GenerationsApi,
+    )
+}
