@@ -26,16 +26,19 @@ use crate::api_client::{self, Reply, get_as, register, send};
 const PG: &str = "/api/apps/pose-generator";
 const AC: &str = "/api/apps/avatar-creator";
 
-struct Setup<E> {
-    cli: TestClient<E>,
-    state: AppState,
-    _uploads: TempDir,
-    _presets: TempDir,
-    user_id: String,
-    token: String,
+pub(crate) struct Setup<E> {
+    pub(crate) cli: TestClient<E>,
+    pub(crate) state: AppState,
+    pub(crate) _uploads: TempDir,
+    pub(crate) _presets: TempDir,
+    pub(crate) user_id: String,
+    pub(crate) token: String,
 }
 
-async fn setup(db: &tests::TestDb, extra: &[(&str, &str)]) -> Setup<impl Endpoint + use<>> {
+pub(crate) async fn setup(
+    db: &tests::TestDb,
+    extra: &[(&str, &str)],
+) -> Setup<impl Endpoint + use<>> {
     let uploads = TempDir::new("pose-uploads-").unwrap();
     let presets = TempDir::new("pose-presets-").unwrap();
     let (u, p) = (
@@ -62,7 +65,7 @@ async fn setup(db: &tests::TestDb, extra: &[(&str, &str)]) -> Setup<impl Endpoin
 
 /// A category and poses: `Standing Tall`, `Arms Crossed` and, when asked, one whose
 /// name makes the local provider fail (`[fail]`).
-async fn library(state: &AppState, with_broken: bool) -> Vec<String> {
+pub(crate) async fn library(state: &AppState, with_broken: bool) -> Vec<String> {
     let now = chrono::Utc::now().naive_utc();
     pose_categories::ActiveModel {
         id: Set("cat-root".into()),
@@ -123,7 +126,7 @@ async fn library(state: &AppState, with_broken: bool) -> Vec<String> {
 }
 
 impl<E: Endpoint> Setup<E> {
-    async fn post(&self, path: &str, body: &Value) -> Reply {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Reply {
         send(
             self.cli
                 .post(format!("{PG}{path}"))
@@ -133,17 +136,17 @@ impl<E: Endpoint> Setup<E> {
         .await
     }
 
-    async fn get(&self, path: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str) -> Reply {
         get_as(&self.cli, &format!("{PG}{path}"), &self.token).await
     }
 
-    async fn project(&self, body: Value) -> String {
+    pub(crate) async fn project(&self, body: Value) -> String {
         let reply = self.post("/projects", &body).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
         reply.body["project"]["id"].as_str().unwrap().to_owned()
     }
 
-    async fn grant(&self, amount: i32) {
+    pub(crate) async fn grant(&self, amount: i32) {
         let txn = ledger::begin(&self.state.db).await.unwrap();
         ledger::append(
             &txn,
@@ -155,14 +158,14 @@ impl<E: Endpoint> Setup<E> {
         txn.commit().await.unwrap();
     }
 
-    async fn balance(&self) -> i32 {
+    pub(crate) async fn balance(&self) -> i32 {
         ledger::balance(&self.state.db, &self.user_id)
             .await
             .unwrap()
     }
 
     /// Polls until the generation is final (at most 60 s).
-    async fn wait(&self, id: &str) -> Value {
+    pub(crate) async fn wait(&self, id: &str) -> Value {
         for _ in 0..600 {
             let reply = self.get(&format!("/generations/{id}")).await;
             assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
@@ -183,13 +186,13 @@ impl<E: Endpoint> Setup<E> {
         panic!("generation {id} did not finish: {generation:?}; jobs: {jobs:?}");
     }
 
-    async fn fetch(&self, url: &str) -> (StatusCode, Vec<u8>) {
+    pub(crate) async fn fetch(&self, url: &str) -> (StatusCode, Vec<u8>) {
         let resp = self.cli.get(url).send().await.0;
         (resp.status(), resp.into_body().into_vec().await.unwrap())
     }
 }
 
-fn dimensions(bytes: &[u8]) -> (u32, u32) {
+pub(crate) fn dimensions(bytes: &[u8]) -> (u32, u32) {
     let image = image::load_from_memory(bytes).unwrap();
     (image.width(), image.height())
 }

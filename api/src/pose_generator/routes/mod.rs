@@ -1,6 +1,7 @@
 //! The Pose Generator operations (api.md §7), one file per area. Handlers validate the
 //! HTTP shape, call a service and shape the answer; the rules live in the services.
 
+mod exports;
 mod generations;
 mod library;
 mod projects;
@@ -13,5 +14,6 @@ pub fn apis() -> impl OpenApi {
         library::LibraryApi,
         projects::ProjectsApi,
         generations::GenerationsApi,
+        exports::ExportsApi,
     )
 }

@@ -1,0 +1,281 @@
+//! Export renditions and the export ZIP (api.md §7.14, §7.16, §8.11): renditions that
+//! do not exist yet are rendered from the pose's current image and saved, so later
+//! exports reuse them; the ZIP is written entry by entry into the response stream.
+
+use std::io::{self, Write};
+
+use entity::{generated_poses, pose_generations};
+use migration::sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
+use serde_json::Value;
+
+use super::formats::{self, DEFAULT_ZIP_FORMATS};
+use super::generations;
+use super::job::{COMPLETED, render_formats};
+use crate::avatar_creator::projects::is_plausible_id;
+use crate::error::{ApiError, FieldErrors};
+use crate::images::{self, ImageKind};
+use crate::storage::{Storage, StorageKey};
+
+fn pose_not_found() -> ApiError {
+    ApiError::NotFound("Pose not found".into())
+}
+
+/// The caller's generated pose (through its generation), or 404 `"Pose not found"`.
+pub async fn find_owned_pose(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    pose_id: &str,
+) -> Result<generated_poses::Model, ApiError> {
+    if !is_plausible_id(pose_id) {
+        return Err(pose_not_found());
+    }
+    let pose = generated_poses::Entity::find_by_id(pose_id)
+        .one(db)
+        .await?
+        .ok_or_else(pose_not_found)?;
+    let owned = pose_generations::Entity::find_by_id(pose.generation_id.as_str())
+        .filter(pose_generations::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .is_some();
+    if owned {
+        Ok(pose)
+    } else {
+        Err(pose_not_found())
+    }
+}
+
+/// The canonical keys of a comma-separated `formats` query; 400 on unknown keys.
+pub fn parse_formats(query: &str) -> Result<Vec<&'static str>, ApiError> {
+    let keys: Vec<&str> = query
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .collect();
+    formats::normalise(keys).map_err(|unknown| {
+        let mut errors = FieldErrors::new();
+        for (_, message) in unknown {
+            errors.add("formats", message);
+        }
+        ApiError::validation(errors)
+    })
+}
+
+/// Renders the `missing` formats of `pose` from its current output image, stores them
+/// and records their URLs in the pose's `exportFormats` (other keys kept). With
+/// `replace`, the given formats are rendered again under new names.
+pub async fn ensure_renditions(
+    db: &DatabaseConnection,
+    storage: &Storage,
+    pose: &generated_poses::Model,
+    wanted: &[&'static str],
+    replace: bool,
+) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let mut exports = pose.export_formats.as_object().cloned().unwrap_or_default();
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|key| replace || !exports.contains_key(**key))
+        .map(|key| (*key).to_owned())
+        .collect();
+    if missing.is_empty() {
+        return Ok(exports);
+    }
+    let image_key = StorageKey::from_url(&pose.output_image_url)
+        .ok_or_else(|| ApiError::internal(format!("pose {} has no stored image", pose.id)))?;
+    let bytes = storage
+        .get(&image_key)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::internal(format!("the image of pose {} is missing", pose.id)))?;
+    let renditions = tokio::task::spawn_blocking(move || {
+        let kind = ImageKind::sniff(&bytes).ok_or("not an image")?;
+        let image = images::decode(&bytes, kind).map_err(|e| e.to_string())?;
+        render_formats(&image, &missing)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    let mut written = Vec::new();
+    for (format, data) in renditions {
+        let url = match data {
+            None => image_key.url(),
+            Some(jpeg) => {
+                let key = image_key
+                    .export_of(&format, "jpg")
+                    .ok_or_else(|| ApiError::internal("bad export key"))?;
+                storage.put(&key, jpeg).await.map_err(ApiError::internal)?;
+                written.push(key.url());
+                key.url()
+            }
+        };
+        exports.insert(format, Value::from(url));
+    }
+    let mut active: generated_poses::ActiveModel = pose.clone().into();
+    active.export_formats = Set(Value::Object(exports.clone()));
+    if let Err(err) = active.update(db).await {
+        storage
+            .delete_urls_best_effort(written.iter().map(String::as_str))
+            .await;
+        return Err(err.into());
+    }
+    Ok(exports)
+}
+
+/// One file of the ZIP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZipEntry {
+    /// `<format>/<NN>_<variationKey>.<ext>`
+    pub name: String,
+    pub key: StorageKey,
+}
+
+/// Prepares an export: the formats (asked for, else the generation's, else those
+/// already rendered, else the default four), every completed pose's renditions
+/// (rendered now where missing), the download counters, and the ZIP's entries.
+pub async fn prepare_zip(
+    db: &DatabaseConnection,
+    storage: &Storage,
+    user_id: &str,
+    generation_id: &str,
+    formats_query: Option<&str>,
+) -> Result<Vec<ZipEntry>, ApiError> {
+    let generation = generations::find_owned(db, user_id, generation_id).await?;
+    let asked = formats_query.map(parse_formats).transpose()?;
+    let poses = generations::poses(db, &generation.id).await?;
+    let completed: Vec<&generated_poses::Model> =
+        poses.iter().filter(|p| p.status == COMPLETED).collect();
+    if completed.is_empty() {
+        return Err(ApiError::Conflict {
+            message: "No completed poses to export".into(),
+            details: None,
+        });
+    }
+    let wanted: Vec<&'static str> = match asked.filter(|a| !a.is_empty()) {
+        Some(asked) => asked,
+        None => {
+            let configured =
+                formats::normalise(generation.export_formats.items().iter().map(String::as_str))
+                    .unwrap_or_default();
+            if !configured.is_empty() {
+                configured
+            } else {
+                let rendered: Vec<&'static str> = formats::FORMATS
+                    .iter()
+                    .map(|f| f.key)
+                    .filter(|key| {
+                        completed
+                            .iter()
+                            .any(|p| p.export_formats.get(*key).is_some())
+                    })
+                    .collect();
+                if rendered.is_empty() {
+                    DEFAULT_ZIP_FORMATS.to_vec()
+                } else {
+                    rendered
+                }
+            }
+        }
+    };
+    // Renditions first (one pass per pose), then the entries in result order.
+    let mut urls: Vec<serde_json::Map<String, Value>> = Vec::new();
+    for pose in &completed {
+        urls.push(ensure_renditions(db, storage, pose, &wanted, false).await?);
+    }
+    let mut entries = Vec::new();
+    for format in &wanted {
+        let ext = formats::lookup(format).map_or("jpg", formats::extension);
+        let mut completed_index = 0;
+        for (position, pose) in poses.iter().enumerate() {
+            if pose.status != COMPLETED {
+                continue;
+            }
+            let exports = &urls[completed_index];
+            completed_index += 1;
+            let url = exports
+                .get(*format)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let key = StorageKey::from_url(url).ok_or_else(|| {
+                ApiError::internal(format!(
+                    "rendition {format} of pose {} is not stored",
+                    pose.id
+                ))
+            })?;
+            let variation = pose
+                .variation_key
+                .clone()
+                .unwrap_or_else(|| pose.id.clone());
+            entries.push(ZipEntry {
+                name: format!("{format}/{:02}_{variation}.{ext}", position + 1),
+                key,
+            });
+        }
+    }
+    let ids: Vec<String> = completed.iter().map(|p| p.id.clone()).collect();
+    generated_poses::Entity::update_many()
+        .col_expr(
+            generated_poses::Column::DownloadCount,
+            Expr::col(generated_poses::Column::DownloadCount).add(1),
+        )
+        .filter(generated_poses::Column::Id.is_in(ids))
+        .exec(db)
+        .await?;
+    Ok(entries)
+}
+
+/// A `Write` that hands each chunk to the response stream.
+struct ChannelWriter(tokio::sync::mpsc::Sender<io::Result<Vec<u8>>>);
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .blocking_send(Ok(buf.to_vec()))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Streams the ZIP of `entries` (stored, not deflated): a blocking task reads each
+/// file and writes its entry into a bounded channel that the response body drains.
+pub fn stream_zip(
+    storage: Storage,
+    entries: Vec<ZipEntry>,
+) -> impl futures_util::Stream<Item = io::Result<Vec<u8>>> + Send + 'static {
+    let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(8);
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let errors = tx.clone();
+        let written = (|| -> io::Result<()> {
+            let mut zip = zip::ZipWriter::new_stream(ChannelWriter(tx));
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .large_file(false);
+            for entry in entries {
+                let bytes = runtime.block_on(storage.get(&entry.key))?.ok_or_else(|| {
+                    io::Error::other(format!("{} is missing", entry.key.as_str()))
+                })?;
+                zip.start_file(entry.name, options)
+                    .map_err(io::Error::other)?;
+                zip.write_all(&bytes)?;
+            }
+            zip.finish().map_err(io::Error::other)?;
+            Ok(())
+        })();
+        if let Err(err) = written {
+            tracing::warn!(error = %err, "export ZIP aborted");
+            let _ = errors.blocking_send(Err(err));
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+}

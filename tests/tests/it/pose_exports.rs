@@ -1,0 +1,144 @@
+//! Export renditions and the ZIP (api.md §7.14, §7.16, §8.11): each requested format
+//! at its pixel size, aliases normalised, renditions kept and reused, download
+//! counters, and the error cases.
+
+use std::io::{Cursor, Read};
+
+use api::jobs::Workers;
+use entity::generated_poses;
+use migration::sea_orm::EntityTrait;
+use poem::http::StatusCode;
+use serde_json::json;
+use tests::dual_test;
+
+use crate::pose_generation::{dimensions, library, setup};
+
+const PG: &str = "/api/apps/pose-generator";
+
+dual_test! {
+    async fn the_zip_holds_every_format_at_its_size(db: TestDb) {
+        let s = setup(&db, &[]).await;
+        let poses = library(&s.state, true).await;
+        s.grant(100).await;
+        let project = s.project(json!({ "projectName": "Exports" })).await;
+        let workers = Workers::start(&s.state, 2);
+        // Pose 2 fails ([fail]): the ZIP holds the 2 completed ones.
+        let reply = s
+            .post("/generate", &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                                        "selectedPoseIds": poses, "batchSize": 1,
+                                        "exportFormats": ["instagram_story"] }))
+            .await;
+        let id = reply.body["generationId"].as_str().unwrap().to_owned();
+        let done = s.wait(&id).await;
+        workers.stop().await;
+        assert_eq!(done["generation"]["status"], "partial");
+
+        let bad = s.get(&format!("/generations/{id}/export-zip?formats=tiktok,myspace")).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.error_message().contains("Allowed:"), "{:?}", bad.body);
+
+        let resp = s
+            .cli
+            .get(format!("{PG}/generations/{id}/export-zip?formats=original,print_standard,instagram_story,linkedin_post"))
+            .header("Authorization", format!("Bearer {}", s.token))
+            .send()
+            .await;
+        resp.assert_status_is_ok();
+        resp.assert_header("Content-Type", "application/zip");
+        resp.assert_header("Content-Disposition", format!("attachment; filename=\"poses-{id}.zip\""));
+        let bytes = resp.0.into_body().into_vec().await.unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "instagram_story/01_pose-0-v0.jpg", "instagram_story/02_pose-1-v0.jpg",
+                "linkedin_post/01_pose-0-v0.jpg", "linkedin_post/02_pose-1-v0.jpg",
+                "original/01_pose-0-v0.png", "original/02_pose-1-v0.png",
+                "print_4x6/01_pose-0-v0.jpg", "print_4x6/02_pose-1-v0.jpg",
+            ]
+        );
+        for name in names {
+            let mut data = Vec::new();
+            archive.by_name(&name).unwrap().read_to_end(&mut data).unwrap();
+            let expected = match name.split('/').next().unwrap() {
+                "original" => (1024, 1024),
+                "print_4x6" => (1800, 1200),
+                "instagram_story" => (1080, 1920),
+                _ => (1200, 627),
+            };
+            assert_eq!(dimensions(&data), expected, "{name}");
+        }
+        // Renditions were kept: a second export reuses them; download counts grow.
+        let before = generated_poses::Entity::find().all(&s.state.db).await.unwrap();
+        s.cli
+            .get(format!("{PG}/generations/{id}/export-zip?formats=print_4x6"))
+            .header("Authorization", format!("Bearer {}", s.token))
+            .send()
+            .await
+            .assert_status_is_ok();
+        let after = generated_poses::Entity::find().all(&s.state.db).await.unwrap();
+        for (b, a) in before.iter().zip(&after) {
+            assert_eq!(b.export_formats["print_4x6"], a.export_formats["print_4x6"]);
+            if a.status == "completed" {
+                assert_eq!(a.download_count, 2);
+            } else {
+                assert_eq!(a.download_count, 0);
+            }
+        }
+
+        // Regenerate one rendition: a new URL for it, the others kept.
+        let completed = after.iter().find(|p| p.status == "completed").unwrap();
+        let failed = after.iter().find(|p| p.status == "failed").unwrap();
+        let regenerated = s.post(&format!("/poses/{}/regenerate-export", completed.id), &json!({ "format": "print_standard" })).await;
+        assert_eq!(regenerated.status, StatusCode::OK, "{:?}", regenerated.body);
+        assert_eq!(regenerated.body["format"], "print_4x6");
+        let url = regenerated.body["exportUrl"].as_str().unwrap();
+        assert_ne!(url, completed.export_formats["print_4x6"].as_str().unwrap());
+        let (status, bytes) = s.fetch(url).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(dimensions(&bytes), (1800, 1200));
+        let row = generated_poses::Entity::find_by_id(completed.id.as_str()).one(&s.state.db).await.unwrap().unwrap();
+        assert_eq!(row.export_formats["print_4x6"], url);
+        assert_eq!(row.export_formats["instagram_story"], completed.export_formats["instagram_story"]);
+        for (body, status) in [
+            (json!({}), StatusCode::BAD_REQUEST),
+            (json!({ "format": "myspace" }), StatusCode::BAD_REQUEST),
+        ] {
+            let reply = s.post(&format!("/poses/{}/regenerate-export", completed.id), &body).await;
+            assert_eq!(reply.status, status, "{body}");
+        }
+        let reply = s.post(&format!("/poses/{}/regenerate-export", failed.id), &json!({ "format": "tiktok" })).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT);
+        let reply = s.post("/poses/nope/regenerate-export", &json!({ "format": "tiktok" })).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(reply.error_message(), "Pose not found");
+    }
+}
+
+dual_test! {
+    /// Nothing completed: 409; unknown or foreign generation: 404.
+    async fn nothing_to_export_is_a_conflict(db: TestDb) {
+        let s = setup(&db, &[]).await;
+        library(&s.state, true).await;
+        let project = s.project(json!({ "projectName": "Empty" })).await;
+        let workers = Workers::start(&s.state, 1);
+        let reply = s
+            .post("/generate", &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                                        "selectedPoseIds": ["pose-2"], "batchSize": 1 }))
+            .await;
+        let id = reply.body["generationId"].as_str().unwrap().to_owned();
+        let done = s.wait(&id).await;
+        workers.stop().await;
+        assert_eq!(done["generation"]["status"], "failed");
+        assert_eq!(done["generation"]["creditRefunded"], 30);
+        let zip = s.get(&format!("/generations/{id}/export-zip")).await;
+        assert_eq!(zip.status, StatusCode::CONFLICT);
+        assert_eq!(zip.error_message(), "No completed poses to export");
+        let results = s.get(&format!("/generations/{id}/results")).await;
+        assert_eq!(results.status, StatusCode::CONFLICT);
+        assert_eq!(results.body["error"]["details"]["status"], "failed");
+        assert_eq!(s.get("/generations/nope/export-zip").await.status, StatusCode::NOT_FOUND);
+    }
+}
