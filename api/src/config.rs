@@ -45,6 +45,10 @@ pub struct Config {
     pub recovery_interval: Duration,
     /// `GENERATION_TIMEOUT_SECONDS` (7200): hard limit of a generation's work.
     pub generation_timeout: Duration,
+    /// `SSE_POLL_MS` (1000): how often a progress stream reads the generation.
+    pub sse_poll: Duration,
+    /// `SSE_MAX_SECONDS` (1800): the longest life of one progress stream.
+    pub sse_max: Duration,
     /// `IMAGE_PROVIDER` (`local`) and, for `http`, its `IMAGE_HTTP_*` settings.
     pub image_provider: ImageProviderConfig,
     /// `LOCAL_PROVIDER_DELAY_MS` (0): added latency per image of the `local` provider.
@@ -339,6 +343,14 @@ impl Config {
         };
         let recovery_interval = seconds("RECOVERY_INTERVAL_SECONDS", 60, 1..=86_400);
         let generation_timeout = seconds("GENERATION_TIMEOUT_SECONDS", 7200, 1..=604_800);
+        let sse_max = seconds("SSE_MAX_SECONDS", 1800, 1..=86_400);
+        let sse_poll = env.parse("SSE_POLL_MS", Duration::from_millis(1000), |v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| (50..=60_000).contains(n))
+                .map(Duration::from_millis)
+                .ok_or("must be an integer 50..60000")
+        });
         let local_provider_delay_ms = env.parse("LOCAL_PROVIDER_DELAY_MS", 0, |v| {
             v.parse::<u64>()
                 .ok()
@@ -387,6 +399,8 @@ impl Config {
             job_lease,
             recovery_interval,
             generation_timeout,
+            sse_poll,
+            sse_max,
             image_provider,
             local_provider_delay_ms,
             local_provider_faults,
@@ -963,6 +977,21 @@ mod tests {
             msg.contains("COST_POSE_PER_POSE must be a non-negative integer"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn sse_settings() {
+        let c = config(&[]).unwrap();
+        assert_eq!(
+            (c.sse_poll, c.sse_max),
+            (Duration::from_millis(1000), Duration::from_secs(1800))
+        );
+        let c = config(&[("SSE_POLL_MS", "100"), ("SSE_MAX_SECONDS", "60")]).unwrap();
+        assert_eq!(
+            (c.sse_poll, c.sse_max),
+            (Duration::from_millis(100), Duration::from_secs(60))
+        );
+        assert!(problem(&[("SSE_POLL_MS", "5")]).contains("SSE_POLL_MS"));
     }
 
     #[test]

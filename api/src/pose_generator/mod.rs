@@ -5,6 +5,7 @@
 //! * [`views`]: the JSON objects of api.md §2.8–§2.12.
 //! * `routes`: the operations.
 
+pub mod events;
 pub mod exports;
 pub mod formats;
 pub mod generate;

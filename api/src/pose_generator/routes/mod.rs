@@ -1,6 +1,7 @@
 //! The Pose Generator operations (api.md §7), one file per area. Handlers validate the
 //! HTTP shape, call a service and shape the answer; the rules live in the services.
 
+mod events;
 mod exports;
 mod generations;
 mod library;
@@ -15,5 +16,6 @@ pub fn apis() -> impl OpenApi {
         projects::ProjectsApi,
         generations::GenerationsApi,
         exports::ExportsApi,
+        events::EventsApi,
     )
 }
