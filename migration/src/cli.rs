@@ -150,14 +150,16 @@ pub enum Command {
         #[arg(value_enum)]
         name: Option<EnvironmentName>,
     },
-    /// Load the reference data (avatar presets, persona examples) by natural key,
-    /// never touching counters or deleting rows, and render missing preview images.
+    /// Load the reference data (avatar presets, persona examples, pose categories,
+    /// library poses) by natural key, never touching counters or deleting rows, and
+    /// render missing preview and pose images.
     Seed {
         /// Validate the static seed data only, without a database; exits 30 on a
         /// problem.
         #[arg(long)]
         check: bool,
-        /// Where the preset images live (`<DIR>/avatar-creator/<slug>.jpg`).
+        /// Where the preset images live (`<DIR>/avatar-creator/<slug>.jpg`,
+        /// `<DIR>/pose-generator/<slug>{.jpg,_thumb.jpg,_pose.png}`).
         #[arg(
             long,
             value_name = "DIR",
@@ -246,9 +248,12 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
         return Ok(match crate::seed::seed_check() {
             Ok(()) => {
                 println!(
-                    "seed data ok: {} avatar presets, {} persona examples",
+                    "seed data ok: {} avatar presets, {} persona examples, {} pose categories, \
+                     {} library poses",
                     crate::seed::data::PRESETS.len(),
-                    crate::seed::data::PERSONA_EXAMPLES.len()
+                    crate::seed::data::PERSONA_EXAMPLES.len(),
+                    crate::seed::poses::CATEGORIES.len(),
+                    crate::seed::poses::LIBRARY_POSES.len()
                 );
                 exit::OK
             }

@@ -64,8 +64,9 @@ pub fn initials(name: &str) -> String {
         .collect()
 }
 
-/// 5×7 bitmap capitals, one row per byte, the low five bits left to right.
-fn glyph(c: char) -> Option<[u8; 7]> {
+/// 5×7 bitmap capitals (and `-`, `&`), one row per byte, the low five bits left to
+/// right.
+pub(super) fn glyph(c: char) -> Option<[u8; 7]> {
     let rows = match c {
         'A' => [0x0E, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11],
         'B' => [0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E],
@@ -93,6 +94,8 @@ fn glyph(c: char) -> Option<[u8; 7]> {
         'X' => [0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11],
         'Y' => [0x11, 0x11, 0x0A, 0x04, 0x04, 0x04, 0x04],
         'Z' => [0x1F, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1F],
+        '-' => [0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00],
+        '&' => [0x0C, 0x12, 0x14, 0x08, 0x15, 0x12, 0x0D],
         _ => return None,
     };
     Some(rows)
@@ -179,6 +182,16 @@ pub fn jpeg(name: &str) -> Result<Vec<u8>, image::ImageError> {
 /// place (this fails rather than replace a file that appeared meanwhile) and removed.
 /// Returns whether a file was written.
 pub fn write_if_missing(path: &Path, name: &str) -> io::Result<bool> {
+    write_bytes_if_missing(path, || jpeg(name).map_err(io::Error::other))
+}
+
+/// Writes the bytes `render` makes to `path` unless a file is already there (then
+/// `render` is not called), atomically like [`write_if_missing`]. Returns whether a
+/// file was written.
+pub fn write_bytes_if_missing(
+    path: &Path,
+    render: impl FnOnce() -> io::Result<Vec<u8>>,
+) -> io::Result<bool> {
     if path.exists() {
         return Ok(false);
     }
@@ -187,7 +200,7 @@ pub fn write_if_missing(path: &Path, name: &str) -> io::Result<bool> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let bytes = jpeg(name).map_err(io::Error::other)?;
+    let bytes = render()?;
     let tmp = temp_path(dir, path);
     let written = (|| {
         let mut file = std::fs::File::create_new(&tmp)?;
