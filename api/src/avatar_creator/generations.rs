@@ -252,7 +252,16 @@ pub async fn start(
             "prompt": new.prompt, "type": "text_to_image",
         }),
     };
-    super::record_usage(&txn, &user.id, action, cost, metadata, now).await?;
+    crate::credits::record_usage(
+        &txn,
+        &user.id,
+        super::uploads::APP_ID,
+        action,
+        cost,
+        metadata,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     state.job_signal.notify_waiters();
     Ok(Started {

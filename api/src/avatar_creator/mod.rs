@@ -37,28 +37,3 @@ pub fn price_for(user: &entity::users::Model, price: i32) -> i32 {
         price
     }
 }
-
-/// The `app_usages` row of an Avatar Creator action (api.md §8.7), in the caller's
-/// transaction.
-pub async fn record_usage(
-    db: &impl migration::sea_orm::ConnectionTrait,
-    user_id: &str,
-    action: &str,
-    credit_used: i32,
-    metadata: serde_json::Value,
-    now: chrono::NaiveDateTime,
-) -> Result<(), migration::sea_orm::DbErr> {
-    use migration::sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    entity::app_usages::ActiveModel {
-        id: Set(crate::ids::new_id()),
-        user_id: Set(user_id.to_owned()),
-        app_id: Set(uploads::APP_ID.to_owned()),
-        action: Set(action.to_owned()),
-        credit_used: Set(credit_used),
-        metadata: Set(Some(metadata.to_string())),
-        created_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}

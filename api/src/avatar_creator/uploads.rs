@@ -287,7 +287,7 @@ async fn create(
     .insert(&txn)
     .await?;
     let metadata = serde_json::json!({ "avatarId": avatar_id, "projectId": project.id });
-    super::record_usage(&txn, user_id, ACTION, cost, metadata, now).await?;
+    crate::credits::record_usage(&txn, user_id, APP_ID, ACTION, cost, metadata, now).await?;
     txn.commit().await?;
     Ok(Uploaded {
         avatar,

@@ -139,6 +139,9 @@ async fn dispatch(
     match job.kind.as_str() {
         queue::AVATAR_GENERATION => generations::run(state, job, worker).await,
         queue::POSE_GENERATION => crate::pose_generator::job::run(state, job, worker).await,
+        queue::BACKGROUND_CHANGE => {
+            crate::pose_generator::background::run(state, job, worker).await
+        }
         other => {
             tracing::error!(
                 job = job.id,
@@ -308,6 +311,23 @@ async fn give_up(db: &DatabaseConnection, job: &jobs::Model, message: &str) -> R
                 Some(message),
             )
             .await
+        }
+        queue::BACKGROUND_CHANGE => {
+            let pose = entity::generated_poses::Entity::find_by_id(job.reference_id.as_str())
+                .one(db)
+                .await?;
+            let charged =
+                serde_json::from_str::<crate::pose_generator::background::Payload>(&job.payload)
+                    .map_or(0, |p| p.charged);
+            match pose {
+                Some(pose) => {
+                    crate::pose_generator::background::fail(db, job, None, &pose, charged, message)
+                        .await
+                }
+                None => {
+                    queue::finish(db, &job.id, None, queue::FAILED, Some("reference deleted")).await
+                }
+            }
         }
         _ => queue::finish(db, &job.id, None, queue::FAILED, Some(message)).await,
     }

@@ -5,6 +5,7 @@
 //! * [`views`]: the JSON objects of api.md §2.8–§2.12.
 //! * `routes`: the operations.
 
+pub mod background;
 pub mod events;
 pub mod exports;
 pub mod formats;
@@ -15,6 +16,7 @@ pub mod library;
 pub mod projects;
 pub mod prompts;
 mod routes;
+pub mod stats;
 pub mod views;
 
 pub use routes::apis;

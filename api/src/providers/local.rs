@@ -89,6 +89,14 @@ impl ImageProvider for LocalProvider {
             if let Some(fault) = self.injected_fault(&request.base) {
                 return Err(fault);
             }
+            if let BackgroundSpec::Prompt(prompt) = &request.background
+                && self.faults
+                && prompt.contains("[fail]")
+            {
+                return Err(ProviderError::Fatal(
+                    "local provider: injected background failure".into(),
+                ));
+            }
             let request = request.clone();
             tokio::task::spawn_blocking(move || {
                 let (w, h) = (request.base.width, request.base.height);

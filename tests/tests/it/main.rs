@@ -16,6 +16,7 @@ mod entities;
 mod harness;
 mod migration_cli;
 mod migration_data;
+mod pose_background;
 mod pose_events;
 mod pose_exports;
 mod pose_generation;

@@ -5,6 +5,7 @@ mod events;
 mod exports;
 mod generations;
 mod library;
+mod poses;
 mod projects;
 
 use poem_openapi::OpenApi;
@@ -17,5 +18,6 @@ pub fn apis() -> impl OpenApi {
         generations::GenerationsApi,
         exports::ExportsApi,
         events::EventsApi,
+        poses::PosesApi,
     )
 }

@@ -1,0 +1,329 @@
+//! Changing the background of one generated pose (api.md §7.15, §8.3.5): the request
+//! charges 10 credits and queues a `background_change` job in one transaction; the job
+//! re-renders the pose with the new background, stores it under a new name with its
+//! thumbnail and every rendition it had, or on failure notes the error on the pose and
+//! refunds the 10 credits once.
+
+use entity::{generated_poses, jobs, pose_generations, pose_library};
+use migration::sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, SqlErr, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::exports::find_owned_pose;
+use super::generate::Background;
+use super::job::{self, COMPLETED, IMAGE_SIDE};
+use crate::app::AppState;
+use crate::credits::ledger::{self, EntryType, NewEntry};
+use crate::error::{ApiError, FieldErrors};
+use crate::jobs::{RunError, queue};
+use crate::providers::{self, BackgroundRequest, GenerateRequest, NEGATIVE_PROMPT};
+use crate::storage::StorageKey;
+use crate::{config::Costs, timestamp};
+
+pub const ACTION: &str = "change_background";
+pub const REFUND_REFERENCE: &str = "background_change";
+const APP_ID: &str = "pose-generator";
+
+/// What the job needs: the new background and what was charged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payload {
+    pub background: Background,
+    pub charged: i32,
+    pub generation_id: String,
+}
+
+/// The 202 answer's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    pub pose_id: String,
+    pub job_id: String,
+    pub output_image_url: String,
+    pub credit_charged: i32,
+    pub credit_balance: i32,
+}
+
+fn in_progress() -> ApiError {
+    ApiError::Conflict {
+        message: "A background change is already in progress for this pose".into(),
+        details: None,
+    }
+}
+
+/// Validates (400), checks the pose (404, 409 not completed, 409 one change at a
+/// time), then charges and queues in one transaction (402 writes nothing).
+#[allow(clippy::too_many_arguments)]
+pub async fn request(
+    db: &DatabaseConnection,
+    costs: &Costs,
+    user_id: &str,
+    pose_id: &str,
+    mode: Option<&str>,
+    prompt: Option<&str>,
+    color: Option<&str>,
+    image_url: Option<&str>,
+) -> Result<Queued, ApiError> {
+    let mut errors = FieldErrors::new();
+    let background = Background::parse(mode, prompt, color, image_url, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let background = background.expect("validated");
+    let pose = find_owned_pose(db, user_id, pose_id).await?;
+    if pose.status != COMPLETED {
+        return Err(ApiError::Conflict {
+            message: "Only completed poses can be edited".into(),
+            details: None,
+        });
+    }
+    let open = jobs::Entity::find()
+        .filter(jobs::Column::Kind.eq(queue::BACKGROUND_CHANGE))
+        .filter(jobs::Column::ReferenceId.eq(pose.id.as_str()))
+        .filter(jobs::Column::Status.is_in([queue::QUEUED, queue::RUNNING]))
+        .count(db)
+        .await?;
+    if open > 0 {
+        return Err(in_progress());
+    }
+    let cost = costs.pose_background_change;
+    let txn = ledger::begin(db).await?;
+    let now = timestamp::now();
+    let payload = Payload {
+        background: background.clone(),
+        charged: cost,
+        generation_id: pose.generation_id.clone(),
+    };
+    let job = match queue::enqueue(
+        &txn,
+        queue::BACKGROUND_CHANGE,
+        &pose.id,
+        &serde_json::to_value(&payload).map_err(ApiError::internal)?,
+        5,
+    )
+    .await
+    {
+        Ok(job) => job,
+        // The one-open-job-per-reference index: a concurrent request won.
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(in_progress());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let balance =
+        ledger::charge(&txn, user_id, cost, format!("{APP_ID}: {ACTION}"), &job.id).await?;
+    generated_poses::Entity::update_many()
+        .col_expr(
+            generated_poses::Column::ErrorMessage,
+            migration::sea_orm::sea_query::Expr::value(Option::<String>::None),
+        )
+        .filter(generated_poses::Column::Id.eq(pose.id.as_str()))
+        .exec(&txn)
+        .await?;
+    crate::credits::record_usage(
+        &txn,
+        user_id,
+        APP_ID,
+        ACTION,
+        cost,
+        json!({ "poseId": pose.id, "generationId": pose.generation_id, "backgroundMode": background.mode() }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Queued {
+        pose_id: pose.id,
+        job_id: job.id,
+        output_image_url: pose.output_image_url,
+        credit_charged: cost,
+        credit_balance: balance,
+    })
+}
+
+/// Runs a claimed `background_change` job (§8.3.5).
+pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), RunError> {
+    let db = &state.db;
+    let payload: Option<Payload> = serde_json::from_str(&job.payload).ok();
+    let pose = generated_poses::Entity::find_by_id(job.reference_id.as_str())
+        .one(db)
+        .await?;
+    let (Some(payload), Some(pose)) = (payload, pose) else {
+        queue::finish(
+            db,
+            &job.id,
+            Some(worker),
+            queue::SUCCEEDED,
+            Some("reference deleted"),
+        )
+        .await?;
+        return Ok(());
+    };
+    if pose.status != COMPLETED {
+        fail(
+            db,
+            job,
+            Some(worker),
+            &pose,
+            payload.charged,
+            "the pose is no longer completed",
+        )
+        .await?;
+        return Ok(());
+    }
+    let pose_map = match &pose.pose_library_id {
+        Some(id) => match pose_library::Entity::find_by_id(id.as_str())
+            .one(db)
+            .await?
+        {
+            Some(library_pose) => {
+                job::read_reference(state, &library_pose.controlnet_image_url).await
+            }
+            None => None,
+        },
+        None => None,
+    };
+    let current = match StorageKey::from_url(&pose.output_image_url) {
+        Some(key) => state.storage.get(&key).await.ok().flatten(),
+        None => None,
+    };
+    let Some(current) = current else {
+        fail(
+            db,
+            job,
+            Some(worker),
+            &pose,
+            payload.charged,
+            "the current image is missing",
+        )
+        .await?;
+        return Ok(());
+    };
+    let change = BackgroundRequest {
+        base: GenerateRequest {
+            prompt: pose.prompt_used.clone(),
+            negative_prompt: NEGATIVE_PROMPT.into(),
+            width: IMAGE_SIDE,
+            height: IMAGE_SIDE,
+            seed: pose.seed_used.unwrap_or(0) as u32,
+            pose_map,
+        },
+        image: current,
+        background: job::background_spec(state, &payload.background).await,
+    };
+    let provider = state.provider.as_ref();
+    let bytes = match providers::with_retries(|| provider.change_background(&change)).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::warn!(job = job.id, error = %err, "background change failed");
+            fail(
+                db,
+                job,
+                Some(worker),
+                &pose,
+                payload.charged,
+                &err.user_message(),
+            )
+            .await?;
+            return Ok(());
+        }
+    };
+    let formats: Vec<String> = pose
+        .export_formats
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let (image, thumbnail, exports) =
+        job::store(&state.storage, &payload.generation_id, bytes, &formats)
+            .await
+            .map_err(RunError::Internal)?;
+    let txn = db.begin().await?;
+    let mut active: generated_poses::ActiveModel = pose.clone().into();
+    active.original_image_url = Set(pose
+        .original_image_url
+        .clone()
+        .or(Some(pose.output_image_url.clone())));
+    active.output_image_url = Set(image.url());
+    active.thumbnail_url = Set(thumbnail.url());
+    active.export_formats = Set(serde_json::Value::Object(exports.clone()));
+    active.background_changed = Set(true);
+    active.background_prompt = Set(Some(payload.background.value().to_owned()));
+    active.error_message = Set(None);
+    active.update(&txn).await?;
+    if !queue::finish(&txn, &job.id, Some(worker), queue::SUCCEEDED, None).await? {
+        txn.rollback().await?;
+        let mut urls = vec![image.url(), thumbnail.url()];
+        urls.extend(
+            exports
+                .values()
+                .filter_map(|v| v.as_str().map(str::to_owned)),
+        );
+        state
+            .storage
+            .delete_urls_best_effort(urls.iter().map(String::as_str))
+            .await;
+        return Ok(());
+    }
+    txn.commit().await?;
+    // The replaced files, except the kept original.
+    let kept = pose
+        .original_image_url
+        .clone()
+        .unwrap_or(pose.output_image_url.clone());
+    let mut old: Vec<String> = vec![pose.output_image_url.clone(), pose.thumbnail_url.clone()];
+    if let Some(map) = pose.export_formats.as_object() {
+        old.extend(map.values().filter_map(|v| v.as_str().map(str::to_owned)));
+    }
+    old.retain(|url| *url != kept);
+    state
+        .storage
+        .delete_urls_best_effort(old.iter().map(String::as_str))
+        .await;
+    Ok(())
+}
+
+/// The failure transaction: the pose's error, the keyed refund, the job `failed`.
+pub async fn fail(
+    db: &DatabaseConnection,
+    job: &jobs::Model,
+    worker: Option<&str>,
+    pose: &generated_poses::Model,
+    charged: i32,
+    reason: &str,
+) -> Result<bool, migration::sea_orm::DbErr> {
+    let txn = ledger::begin(db).await?;
+    let message = format!("Background change failed: {reason}");
+    let user_id = pose_generations::Entity::find_by_id(pose.generation_id.as_str())
+        .one(&txn)
+        .await?
+        .map(|g| g.user_id);
+    if !queue::finish(&txn, &job.id, worker, queue::FAILED, Some(&message)).await? {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    generated_poses::Entity::update_many()
+        .col_expr(
+            generated_poses::Column::ErrorMessage,
+            migration::sea_orm::sea_query::Expr::value(message.as_str()),
+        )
+        .filter(generated_poses::Column::Id.eq(pose.id.as_str()))
+        .exec(&txn)
+        .await?;
+    if let Some(user_id) = user_id
+        && charged > 0
+        && !ledger::refunded(&txn, REFUND_REFERENCE, &job.id).await?
+    {
+        let entry = NewEntry::new(
+            charged,
+            EntryType::Refund,
+            "Refund: background change failed",
+        )
+        .reference(job.id.as_str(), REFUND_REFERENCE);
+        ledger::append(&txn, &user_id, entry)
+            .await
+            .map_err(|e| migration::sea_orm::DbErr::Custom(e.to_string()))?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
