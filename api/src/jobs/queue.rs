@@ -97,7 +97,10 @@ pub async fn claim(
         .value(Column::LeaseOwner, worker)
         .value(Column::LeaseExpiresAt, lease_end(now, lease))
         .value(Column::UpdatedAt, now)
-        .and_where(Expr::col(Column::Id).in_subquery(next))
+        // `= (SELECT …)`, not `IN (SELECT …)`: PostgreSQL runs an uncorrelated scalar
+        // sub-select once, whereas it may rescan an `IN` semi-join and lock, and so
+        // claim, one more row per rescan.
+        .and_where(Expr::col(Column::Id).eq(Expr::SubQuery(None, Box::new(next.into()))))
         // Guards SQLite, whose sub-select takes no row lock.
         .and_where(Expr::col(Column::Status).eq(QUEUED))
         .returning_all();

@@ -699,7 +699,12 @@ pub async fn finalise(
         users::Entity::update_many()
             .col_expr(
                 users::Column::UnlimitedPoseQuotaUsed,
-                Expr::cust_with_values(r#"CASE WHEN "unlimitedPoseQuotaUsed" > $1 THEN "unlimitedPoseQuotaUsed" - $1 ELSE 0 END"#, [failed]),
+                Expr::case(
+                    Expr::col(users::Column::UnlimitedPoseQuotaUsed).gt(failed),
+                    Expr::col(users::Column::UnlimitedPoseQuotaUsed).sub(failed),
+                )
+                .finally(0)
+                .into(),
             )
             .filter(users::Column::Id.eq(generation.user_id.as_str()))
             .filter(users::Column::UnlimitedPoseQuotaResetAt.eq(day))

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use entity::{pose_categories, pose_library};
 use migration::sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 
 use super::views::{
@@ -214,16 +215,19 @@ fn contains_pattern(term: &str) -> String {
 
 /// Poses whose name contains `term` or that carry it as a tag, case-insensitively.
 fn search_condition(backend: DbBackend, term: &str) -> Condition {
-    let name = Expr::cust_with_values(
-        r#"LOWER("pose_library"."name") LIKE $1 ESCAPE '\'"#,
-        [contains_pattern(term)],
-    );
+    let name = Expr::expr(Func::lower(Expr::col((
+        pose_library::Entity,
+        pose_library::Column::Name,
+    ))))
+    .like(LikeExpr::new(contains_pattern(term)).escape('\\'));
+    // Each backend's own placeholder: sea-query only numbers `$N` for PostgreSQL, and
+    // SQLite would read a literal `$1` as a named parameter bound to another value.
     let tag_sql = match backend {
         DbBackend::Postgres => {
             r#"EXISTS (SELECT 1 FROM unnest("pose_library"."tags") AS t(tag) WHERE LOWER(t.tag) = $1)"#
         }
         _ => {
-            r#"EXISTS (SELECT 1 FROM json_each("pose_library"."tags") AS t WHERE LOWER(t.value) = $1)"#
+            r#"EXISTS (SELECT 1 FROM json_each("pose_library"."tags") AS t WHERE LOWER(t.value) = ?)"#
         }
     };
     let tag = Expr::cust_with_values(tag_sql, [term.to_lowercase()]);

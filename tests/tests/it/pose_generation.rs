@@ -474,6 +474,43 @@ dual_test! {
 }
 
 dual_test! {
+    /// The unlimited tier: the failed part of a generation gives its quota units back
+    /// (the same day), and no credit moves.
+    async fn failed_poses_return_their_quota_units(db: TestDb) {
+        let s = setup(&db, &[]).await;
+        let poses = library(&s.state, true).await;
+        let project = s.project(json!({ "projectName": "Quota" })).await;
+        users::ActiveModel {
+            id: Set(s.user_id.clone()),
+            unlimited_pose_active: Set(true),
+            unlimited_pose_daily_quota: Set(10),
+            unlimited_pose_quota_used: Set(0),
+            ..Default::default()
+        }
+        .update(&s.state.db)
+        .await
+        .unwrap();
+        let reply = s
+            .post("/generate", &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                                        "selectedPoseIds": poses, "batchSize": 2 }))
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+        assert_eq!(reply.body["creditCharged"], 0);
+        let user = users::Entity::find_by_id(s.user_id.as_str()).one(&s.state.db).await.unwrap().unwrap();
+        assert_eq!(user.unlimited_pose_quota_used, 6);
+        let workers = Workers::start(&s.state, 1);
+        let done = s.wait(reply.body["generationId"].as_str().unwrap()).await;
+        workers.stop().await;
+        assert_eq!(done["generation"]["status"], "partial");
+        assert_eq!(done["generation"]["posesFailed"], 2);
+        let user = users::Entity::find_by_id(s.user_id.as_str()).one(&s.state.db).await.unwrap().unwrap();
+        assert_eq!(user.unlimited_pose_quota_used, 4, "the 2 failed units came back");
+        assert_eq!(s.balance().await, 100, "the sign-up credits are untouched");
+        assert!(refunds(&s.state, reply.body["generationId"].as_str().unwrap()).await.is_empty());
+    }
+}
+
+dual_test! {
     /// A worker dies mid-generation: its lease expires, recovery puts the generation
     /// back to `pending` (one recovery counted), and the next worker finishes only the
     /// variations that were missing: no duplicate rows, one charge, no refund.
