@@ -228,14 +228,27 @@ pub async fn prepare_zip(
     Ok(entries)
 }
 
-/// A `Write` that hands each chunk to the response stream.
-struct ChannelWriter(tokio::sync::mpsc::Sender<io::Result<Vec<u8>>>);
+/// A `Write` that hands each chunk to the response stream. Once the client has gone,
+/// the first write fails (which ends the export) and later ones are dropped: the ZIP
+/// writer finalises the archive when it is dropped, and would otherwise print that
+/// failure to stderr.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<io::Result<Vec<u8>>>,
+    gone: bool,
+}
 
 impl Write for ChannelWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .blocking_send(Ok(buf.to_vec()))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))?;
+        if self.gone {
+            return Ok(buf.len());
+        }
+        if self.tx.blocking_send(Ok(buf.to_vec())).is_err() {
+            self.gone = true;
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the client went away",
+            ));
+        }
         Ok(buf.len())
     }
 
@@ -255,7 +268,7 @@ pub fn stream_zip(
     tokio::task::spawn_blocking(move || {
         let errors = tx.clone();
         let written = (|| -> io::Result<()> {
-            let mut zip = zip::ZipWriter::new_stream(ChannelWriter(tx));
+            let mut zip = zip::ZipWriter::new_stream(ChannelWriter { tx, gone: false });
             let options = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored)
                 .large_file(false);
