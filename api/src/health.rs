@@ -116,30 +116,9 @@ impl HealthApi {
         req: &poem::Request,
     ) -> Result<Json<SchemaReportBody>, Errors<401, 403, 429, 503>> {
         if state.config.health_schema_require_admin {
-            require_admin(&state, req).await?;
+            crate::auth::admin_from_request(req).await?;
         }
         Ok(Json(Self::schema_report(&state).await?))
-    }
-}
-
-/// The caller must present a valid bearer token of a user whose role is `admin`.
-async fn require_admin(state: &AppState, req: &poem::Request) -> Result<(), ApiError> {
-    let token = req
-        .headers()
-        .get(poem::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| ApiError::Unauthorized("No token provided".into()))?;
-    let user = crate::auth::service::user_for_token(&state.db, &state.config, token)
-        .await
-        .map_err(ApiError::from)?;
-    if user.role == "admin" {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("Admin access required".into()))
     }
 }
 

@@ -23,6 +23,8 @@ pub enum ApiTags {
     AvatarCreator,
     /// Pose Generator: a library of poses; images of an avatar in chosen poses
     PoseGenerator,
+    /// Pose Generator administration: pose requests and job recovery (role `admin`)
+    PoseGeneratorAdmin,
 }
 
 pub const TITLE: &str = "Creator Platform API";

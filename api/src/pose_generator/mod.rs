@@ -2,7 +2,8 @@
 //!
 //! * [`library`]: the pose library and its category tree (shared reference data).
 //! * [`projects`]: the caller's projects.
-//! * [`views`]: the JSON objects of api.md §2.8–§2.12.
+//! * [`requests`]: requests for new library poses, votes and their admin workflow.
+//! * [`views`]: the JSON objects of api.md §2.8–§2.13.
 //! * `routes`: the operations.
 
 pub mod background;
@@ -15,6 +16,7 @@ pub mod job;
 pub mod library;
 pub mod projects;
 pub mod prompts;
+pub mod requests;
 mod routes;
 pub mod stats;
 pub mod views;

@@ -1,9 +1,10 @@
-//! The Pose Generator's JSON objects (api.md §2.8–§2.12).
+//! The Pose Generator's JSON objects (api.md §2.8–§2.13).
 
 use std::collections::BTreeMap;
 
 use entity::{
     generated_poses, pose_categories, pose_generations, pose_generator_projects, pose_library,
+    pose_requests, users,
 };
 use poem_openapi::Object;
 
@@ -361,4 +362,136 @@ impl From<generated_poses::Model> for GeneratedPose {
             created_at: m.created_at.into(),
         }
     }
+}
+
+/// The library pose that fulfilled a pose request (`completedPose` of §2.13).
+#[derive(Object, Debug, Clone, PartialEq, Eq)]
+#[oai(rename_all = "camelCase")]
+pub struct PoseRequestCompletedPose {
+    pub id: String,
+    pub name: String,
+    pub preview_image_url: String,
+    #[oai(nullable)]
+    pub thumbnail_url: Option<String>,
+}
+
+impl From<pose_library::Model> for PoseRequestCompletedPose {
+    fn from(m: pose_library::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            preview_image_url: m.preview_image_url,
+            thumbnail_url: m.thumbnail_url,
+        }
+    }
+}
+
+/// A request for a new library pose (api.md §2.13), with its category and the pose
+/// that fulfilled it.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct PoseRequest {
+    pub id: String,
+    pub user_id: String,
+    pub pose_name: String,
+    pub description: String,
+    #[oai(nullable)]
+    pub reference_image_url: Option<String>,
+    #[oai(nullable)]
+    pub category_id: Option<String>,
+    #[oai(nullable)]
+    pub use_case: Option<String>,
+    pub votes_count: i32,
+    /// `pending`, `approved`, `in_progress`, `completed` or `rejected`.
+    pub status: String,
+    /// Null in `GET /requests?scope=all` for other users' requests.
+    #[oai(nullable)]
+    pub admin_notes: Option<String>,
+    /// The library pose that fulfilled the request.
+    #[oai(nullable)]
+    pub completed_pose_id: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[oai(nullable)]
+    pub category: Option<PoseCategory>,
+    #[oai(nullable)]
+    pub completed_pose: Option<PoseRequestCompletedPose>,
+}
+
+impl PoseRequest {
+    pub fn new(
+        m: pose_requests::Model,
+        category: Option<PoseCategory>,
+        completed_pose: Option<PoseRequestCompletedPose>,
+    ) -> Self {
+        Self {
+            id: m.id,
+            user_id: m.user_id,
+            pose_name: m.pose_name,
+            description: m.description,
+            reference_image_url: m.reference_image_url,
+            category_id: m.category_id,
+            use_case: m.use_case,
+            votes_count: m.votes_count,
+            status: m.status,
+            admin_notes: m.admin_notes,
+            completed_pose_id: m.completed_pose_id,
+            created_at: m.created_at.into(),
+            updated_at: m.updated_at.into(),
+            category,
+            completed_pose,
+        }
+    }
+}
+
+/// A pose request as its user-facing routes show it: with whether the caller voted.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct PoseRequestWithVote {
+    #[oai(flatten)]
+    pub request: PoseRequest,
+    pub has_voted: bool,
+}
+
+/// The requester, in the admin views of a pose request.
+#[derive(Object, Debug, Clone, PartialEq, Eq)]
+#[oai(rename_all = "camelCase")]
+pub struct PoseRequestUser {
+    pub id: String,
+    pub email: String,
+    #[oai(nullable)]
+    pub name: Option<String>,
+}
+
+impl From<users::Model> for PoseRequestUser {
+    fn from(m: users::Model) -> Self {
+        Self {
+            id: m.id,
+            email: m.email,
+            name: m.name,
+        }
+    }
+}
+
+/// A pose request as the admin routes show it: with its requester.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct PoseRequestWithUser {
+    #[oai(flatten)]
+    pub request: PoseRequest,
+    /// Null only if the user row is gone (the foreign key cascades, so not in practice).
+    #[oai(nullable)]
+    pub user: Option<PoseRequestUser>,
+}
+
+/// Pose requests per status (`GET /admin/pose-requests/stats`).
+#[derive(Object, Debug, Clone, PartialEq, Eq)]
+#[oai(rename_all = "camelCase")]
+pub struct PoseRequestStats {
+    pub total: i64,
+    pub pending: i64,
+    pub approved: i64,
+    pub in_progress: i64,
+    pub completed: i64,
+    pub rejected: i64,
 }

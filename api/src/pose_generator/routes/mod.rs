@@ -1,12 +1,14 @@
 //! The Pose Generator operations (api.md §7), one file per area. Handlers validate the
 //! HTTP shape, call a service and shape the answer; the rules live in the services.
 
+mod admin;
 mod events;
 mod exports;
 mod generations;
 mod library;
 mod poses;
 mod projects;
+mod requests;
 
 use poem_openapi::OpenApi;
 
@@ -19,5 +21,7 @@ pub fn apis() -> impl OpenApi {
         exports::ExportsApi,
         events::EventsApi,
         poses::PosesApi,
+        requests::RequestsApi,
+        admin::AdminApi,
     )
 }
