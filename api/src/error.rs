@@ -118,6 +118,13 @@ pub enum ApiError {
     },
     #[error("{0}")]
     ServiceUnavailable(String),
+    /// A 503 `SERVICE_UNAVAILABLE` that says what is down: an app's health report in
+    /// `details`.
+    #[error("{message}")]
+    Unhealthy {
+        message: String,
+        details: ErrorDetails,
+    },
     #[error("{message}")]
     SchemaNotReady {
         message: String,
@@ -162,7 +169,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::ServiceUnavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::ServiceUnavailable(_) | Self::Unhealthy { .. } => ErrorCode::ServiceUnavailable,
             Self::SchemaNotReady { .. } => ErrorCode::SchemaNotReady,
             Self::Internal(_) => ErrorCode::InternalError,
             Self::Database(DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) => {
@@ -202,7 +209,9 @@ impl ApiError {
             | Self::UnsupportedMediaType { details, .. }
             | Self::RateLimited { details, .. }
             | Self::SchemaNotReady { details, .. } => details.clone(),
-            Self::InsufficientQuota(details) => Some(details.clone()),
+            Self::InsufficientQuota(details) | Self::Unhealthy { details, .. } => {
+                Some(details.clone())
+            }
             _ => None,
         }
     }
@@ -357,7 +366,8 @@ pub struct ErrorInfo {
     pub code: ErrorCode,
     pub status_code: i32,
     /// Present only for some codes. `VALIDATION_ERROR`: each failing field with its
-    /// messages; `SCHEMA_NOT_READY` from readiness: the checks.
+    /// messages; `SCHEMA_NOT_READY` from readiness: the checks; `SERVICE_UNAVAILABLE`
+    /// from an app's health check: its health report.
     #[oai(skip_serializing_if_is_none)]
     pub details: Option<ErrorDetails>,
 }

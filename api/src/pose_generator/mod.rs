@@ -3,6 +3,7 @@
 //! * [`library`]: the pose library and its category tree (shared reference data).
 //! * [`projects`]: the caller's projects.
 //! * [`requests`]: requests for new library poses, votes and their admin workflow.
+//! * [`recovery`], [`health`]: what the job queue holds, and the app's health report.
 //! * [`views`]: the JSON objects of api.md §2.8–§2.13.
 //! * `routes`: the operations.
 
@@ -12,10 +13,12 @@ pub mod exports;
 pub mod formats;
 pub mod generate;
 pub mod generations;
+pub mod health;
 pub mod job;
 pub mod library;
 pub mod projects;
 pub mod prompts;
+pub mod recovery;
 pub mod requests;
 mod routes;
 pub mod stats;

@@ -70,6 +70,12 @@ impl StorageKey {
         })
     }
 
+    /// `health/<random>.probe`: a throwaway object for [`Storage::probe_writable`]
+    /// (never served: only images are).
+    fn probe() -> Self {
+        Self(format!("health/{}.probe", random_name()))
+    }
+
     /// The thumbnail next to an original: `<same name>_thumb.jpg`.
     pub fn thumbnail_of(&self) -> Self {
         let (stem, _) = self.0.rsplit_once('.').unwrap_or((&self.0, ""));
@@ -169,6 +175,14 @@ impl Storage {
         }
     }
 
+    /// Proves the backend accepts writes right now: stores a tiny object under
+    /// `health/` and removes it again.
+    pub async fn probe_writable(&self) -> io::Result<()> {
+        let key = StorageKey::probe();
+        self.put(&key, b"ok".to_vec()).await?;
+        self.delete(&key).await
+    }
+
     /// Removes the files behind stored URLs after a commit, best effort: failures and
     /// URLs that are not ours are logged, never returned.
     pub async fn delete_urls_best_effort<'a>(&self, urls: impl IntoIterator<Item = &'a str>) {
@@ -252,6 +266,19 @@ mod tests {
         ] {
             assert_eq!(StorageKey::from_url(url), None, "{url}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_probe_leaves_nothing_behind_and_fails_on_a_file_root() {
+        let root = temp_root();
+        let storage = Storage::Local(LocalStorage::new(&root));
+        storage.probe_writable().await.unwrap();
+        assert_eq!(std::fs::read_dir(root.join("health")).unwrap().count(), 0);
+        let file = root.join("not-a-dir");
+        std::fs::write(&file, b"x").unwrap();
+        let broken = Storage::Local(LocalStorage::new(&file));
+        assert!(broken.probe_writable().await.is_err());
+        std::fs::remove_dir_all(root).unwrap();
     }
 
     #[tokio::test]

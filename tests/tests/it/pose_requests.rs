@@ -1,8 +1,12 @@
 //! Pose requests end to end (api.md §7.18–§7.23, §8.10): creating with validation and
 //! the duplicate guard, listing with votes, voting (also concurrently), and the admin
 //! routes: role checks, statistics, popular, every state transition and the notes.
+//! Then the recovery status and trigger (§7.24, §7.25) and the public health (§7.26).
 
-use entity::{pose_request_votes, pose_requests, users};
+use std::time::Duration;
+
+use api::jobs::queue;
+use entity::{jobs, pose_generations, pose_request_votes, pose_requests, users};
 use migration::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -608,5 +612,198 @@ dual_test! {
             Some(&json!({ "adminNotes": "n" }))).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
         assert_eq!(reply.error_message(), "Pose request not found");
+    }
+}
+
+dual_test! {
+    /// The recovery status counts a generation whose worker died (its lease expired);
+    /// the trigger requeues it, and after its last attempt fails and refunds it.
+    async fn recovery_status_and_trigger(db: TestDb) {
+        let s = setup(&db, &[]).await;
+        let poses = library(&s.state, false).await;
+        s.grant(100).await;
+        let root = admin(&s.cli, &s.state, "root@example.com").await;
+        let project = s.project(json!({ "projectName": "Crash" })).await;
+        let reply = s
+            .post("/generate", &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                                        "selectedPoseIds": poses, "batchSize": 1 }))
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+        let id = reply.body["generationId"].as_str().unwrap().to_owned();
+        let charged = s.balance().await;
+        let status_url = format!("{PG}/recovery/status");
+        let trigger_url = format!("{PG}/recovery/trigger");
+
+        let status = get_as(&s.cli, &status_url, &root).await;
+        assert_eq!(status.status, StatusCode::OK, "{:?}", status.body);
+        assert_eq!(status.body, json!({
+            "stalledGenerations": 0, "queuedGenerations": 1, "processingGenerations": 0,
+            "lastRecoveryRun": null,
+            "jobs": { "queued": 1, "running": 0, "delayed": 0, "failedLast24h": 0 },
+        }));
+
+        // A worker claims with a lease that is already over, and dies.
+        let claim_and_die = async || {
+            let job = queue::claim(&s.state.db, "dead", Duration::ZERO).await.unwrap().unwrap();
+            pose_generations::ActiveModel { id: Set(id.clone()), status: Set("processing".into()), ..Default::default() }
+                .update(&s.state.db)
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            job
+        };
+        let job = claim_and_die().await;
+        let status = get_as(&s.cli, &status_url, &root).await;
+        assert_eq!(status.body["stalledGenerations"], 1, "{:?}", status.body);
+        assert_eq!(status.body["processingGenerations"], 1);
+        assert_eq!(status.body["queuedGenerations"], 0);
+        assert_eq!(status.body["jobs"], json!({ "queued": 0, "running": 1, "delayed": 0, "failedLast24h": 0 }));
+
+        for path in [&status_url, &trigger_url] {
+            let method = if path == &status_url { Method::GET } else { Method::POST };
+            let anonymous = call(&s.cli, method.clone(), path, None, None).await;
+            assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{path}");
+            let plain = call(&s.cli, method, path, Some(&s.token), None).await;
+            assert_eq!(plain.status, StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(plain.error_message(), "Admin access required");
+        }
+        assert_eq!(row_status(&s.state, &id).await, "processing", "a refused trigger ran nothing");
+
+        let reply = call(&s.cli, Method::POST, &trigger_url, Some(&root), None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        assert_eq!(reply.body, json!({ "success": true, "recovered": 1, "failed": 0 }));
+        let status = get_as(&s.cli, &status_url, &root).await;
+        assert_eq!(status.body["stalledGenerations"], 0);
+        assert_eq!(status.body["queuedGenerations"], 1);
+        assert_eq!(status.body["processingGenerations"], 0);
+        assert!(status.body["lastRecoveryRun"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(status.body["jobs"], json!({ "queued": 0, "running": 0, "delayed": 1, "failedLast24h": 0 }), "requeued with a backoff");
+        let generation = pose_generations::Entity::find_by_id(id.as_str()).one(&s.state.db).await.unwrap().unwrap();
+        assert_eq!((generation.status.as_str(), generation.recovery_attempts), ("pending", 1));
+
+        // The last attempt dies too: the trigger fails the generation and refunds it.
+        jobs::ActiveModel { id: Set(job.id.clone()), run_after: Set(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1)),
+                            attempts: Set(2), ..Default::default() }
+            .update(&s.state.db)
+            .await
+            .unwrap();
+        claim_and_die().await;
+        let reply = call(&s.cli, Method::POST, &trigger_url, Some(&root), None).await;
+        assert_eq!(reply.body, json!({ "success": true, "recovered": 0, "failed": 1 }));
+        assert_eq!(row_status(&s.state, &id).await, "failed");
+        assert_eq!(s.balance().await, charged + 90, "the 3 poses are refunded");
+        let status = get_as(&s.cli, &status_url, &root).await;
+        assert_eq!(status.body["jobs"], json!({ "queued": 0, "running": 0, "delayed": 0, "failedLast24h": 1 }));
+        assert_eq!(status.body["queuedGenerations"], 0);
+    }
+}
+
+async fn row_status(state: &api::AppState, generation_id: &str) -> String {
+    pose_generations::Entity::find_by_id(generation_id)
+        .one(&state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+/// A job row of `kind` in `status`, last touched `age` ago.
+async fn job(state: &api::AppState, kind: &str, status: &str, age: chrono::Duration) {
+    let at = chrono::Utc::now().naive_utc() - age;
+    let finished = [queue::SUCCEEDED, queue::FAILED].contains(&status);
+    jobs::ActiveModel {
+        id: Set(api::ids::new_id()),
+        kind: Set(kind.into()),
+        reference_id: Set(api::ids::new_id()),
+        payload: Set("{}".into()),
+        status: Set(status.into()),
+        priority: Set(0),
+        attempts: Set(0),
+        max_attempts: Set(3),
+        run_after: Set(at),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        last_error: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+        finished_at: Set(finished.then_some(at)),
+    }
+    .insert(&state.db)
+    .await
+    .unwrap();
+}
+
+dual_test! {
+    /// Public health: healthy on a fresh service; degraded (still 200) when due jobs
+    /// wait while no worker was active for 2 minutes, or when over 100 pose jobs failed
+    /// in 24 hours.
+    async fn health_reports_healthy_and_degraded(db: TestDb) {
+        let s = setup(&db, &[]).await;
+        let url = format!("{PG}/health");
+        let reply = send(s.cli.get(&url)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        let body = &reply.body;
+        assert_eq!(body["status"], "healthy");
+        assert_eq!(body["app"], "pose-generator");
+        assert!(body["version"].is_string());
+        assert!(body["timestamp"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(body["checks"]["database"], json!({ "status": "connected" }));
+        assert_eq!(body["checks"]["queue"], json!({
+            "status": "operational", "reason": null,
+            "counts": { "waiting": 0, "active": 0, "completed": 0, "failed": 0, "delayed": 0 },
+        }));
+        assert_eq!(body["checks"]["provider"], json!({ "status": "configured", "name": "local" }));
+        assert_eq!(body["checks"]["storage"], json!({ "status": "writable" }));
+
+        // A pose job due for 5 minutes, and no worker activity: stalled.
+        job(&s.state, queue::POSE_GENERATION, queue::QUEUED, chrono::Duration::minutes(5)).await;
+        // Old activity and other kinds' queues do not change that.
+        job(&s.state, queue::AVATAR_GENERATION, queue::SUCCEEDED, chrono::Duration::minutes(3)).await;
+        let reply = send(s.cli.get(&url)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.body["status"], "degraded", "{:?}", reply.body);
+        assert_eq!(reply.body["checks"]["queue"]["status"], "degraded");
+        assert_eq!(reply.body["checks"]["queue"]["counts"]["waiting"], 1);
+        assert_eq!(reply.body["checks"]["queue"]["counts"]["completed"], 0, "avatar jobs are not counted");
+        // A job a worker just finished (of any kind) is a heartbeat.
+        job(&s.state, queue::AVATAR_GENERATION, queue::SUCCEEDED, chrono::Duration::seconds(5)).await;
+        let reply = send(s.cli.get(&url)).await;
+        assert_eq!(reply.body["status"], "healthy", "{:?}", reply.body);
+
+        // 100 failures in 24 h are tolerated, 101 are not; older ones do not count.
+        for _ in 0..100 {
+            job(&s.state, queue::BACKGROUND_CHANGE, queue::FAILED, chrono::Duration::hours(1)).await;
+        }
+        job(&s.state, queue::POSE_GENERATION, queue::FAILED, chrono::Duration::hours(25)).await;
+        let reply = send(s.cli.get(&url)).await;
+        assert_eq!(reply.body["status"], "healthy", "{:?}", reply.body);
+        assert_eq!(reply.body["checks"]["queue"]["counts"]["failed"], 100);
+        job(&s.state, queue::POSE_GENERATION, queue::FAILED, chrono::Duration::minutes(1)).await;
+        let reply = send(s.cli.get(&url)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.body["status"], "degraded", "{:?}", reply.body);
+        assert_eq!(reply.body["checks"]["queue"]["counts"]["failed"], 101);
+        assert_eq!(reply.body["checks"]["queue"]["reason"], "101 jobs failed in the last 24 hours");
+    }
+}
+
+dual_test! {
+    /// Storage that refuses writes makes the app unhealthy: 503 `SERVICE_UNAVAILABLE`
+    /// with the whole report in `error.details`.
+    async fn health_is_unavailable_when_storage_is_not_writable(db: TestDb) {
+        let dir = tests::util::TempDir::new("pose-health-").unwrap();
+        let file = dir.path().join("uploads-is-a-file");
+        std::fs::write(&file, b"not a directory").unwrap();
+        let (cli, _state) = crate::api_client::start(&db, &[("UPLOAD_DIR", file.to_str().unwrap())]).await;
+        let reply = send(cli.get(format!("{PG}/health"))).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", reply.body);
+        assert_eq!(reply.error_code(), "SERVICE_UNAVAILABLE");
+        let details = &reply.body["error"]["details"];
+        assert_eq!(details["status"], "unhealthy");
+        assert_eq!(details["app"], "pose-generator");
+        assert_eq!(details["checks"]["storage"], json!({ "status": "unwritable" }));
+        assert_eq!(details["checks"]["database"], json!({ "status": "connected" }));
+        assert_eq!(details["checks"]["queue"]["status"], "operational");
+        assert_eq!(details["checks"]["provider"]["name"], "local");
     }
 }

@@ -5,9 +5,11 @@ mod admin;
 mod events;
 mod exports;
 mod generations;
+mod health;
 mod library;
 mod poses;
 mod projects;
+mod recovery;
 mod requests;
 
 use poem_openapi::OpenApi;
@@ -23,5 +25,7 @@ pub fn apis() -> impl OpenApi {
         poses::PosesApi,
         requests::RequestsApi,
         admin::AdminApi,
+        recovery::RecoveryApi,
+        health::HealthApi,
     )
 }
