@@ -20,7 +20,6 @@
 //!
 //! [`seed_check`] validates all of the static data without a database.
 
-pub mod codec;
 pub mod data;
 pub mod figure;
 pub mod pose_images;

@@ -69,7 +69,8 @@ fn write_pose(presets_dir: &Path, pose: &LibraryPose) -> io::Result<(usize, usiz
     }
     let skeleton = skeleton::skeleton_for(pose.name);
     let mut written = 0;
-    let files: [(&Path, &dyn Fn() -> Vec<u8>); 3] = [
+    type Render<'a> = &'a dyn Fn() -> Result<Vec<u8>, image::ImageError>;
+    let files: [(&Path, Render); 3] = [
         (&paths.preview, &|| {
             preview(pose, &skeleton, PREVIEW_SIZE).jpeg()
         }),
@@ -79,7 +80,7 @@ fn write_pose(presets_dir: &Path, pose: &LibraryPose) -> io::Result<(usize, usiz
         (&paths.pose_map, &|| skeleton.pose_map_png(POSE_MAP_SIZE)),
     ];
     for (path, render) in files {
-        if write_bytes_if_missing(path, || Ok(render()))? {
+        if write_bytes_if_missing(path, || render().map_err(io::Error::other))? {
             written += 1;
         }
     }
