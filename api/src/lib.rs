@@ -14,6 +14,7 @@ pub mod health;
 pub mod ids;
 pub mod images;
 pub mod jobs;
+pub mod json_body;
 pub mod openapi;
 pub mod pagination;
 pub mod pose_generator;
@@ -24,6 +25,7 @@ pub mod schema_gate;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod text;
 pub mod timestamp;
 
 pub use app::{AppState, routes};

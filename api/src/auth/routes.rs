@@ -16,6 +16,7 @@ use crate::{
     openapi::ApiTags,
     timestamp::Timestamp,
 };
+use crate::{json_body::JsonBody, text::Text};
 
 const NAME_MAX_CHARS: usize = 100;
 const LOGIN_PASSWORD_MAX_CHARS: usize = 1024;
@@ -31,7 +32,7 @@ impl AuthApi {
     async fn register(
         &self,
         state: Data<&AppState>,
-        body: Json<RegisterRequest>,
+        body: JsonBody<RegisterRequest>,
     ) -> Result<RegisterCreated, Errors<400, 409, 429>> {
         let body = body.0;
         let mut fields = FieldErrors::new();
@@ -53,7 +54,7 @@ impl AuthApi {
 
         let account = NewAccount {
             email,
-            password: body.password,
+            password: body.password.into_inner(),
             name,
         };
         let session = service::register(&state.db, &state.config, account)
@@ -82,7 +83,7 @@ impl AuthApi {
     async fn login(
         &self,
         state: Data<&AppState>,
-        body: Json<LoginRequest>,
+        body: JsonBody<LoginRequest>,
     ) -> Result<Json<LoginResponse>, Errors<400, 401, 429>> {
         let body = body.0;
         let mut fields = FieldErrors::new();
@@ -140,7 +141,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        body: Json<UpdateProfileRequest>,
+        body: JsonBody<UpdateProfileRequest>,
     ) -> Result<Json<UpdateProfileResponse>, Errors<400, 401, 409, 429>> {
         let changes = validate_profile_changes(body.0)?;
         let updated = service::update_profile(&state.db, &state.config, auth.0, changes)
@@ -214,18 +215,14 @@ fn validate_profile_changes(body: UpdateProfileRequest) -> Result<ProfileChanges
 }
 
 /// `null` is only allowed where a field is nullable (api.md §1.3).
-fn not_null(
-    value: MaybeUndefined<String>,
-    field: &str,
-    fields: &mut FieldErrors,
-) -> Option<String> {
+fn not_null(value: MaybeUndefined<Text>, field: &str, fields: &mut FieldErrors) -> Option<String> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => {
             fields.add(field, "Must not be null");
             None
         }
-        MaybeUndefined::Value(value) => Some(value),
+        MaybeUndefined::Value(value) => Some(value.into_inner()),
     }
 }
 
@@ -251,13 +248,13 @@ fn reject(fields: FieldErrors) -> Result<(), ApiError> {
 #[oai(rename_all = "camelCase", example)]
 pub struct RegisterRequest {
     /// A valid address, at most 254 characters; stored trimmed and lowercased.
-    pub email: String,
+    pub email: Text,
     /// 12..128 characters; at least 3 of lowercase, uppercase, digit, other; no
     /// character 3+ times in a row; not a common password.
-    pub password: String,
+    pub password: Text,
     /// 1..100 characters after trimming; empty means none.
     #[oai(nullable)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
 }
 
 #[derive(ApiResponse)]
@@ -295,9 +292,9 @@ pub struct RegisteredUser {
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase", example)]
 pub struct LoginRequest {
-    pub email: String,
+    pub email: Text,
     /// 1..1024 characters.
-    pub password: String,
+    pub password: Text,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -345,13 +342,13 @@ pub struct Profile {
 pub struct UpdateProfileRequest {
     /// 1..100 characters after trimming; `null` or `""` clears the name.
     #[oai(nullable)]
-    pub name: MaybeUndefined<String>,
+    pub name: MaybeUndefined<Text>,
     /// A valid address not used by another account.
-    pub email: MaybeUndefined<String>,
+    pub email: MaybeUndefined<Text>,
     /// Required with `newPassword`.
-    pub current_password: MaybeUndefined<String>,
+    pub current_password: MaybeUndefined<Text>,
     /// Same rules as the register password.
-    pub new_password: MaybeUndefined<String>,
+    pub new_password: MaybeUndefined<Text>,
 }
 
 #[derive(Object, Debug, Clone)]

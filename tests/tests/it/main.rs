@@ -14,6 +14,7 @@ mod credits;
 mod deploy;
 mod entities;
 mod harness;
+mod json_types;
 mod migration_cli;
 mod migration_data;
 mod pose_background;

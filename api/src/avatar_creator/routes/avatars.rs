@@ -16,6 +16,7 @@ use crate::avatar_creator::views::{
 };
 use crate::error::{ApiError, FieldErrors};
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
+use crate::{json_body::JsonBody, text::Text};
 
 pub struct AvatarsApi;
 
@@ -53,33 +54,33 @@ pub struct UsageHistory {
 #[oai(rename_all = "camelCase")]
 pub struct UpdateAvatarRequest {
     /// 1..100 characters; cannot be cleared (`null` is a 400).
-    pub name: MaybeUndefined<String>,
+    pub name: MaybeUndefined<Text>,
     /// At most 100 characters.
-    pub persona_name: MaybeUndefined<String>,
+    pub persona_name: MaybeUndefined<Text>,
     /// 1..120.
     pub persona_age: MaybeUndefined<i32>,
     /// At most 10 traits, each 1..50 characters.
-    pub persona_personality: MaybeUndefined<Vec<String>>,
+    pub persona_personality: MaybeUndefined<Vec<Text>>,
     /// At most 500 characters.
-    pub persona_background: MaybeUndefined<String>,
+    pub persona_background: MaybeUndefined<Text>,
     /// `male`, `female` or `unisex`.
-    pub gender: MaybeUndefined<String>,
+    pub gender: MaybeUndefined<Text>,
     /// `young`, `adult` or `mature`.
-    pub age_range: MaybeUndefined<String>,
-    pub ethnicity: MaybeUndefined<String>,
-    pub body_type: MaybeUndefined<String>,
-    pub hair_style: MaybeUndefined<String>,
-    pub hair_color: MaybeUndefined<String>,
-    pub eye_color: MaybeUndefined<String>,
-    pub skin_tone: MaybeUndefined<String>,
-    pub style: MaybeUndefined<String>,
+    pub age_range: MaybeUndefined<Text>,
+    pub ethnicity: MaybeUndefined<Text>,
+    pub body_type: MaybeUndefined<Text>,
+    pub hair_style: MaybeUndefined<Text>,
+    pub hair_color: MaybeUndefined<Text>,
+    pub eye_color: MaybeUndefined<Text>,
+    pub skin_tone: MaybeUndefined<Text>,
+    pub style: MaybeUndefined<Text>,
 }
 
-fn change<T: Clone>(value: &MaybeUndefined<T>) -> Change<T> {
+fn change<T: Clone + Into<U>, U>(value: &MaybeUndefined<T>) -> Change<U> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v.clone())),
+        MaybeUndefined::Value(v) => Some(Some(v.clone().into())),
     }
 }
 
@@ -98,7 +99,12 @@ impl UpdateAvatarRequest {
             name: change(&self.name),
             persona_name: change(&self.persona_name),
             persona_age: change(&self.persona_age),
-            persona_personality: change(&self.persona_personality),
+            persona_personality: change(
+                &self
+                    .persona_personality
+                    .clone()
+                    .map_value(Text::into_strings),
+            ),
             persona_background: change(&self.persona_background),
             gender: change(&self.gender),
             age_range: change(&self.age_range),
@@ -173,7 +179,7 @@ impl AvatarsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<String>,
-        body: Json<UpdateAvatarRequest>,
+        body: JsonBody<UpdateAvatarRequest>,
     ) -> Result<Json<UpdatedAvatar>, Errors<400, 401, 404>> {
         let avatar = avatars::update(&state.db, &auth.0.id, &id, body.0.into_update()).await?;
         Ok(Json(UpdatedAvatar {

@@ -13,6 +13,7 @@ use crate::avatar_creator::{
 };
 use crate::error::{ApiError, FieldErrors};
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
+use crate::{json_body::JsonBody, text::Text};
 
 pub struct GenerationsApi;
 
@@ -23,28 +24,28 @@ const NOTE: &str = "Generation is processing in background. Check status using g
 #[oai(rename_all = "camelCase", example)]
 pub struct GenerateAvatarRequest {
     /// 1..100 characters after trimming.
-    pub name: String,
+    pub name: Text,
     /// 10..2000 characters after trimming; runs of whitespace become one space.
-    pub prompt: String,
+    pub prompt: Text,
     /// At most 100 characters.
-    pub persona_name: Option<String>,
+    pub persona_name: Option<Text>,
     /// 1..120.
     pub persona_age: Option<i32>,
     /// At most 10 traits, each 1..50 characters.
-    pub persona_personality: Option<Vec<String>>,
+    pub persona_personality: Option<Vec<Text>>,
     /// At most 500 characters.
-    pub persona_background: Option<String>,
+    pub persona_background: Option<Text>,
     /// `male`, `female` or `unisex`.
-    pub gender: Option<String>,
+    pub gender: Option<Text>,
     /// `young`, `adult` or `mature`.
-    pub age_range: Option<String>,
-    pub ethnicity: Option<String>,
-    pub body_type: Option<String>,
-    pub hair_style: Option<String>,
-    pub hair_color: Option<String>,
-    pub eye_color: Option<String>,
-    pub skin_tone: Option<String>,
-    pub style: Option<String>,
+    pub age_range: Option<Text>,
+    pub ethnicity: Option<Text>,
+    pub body_type: Option<Text>,
+    pub hair_style: Option<Text>,
+    pub hair_color: Option<Text>,
+    pub eye_color: Option<Text>,
+    pub skin_tone: Option<Text>,
+    pub style: Option<Text>,
     /// 512..2048, default 1024.
     pub width: Option<i32>,
     /// 512..2048, default 1024.
@@ -92,7 +93,7 @@ impl GenerateAvatarRequest {
             persona_age: persona::age(&mut errors, self.persona_age),
             persona_personality: persona::personality(
                 &mut errors,
-                self.persona_personality.as_deref(),
+                self.persona_personality.map(Text::into_strings).as_deref(),
             ),
             ..persona::texts(
                 &mut errors,
@@ -130,9 +131,9 @@ impl GenerateAvatarRequest {
 #[oai(rename_all = "camelCase", example)]
 pub struct FromPresetRequest {
     /// Any id string, 1..64 characters.
-    pub preset_id: String,
+    pub preset_id: Text,
     /// 1..100 characters after trimming; empty means the preset's name.
-    pub custom_name: Option<String>,
+    pub custom_name: Option<Text>,
 }
 
 #[derive(Object, Debug)]
@@ -188,7 +189,7 @@ impl GenerationsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         #[oai(name = "projectId")] project_id: Path<String>,
-        body: Json<GenerateAvatarRequest>,
+        body: JsonBody<GenerateAvatarRequest>,
     ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 429>> {
         let new = body.0.validate()?;
         projects::find_owned(&state.db, &auth.0.id, &project_id).await?;
@@ -211,7 +212,7 @@ impl GenerationsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         #[oai(name = "projectId")] project_id: Path<String>,
-        body: Json<FromPresetRequest>,
+        body: JsonBody<FromPresetRequest>,
     ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 429>> {
         let mut errors = FieldErrors::new();
         let preset_id = body.preset_id.trim();

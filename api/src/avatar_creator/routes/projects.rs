@@ -10,6 +10,7 @@ use crate::avatar_creator::projects::{self, ProjectChanges};
 use crate::avatar_creator::views::{AvatarProject, AvatarProjectWithAvatars};
 use crate::error::{ApiError, FieldErrors};
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
+use crate::{json_body::JsonBody, text::Text};
 
 pub struct ProjectsApi;
 
@@ -44,10 +45,10 @@ pub struct UpdatedProject {
 #[oai(rename_all = "camelCase", example)]
 pub struct CreateProjectRequest {
     /// Trimmed, runs of whitespace collapsed, then 1..100 characters.
-    pub name: String,
+    pub name: Text,
     /// Trimmed, at most 500 characters; empty or null means none.
     #[oai(nullable)]
-    pub description: Option<String>,
+    pub description: Option<Text>,
 }
 
 /// `PUT /projects/:id` body: only the fields present change.
@@ -56,9 +57,9 @@ pub struct CreateProjectRequest {
 pub struct UpdateProjectRequest {
     /// Trimmed, whitespace collapsed, 1..100 characters; cannot be cleared (`null` is a
     /// 400).
-    pub name: MaybeUndefined<String>,
+    pub name: MaybeUndefined<Text>,
     /// `null` or `""` clears the description.
-    pub description: MaybeUndefined<String>,
+    pub description: MaybeUndefined<Text>,
 }
 
 #[derive(ApiResponse)]
@@ -106,7 +107,7 @@ impl ProjectsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<CreateProjectRequest>,
+        body: JsonBody<CreateProjectRequest>,
     ) -> Result<CreateProjectResponse, Errors<400, 401, 429>> {
         let (name, description) =
             projects::validate(Some(&body.name), Some(body.description.as_deref()), true)?;
@@ -151,7 +152,7 @@ impl ProjectsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<String>,
-        body: Json<UpdateProjectRequest>,
+        body: JsonBody<UpdateProjectRequest>,
     ) -> Result<Json<UpdatedProject>, Errors<400, 401, 404>> {
         let description = match &body.description {
             MaybeUndefined::Undefined => None,

@@ -24,6 +24,7 @@ use crate::{
     openapi::ApiTags,
     pagination::{PageRequest, Pagination},
 };
+use crate::{json_body::JsonBody, text::Text};
 
 pub struct AdminApi;
 
@@ -34,7 +35,7 @@ pub struct PoseAdminNotesRequest {
     /// At most 1000 characters after trimming; required to reject and for the notes
     /// update.
     #[oai(nullable)]
-    pub admin_notes: Option<String>,
+    pub admin_notes: Option<Text>,
 }
 
 /// Body of mark-completed.
@@ -42,10 +43,10 @@ pub struct PoseAdminNotesRequest {
 #[oai(rename_all = "camelCase")]
 pub struct PoseAdminCompleteRequest {
     /// The library pose that fulfils the request.
-    pub completed_pose_id: Option<String>,
+    pub completed_pose_id: Option<Text>,
     /// At most 1000 characters; the current notes are kept when absent.
     #[oai(nullable)]
-    pub admin_notes: Option<String>,
+    pub admin_notes: Option<Text>,
 }
 
 #[derive(Object, Debug)]
@@ -81,7 +82,8 @@ pub struct PoseAdminRequestChanged {
 }
 
 /// A JSON body the client may leave out entirely: a request without `Content-Type`
-/// and without a body reads as `{}`. Anything else is parsed exactly like `Json<T>`.
+/// and without a body reads as `{}`. Anything else is parsed exactly like
+/// [`JsonBody<T>`].
 pub struct OptionalJson<T>(pub T);
 
 impl<'a, T: ParseFromJSON> ApiExtractor<'a> for OptionalJson<T> {
@@ -91,11 +93,11 @@ impl<'a, T: ParseFromJSON> ApiExtractor<'a> for OptionalJson<T> {
     type ParamRawType = ();
 
     fn register(registry: &mut Registry) {
-        <Json<T> as ApiExtractor>::register(registry);
+        <JsonBody<T> as ApiExtractor>::register(registry);
     }
 
     fn request_meta() -> Option<MetaRequest> {
-        <Json<T> as ApiExtractor>::request_meta().map(|meta| MetaRequest {
+        <JsonBody<T> as ApiExtractor>::request_meta().map(|meta| MetaRequest {
             required: false,
             ..meta
         })
@@ -116,7 +118,8 @@ impl<'a, T: ParseFromJSON> ApiExtractor<'a> for OptionalJson<T> {
                 .map(Self)
                 .map_err(|err| ApiError::invalid_field("body", err.into_message()).into());
         }
-        let Json(value) = <Json<T> as ApiExtractor>::from_request(req, body, param_opts).await?;
+        let JsonBody(value) =
+            <JsonBody<T> as ApiExtractor>::from_request(req, body, param_opts).await?;
         Ok(Self(value))
     }
 }
@@ -257,7 +260,7 @@ impl AdminApi {
         _admin: AdminAuth,
         state: Data<&AppState>,
         id: Path<String>,
-        body: Json<PoseAdminNotesRequest>,
+        body: JsonBody<PoseAdminNotesRequest>,
     ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409>> {
         let input = TransitionInput {
             admin_notes: body.admin_notes.as_deref(),
@@ -304,7 +307,7 @@ impl AdminApi {
         _admin: AdminAuth,
         state: Data<&AppState>,
         id: Path<String>,
-        body: Json<PoseAdminCompleteRequest>,
+        body: JsonBody<PoseAdminCompleteRequest>,
     ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409>> {
         let input = TransitionInput {
             admin_notes: body.admin_notes.as_deref(),
@@ -326,7 +329,7 @@ impl AdminApi {
         _admin: AdminAuth,
         state: Data<&AppState>,
         id: Path<String>,
-        body: Json<PoseAdminNotesRequest>,
+        body: JsonBody<PoseAdminNotesRequest>,
     ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404>> {
         let request = requests::update_notes(&state.db, &id, body.admin_notes.as_deref()).await?;
         Ok(Json(PoseAdminRequestChanged {

@@ -15,6 +15,7 @@ use crate::{
     error::{ApiError, Errors},
     openapi::ApiTags,
 };
+use crate::{json_body::JsonBody, text::Text};
 
 pub struct ExportsApi;
 
@@ -35,7 +36,7 @@ pub enum ZipResponse {
 #[oai(rename_all = "camelCase")]
 pub struct RegenerateExportRequest {
     /// One format key (§8.11) or alias.
-    pub format: Option<String>,
+    pub format: Option<Text>,
 }
 
 #[derive(Object, Debug)]
@@ -100,7 +101,7 @@ impl ExportsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         #[oai(name = "poseId")] pose_id: Path<String>,
-        body: Json<RegenerateExportRequest>,
+        body: JsonBody<RegenerateExportRequest>,
     ) -> Result<Json<RegeneratedExport>, Errors<400, 401, 404, 409, 429>> {
         let Some(key) = body
             .format

@@ -18,6 +18,7 @@ use crate::{
     openapi::ApiTags,
     pagination::{PageRequest, Pagination},
 };
+use crate::{json_body::JsonBody, text::Text};
 
 pub struct GenerationsApi;
 
@@ -26,33 +27,33 @@ pub struct GenerationsApi;
 #[oai(rename_all = "camelCase", example)]
 pub struct PoseGenerateRequest {
     /// One of the caller's projects.
-    pub project_id: Option<String>,
+    pub project_id: Option<Text>,
     /// `GALLERY_REFERENCE` or `TEXT_DESCRIPTION`.
-    pub generation_type: Option<String>,
+    pub generation_type: Option<Text>,
     /// Gallery: 1..200 distinct public library pose ids.
-    pub selected_pose_ids: Option<Vec<String>>,
+    pub selected_pose_ids: Option<Vec<Text>>,
     /// Gallery: variations per pose, 1..10, default 4.
     pub batch_size: Option<i64>,
     /// Text: 3..500 characters describing a pose. Gallery: an optional prefix, ≤ 500.
-    pub text_prompt: Option<String>,
+    pub text_prompt: Option<Text>,
     /// Text: images to make, 1..20, default 4.
     pub variation_count: Option<i64>,
     /// One of the caller's Avatar Creator avatars; default: the project's.
-    pub avatar_id: Option<String>,
+    pub avatar_id: Option<Text>,
     /// Default false; +10 credits per pose.
     pub use_background_changer: Option<bool>,
     /// `ai_generate`, `solid_color` or `upload`.
-    pub background_mode: Option<String>,
+    pub background_mode: Option<Text>,
     /// `ai_generate`: 1..300 characters.
-    pub background_prompt: Option<String>,
+    pub background_prompt: Option<Text>,
     /// `solid_color`: `#RRGGBB`.
-    pub background_color: Option<String>,
+    pub background_color: Option<Text>,
     /// `upload`: an absolute http(s) URL or an `/uploads/…` path.
-    pub background_image_url: Option<String>,
+    pub background_image_url: Option<Text>,
     /// ≤ 10 export format keys (aliases accepted).
-    pub export_formats: Option<Vec<String>>,
+    pub export_formats: Option<Vec<Text>>,
     /// Older name of `exportFormats`; the union of both is used.
-    pub output_formats: Option<Vec<String>>,
+    pub output_formats: Option<Vec<Text>>,
 }
 
 impl poem_openapi::types::Example for PoseGenerateRequest {
@@ -137,8 +138,12 @@ impl GenerationsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<PoseGenerateRequest>,
+        body: JsonBody<PoseGenerateRequest>,
     ) -> Result<PoseGenerateResponse, Errors<400, 401, 402, 403, 404, 429>> {
+        let body = body.0;
+        let selected_pose_ids = body.selected_pose_ids.map(Text::into_strings);
+        let export_formats = body.export_formats.map(Text::into_strings);
+        let output_formats = body.output_formats.map(Text::into_strings);
         let accepted = generate::start(
             &state.db,
             &state.config.costs,
@@ -146,7 +151,7 @@ impl GenerationsApi {
             GenerateInput {
                 project_id: body.project_id.as_deref(),
                 generation_type: body.generation_type.as_deref(),
-                selected_pose_ids: body.selected_pose_ids.as_deref(),
+                selected_pose_ids: selected_pose_ids.as_deref(),
                 batch_size: body.batch_size,
                 text_prompt: body.text_prompt.as_deref(),
                 variation_count: body.variation_count,
@@ -156,8 +161,8 @@ impl GenerationsApi {
                 background_prompt: body.background_prompt.as_deref(),
                 background_color: body.background_color.as_deref(),
                 background_image_url: body.background_image_url.as_deref(),
-                export_formats: body.export_formats.as_deref(),
-                output_formats: body.output_formats.as_deref(),
+                export_formats: export_formats.as_deref(),
+                output_formats: output_formats.as_deref(),
             },
         )
         .await?;

@@ -11,6 +11,7 @@ use crate::{
     error::{ApiError, Errors},
     openapi::ApiTags,
 };
+use crate::{json_body::JsonBody, text::Text};
 
 pub struct PosesApi;
 
@@ -19,13 +20,13 @@ pub struct PosesApi;
 #[oai(rename_all = "camelCase", example)]
 pub struct ChangeBackgroundRequest {
     /// `ai_generate`, `solid_color` or `upload`.
-    pub background_mode: Option<String>,
+    pub background_mode: Option<Text>,
     /// `ai_generate`: 1..300 characters.
-    pub background_prompt: Option<String>,
+    pub background_prompt: Option<Text>,
     /// `solid_color`: `#RRGGBB`.
-    pub background_color: Option<String>,
+    pub background_color: Option<Text>,
     /// `upload`: an absolute http(s) URL or an `/uploads/…` path (never fetched).
-    pub background_image_url: Option<String>,
+    pub background_image_url: Option<Text>,
 }
 
 impl poem_openapi::types::Example for ChangeBackgroundRequest {
@@ -79,7 +80,7 @@ impl PosesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         #[oai(name = "poseId")] pose_id: Path<String>,
-        body: Json<ChangeBackgroundRequest>,
+        body: JsonBody<ChangeBackgroundRequest>,
     ) -> Result<ChangeBackgroundResponse, Errors<400, 401, 402, 404, 409, 429>> {
         let queued = background::request(
             &state.db,

@@ -19,6 +19,7 @@ use crate::{
     openapi::ApiTags,
     pagination::{PageRequest, Pagination},
 };
+use crate::{json_body::JsonBody, text::Text};
 
 pub struct ProjectsApi;
 
@@ -62,18 +63,18 @@ pub struct PoseProjectDeleted {
 #[oai(rename_all = "camelCase", example)]
 pub struct CreatePoseProjectRequest {
     /// 1..100 characters after trimming.
-    pub project_name: Option<String>,
+    pub project_name: Option<Text>,
     /// At most 500 characters; empty means none.
     #[oai(nullable)]
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// `AVATAR_CREATOR` or `UPLOAD` (default).
-    pub avatar_source: Option<String>,
+    pub avatar_source: Option<Text>,
     /// One of the caller's Avatar Creator avatars; required with `AVATAR_CREATOR`.
-    pub avatar_id: Option<String>,
+    pub avatar_id: Option<Text>,
     /// An absolute http(s) URL or an `/uploads/…` path, at most 2048 characters. With
     /// `AVATAR_CREATOR` and no URL, the avatar's image is used.
     #[oai(nullable)]
-    pub avatar_image_url: Option<String>,
+    pub avatar_image_url: Option<Text>,
 }
 
 impl poem_openapi::types::Example for CreatePoseProjectRequest {
@@ -93,14 +94,14 @@ impl poem_openapi::types::Example for CreatePoseProjectRequest {
 #[oai(rename_all = "camelCase")]
 pub struct UpdatePoseProjectRequest {
     /// 1..100 characters after trimming; cannot be cleared.
-    pub project_name: MaybeUndefined<String>,
+    pub project_name: MaybeUndefined<Text>,
     /// `null` or `""` clears it.
-    pub description: MaybeUndefined<String>,
+    pub description: MaybeUndefined<Text>,
     /// `active` or `archived`.
-    pub status: MaybeUndefined<String>,
+    pub status: MaybeUndefined<Text>,
 }
 
-fn present(value: &MaybeUndefined<String>) -> Option<Option<&str>> {
+fn present(value: &MaybeUndefined<Text>) -> Option<Option<&str>> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
@@ -158,7 +159,7 @@ impl ProjectsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<CreatePoseProjectRequest>,
+        body: JsonBody<CreatePoseProjectRequest>,
     ) -> Result<CreateProjectResponse, Errors<400, 401, 404, 429>> {
         let project = projects::create(
             &state.db,
@@ -222,7 +223,7 @@ impl ProjectsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         #[oai(name = "projectId")] project_id: Path<String>,
-        body: Json<UpdatePoseProjectRequest>,
+        body: JsonBody<UpdatePoseProjectRequest>,
     ) -> Result<Json<PoseProjectEnvelope>, Errors<400, 401, 404>> {
         let changes = ProjectChanges {
             project_name: present(&body.project_name),

@@ -16,6 +16,7 @@ use crate::{
     openapi::ApiTags,
     pagination::{PageRequest, Pagination},
 };
+use crate::{json_body::JsonBody, text::Text};
 
 pub struct RequestsApi;
 
@@ -24,18 +25,18 @@ pub struct RequestsApi;
 #[oai(rename_all = "camelCase", example)]
 pub struct CreatePoseRequestRequest {
     /// 1..100 characters after trimming.
-    pub pose_name: Option<String>,
+    pub pose_name: Option<Text>,
     /// 1..500 characters after trimming.
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// An existing pose category.
     #[oai(nullable)]
-    pub category_id: Option<String>,
+    pub category_id: Option<Text>,
     /// At most 100 characters, e.g. `e-commerce`, `professional`, `social`.
     #[oai(nullable)]
-    pub use_case: Option<String>,
+    pub use_case: Option<Text>,
     /// An absolute http(s) URL or an `/uploads/…` path, at most 2048 characters.
     #[oai(nullable)]
-    pub reference_image_url: Option<String>,
+    pub reference_image_url: Option<Text>,
 }
 
 impl poem_openapi::types::Example for CreatePoseRequestRequest {
@@ -97,7 +98,7 @@ impl RequestsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<CreatePoseRequestRequest>,
+        body: JsonBody<CreatePoseRequestRequest>,
     ) -> Result<CreatePoseRequestResponse, Errors<400, 401, 409, 429>> {
         let request = requests::create(
             &state.db,
