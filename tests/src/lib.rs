@@ -19,6 +19,7 @@
 //! [`postgres_server`] for how the PostgreSQL server is found (`TEST_DATABASE_URL`,
 //! else a throwaway cluster, else a loud skip; `REQUIRE_POSTGRES=1` forbids skipping).
 
+pub mod bench;
 pub mod db;
 pub mod fixtures;
 pub mod postgres_server;

@@ -1,0 +1,333 @@
+//! The baseline: the same two endpoints as our API (api.md §6.1, §6.2) written as the
+//! fastest honest implementation of the same work — bearer JWT (HS256) verified with
+//! the same function, the user looked up, plain SQL through the same driver and pool
+//! size, rows serialised with serde. No OpenAPI layer, no middleware.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use migration::sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, QueryResult,
+    Statement, Value,
+};
+use poem::{
+    Body, EndpointExt, Request, Response, Route, Server, get, handler, http::StatusCode,
+    listener::TcpListener, web::Data,
+};
+use serde::{Deserialize, Serialize};
+
+/// The API's PostgreSQL pool size (api/src/startup.rs), so both sides get as many
+/// database connections.
+pub const POOL_SIZE: u32 = 10;
+
+#[derive(Clone)]
+struct State {
+    db: DatabaseConnection,
+    secret: Arc<str>,
+}
+
+/// Serves `GET` and `POST /api/apps/avatar-creator/projects` on 127.0.0.1:`port`
+/// until the process is killed.
+pub async fn serve(port: u16, database_url: &str, secret: String) -> std::io::Result<()> {
+    let mut options = ConnectOptions::new(database_url);
+    options
+        .sqlx_logging(false)
+        .max_connections(POOL_SIZE)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10));
+    let db = Database::connect(options)
+        .await
+        .map_err(std::io::Error::other)?;
+    let state = State {
+        db,
+        secret: secret.into(),
+    };
+    let app = Route::new()
+        .at(
+            "/api/apps/avatar-creator/projects",
+            get(list_projects).post(create_project),
+        )
+        .data(state);
+    Server::new(TcpListener::bind(("127.0.0.1", port)))
+        .run(app)
+        .await
+}
+
+const DATE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+
+fn date(value: NaiveDateTime) -> String {
+    value.format(DATE_FORMAT).to_string()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Avatar {
+    id: String,
+    user_id: String,
+    project_id: String,
+    name: String,
+    base_image_url: String,
+    thumbnail_url: Option<String>,
+    persona_name: Option<String>,
+    persona_age: Option<i32>,
+    persona_personality: Option<String>,
+    persona_background: Option<String>,
+    gender: Option<String>,
+    age_range: Option<String>,
+    ethnicity: Option<String>,
+    body_type: Option<String>,
+    hair_style: Option<String>,
+    hair_color: Option<String>,
+    eye_color: Option<String>,
+    skin_tone: Option<String>,
+    style: Option<String>,
+    source_type: String,
+    generation_prompt: Option<String>,
+    seed_used: Option<i32>,
+    usage_count: i32,
+    last_used_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Project {
+    id: String,
+    user_id: String,
+    name: String,
+    description: Option<String>,
+    created_at: String,
+    updated_at: String,
+    avatars: Vec<Avatar>,
+}
+
+#[derive(Serialize)]
+struct ProjectList {
+    projects: Vec<Project>,
+}
+
+#[derive(Serialize)]
+struct Created {
+    message: &'static str,
+    project: Project,
+}
+
+#[derive(Deserialize)]
+struct CreateBody {
+    name: Option<String>,
+    description: Option<String>,
+}
+
+fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => Response::builder()
+            .status(status)
+            .content_type("application/json; charset=utf-8")
+            .body(bytes),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into(),
+    }
+}
+
+fn failure(status: StatusCode, message: &str) -> Response {
+    json(
+        status,
+        &serde_json::json!({ "success": false, "error": { "message": message } }),
+    )
+}
+
+fn statement(sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+/// The caller's user id: a valid HS256 token whose user exists.
+async fn authenticate(req: &Request, state: &State) -> Result<String, Response> {
+    let unauthorized = |m: &str| failure(StatusCode::UNAUTHORIZED, m);
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
+        .ok_or_else(|| unauthorized("No token provided"))?;
+    let claims =
+        api::auth::jwt::verify(&state.secret, token).map_err(|_| unauthorized("Invalid token"))?;
+    let row = state
+        .db
+        .query_one_raw(statement(
+            r#"SELECT "id" FROM "users" WHERE "id" = $1"#,
+            vec![claims.user_id.into()],
+        ))
+        .await
+        .map_err(|_| failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"))?
+        .ok_or_else(|| unauthorized("User not found"))?;
+    row.try_get::<String>("", "id")
+        .map_err(|_| failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"))
+}
+
+fn project_from(row: &QueryResult) -> Result<Project, migration::sea_orm::DbErr> {
+    Ok(Project {
+        id: row.try_get("", "id")?,
+        user_id: row.try_get("", "userId")?,
+        name: row.try_get("", "name")?,
+        description: row.try_get("", "description")?,
+        created_at: date(row.try_get("", "createdAt")?),
+        updated_at: date(row.try_get("", "updatedAt")?),
+        avatars: Vec::new(),
+    })
+}
+
+fn avatar_from(row: &QueryResult) -> Result<Avatar, migration::sea_orm::DbErr> {
+    Ok(Avatar {
+        id: row.try_get("", "id")?,
+        user_id: row.try_get("", "userId")?,
+        project_id: row.try_get("", "projectId")?,
+        name: row.try_get("", "name")?,
+        base_image_url: row.try_get("", "baseImageUrl")?,
+        thumbnail_url: row.try_get("", "thumbnailUrl")?,
+        persona_name: row.try_get("", "personaName")?,
+        persona_age: row.try_get("", "personaAge")?,
+        persona_personality: row.try_get("", "personaPersonality")?,
+        persona_background: row.try_get("", "personaBackground")?,
+        gender: row.try_get("", "gender")?,
+        age_range: row.try_get("", "ageRange")?,
+        ethnicity: row.try_get("", "ethnicity")?,
+        body_type: row.try_get("", "bodyType")?,
+        hair_style: row.try_get("", "hairStyle")?,
+        hair_color: row.try_get("", "hairColor")?,
+        eye_color: row.try_get("", "eyeColor")?,
+        skin_tone: row.try_get("", "skinTone")?,
+        style: row.try_get("", "style")?,
+        source_type: row.try_get("", "sourceType")?,
+        generation_prompt: row.try_get("", "generationPrompt")?,
+        seed_used: row.try_get("", "seedUsed")?,
+        usage_count: row.try_get("", "usageCount")?,
+        last_used_at: row
+            .try_get::<Option<NaiveDateTime>>("", "lastUsedAt")?
+            .map(date),
+        created_at: date(row.try_get("", "createdAt")?),
+        updated_at: date(row.try_get("", "updatedAt")?),
+    })
+}
+
+const PROJECTS_SQL: &str = r#"SELECT "id", "userId", "name", "description", "createdAt", "updatedAt"
+FROM "avatar_projects" WHERE "userId" = $1
+ORDER BY "updatedAt" DESC, "createdAt" DESC, "id""#;
+
+const AVATARS_SQL: &str = r#"SELECT "id", "userId", "projectId", "name", "baseImageUrl", "thumbnailUrl",
+ "personaName", "personaAge", "personaPersonality", "personaBackground", "gender", "ageRange",
+ "ethnicity", "bodyType", "hairStyle", "hairColor", "eyeColor", "skinTone", "style", "sourceType",
+ "generationPrompt", "seedUsed", "usageCount", "lastUsedAt", "createdAt", "updatedAt"
+FROM "avatars"
+WHERE "projectId" IN (SELECT "id" FROM "avatar_projects" WHERE "userId" = $1)
+ORDER BY "createdAt" DESC, "id""#;
+
+async fn list(state: &State, user_id: String) -> Result<ProjectList, migration::sea_orm::DbErr> {
+    let project_rows = state
+        .db
+        .query_all_raw(statement(PROJECTS_SQL, vec![user_id.clone().into()]))
+        .await?;
+    let mut projects = project_rows
+        .iter()
+        .map(project_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    if projects.is_empty() {
+        return Ok(ProjectList { projects });
+    }
+    let index: HashMap<String, usize> = projects
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
+    let avatar_rows = state
+        .db
+        .query_all_raw(statement(AVATARS_SQL, vec![user_id.into()]))
+        .await?;
+    for row in &avatar_rows {
+        let avatar = avatar_from(row)?;
+        if let Some(&i) = index.get(&avatar.project_id) {
+            projects[i].avatars.push(avatar);
+        }
+    }
+    Ok(ProjectList { projects })
+}
+
+#[handler]
+async fn list_projects(req: &Request, Data(state): Data<&State>) -> Response {
+    let user_id = match authenticate(req, state).await {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    match list(state, user_id).await {
+        Ok(body) => json(StatusCode::OK, &body),
+        Err(_) => failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"),
+    }
+}
+
+#[handler]
+async fn create_project(req: &Request, body: Body, Data(state): Data<&State>) -> Response {
+    let user_id = match authenticate(req, state).await {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let bad_request = |m: &str| failure(StatusCode::BAD_REQUEST, m);
+    let Ok(bytes) = body.into_bytes().await else {
+        return bad_request("Malformed JSON");
+    };
+    let Ok(input) = serde_json::from_slice::<CreateBody>(&bytes) else {
+        return bad_request("Malformed JSON");
+    };
+    let name = input
+        .name
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !(1..=100).contains(&name.chars().count()) {
+        return bad_request("name: Project name is required or too long");
+    }
+    let description = input
+        .description
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty());
+    if description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 500)
+    {
+        return bad_request("description: Description must be at most 500 characters");
+    }
+    let id = api::ids::new_id();
+    let now = Utc::now().naive_utc().trunc_subsecs(3);
+    let insert = statement(
+        r#"INSERT INTO "avatar_projects" ("id", "userId", "name", "description", "createdAt", "updatedAt")
+VALUES ($1, $2, $3, $4, $5, $5)"#,
+        vec![
+            id.clone().into(),
+            user_id.clone().into(),
+            name.clone().into(),
+            description.clone().into(),
+            now.into(),
+        ],
+    );
+    if state.db.execute_raw(insert).await.is_err() {
+        return failure(StatusCode::INTERNAL_SERVER_ERROR, "database error");
+    }
+    json(
+        StatusCode::CREATED,
+        &Created {
+            message: "Project created successfully",
+            project: Project {
+                id,
+                user_id,
+                name,
+                description,
+                created_at: date(now),
+                updated_at: date(now),
+                avatars: Vec::new(),
+            },
+        },
+    )
+}
