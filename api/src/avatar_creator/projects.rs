@@ -1,6 +1,8 @@
 //! Avatar projects (api.md §6.1–§6.5): the caller's projects with their avatars.
 //! Ownership is part of every query: another user's project is "not found" (§8.1).
 
+use std::collections::HashMap;
+
 use entity::{avatar_generations, avatar_projects, avatars};
 use migration::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -98,13 +100,19 @@ pub async fn list(
         .order_by_asc(avatar_projects::Column::Id)
         .all(db)
         .await?;
-    let mut avatars = avatars_of(db, projects.iter().map(|p| p.id.clone()).collect()).await?;
+    let avatars = avatars_of(db, projects.iter().map(|p| p.id.clone()).collect()).await?;
+    // One pass, keeping the query's order within each project.
+    let mut by_project: HashMap<String, Vec<avatars::Model>> = HashMap::new();
+    for avatar in avatars {
+        by_project
+            .entry(avatar.project_id.clone())
+            .or_default()
+            .push(avatar);
+    }
     Ok(projects
         .into_iter()
         .map(|p| {
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                avatars.drain(..).partition(|a| a.project_id == p.id);
-            avatars = rest;
+            let mine = by_project.remove(&p.id).unwrap_or_default();
             (p, mine)
         })
         .collect())
