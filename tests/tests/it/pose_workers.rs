@@ -21,16 +21,10 @@ use tests::{Backend, TestDb, util::TempDir};
 use crate::api_client::SECRET;
 use crate::pose_generation::{library, setup};
 
+/// `api` built as a binary of this package (tests/src/bin/api_process.rs), so cargo
+/// builds it before these tests on a fresh checkout.
 fn api_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let bin = dir.join("api");
-    assert!(
-        bin.is_file(),
-        "{} is missing: run `cargo test --workspace` (or `cargo build -p api`)",
-        bin.display()
-    );
-    bin
+    PathBuf::from(env!("CARGO_BIN_EXE_api_process"))
 }
 
 /// A server or worker process of the API, killed when dropped.
