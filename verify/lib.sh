@@ -66,7 +66,7 @@ start_api() {
     env DATABASE_URL="$API_DB_URL" PORT="$port" HOST=127.0.0.1 \
         UPLOAD_DIR="$API_DIR/uploads" PRESETS_DIR="$API_DIR/presets" \
         JWT_SECRET=verify-secret-0123456789abcdef0123456789 BCRYPT_COST=10 \
-        RATE_LIMITS=false RUST_LOG="${RUST_LOG:-warn}" "$@" \
+        RATE_LIMITS=off RUST_LOG="${RUST_LOG:-warn}" "$@" \
         "$bin/api" serve </dev/null >"$API_DIR/api.log" 2>&1 &
     API_PID=$!
     export API_PID
