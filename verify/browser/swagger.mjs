@@ -228,6 +228,44 @@ async function main() {
       clip: { x: 0, y: 0, width: 1400, height: Math.ceil(lastOps.y + lastOps.height + 16) },
     });
 
+    // Every operation opens, offers "Try it out", and then renders its parameters and an
+    // Execute button without Swagger UI's "could not render" errors.
+    // (Driven inside the page: Playwright actions take ~1 s each on a loaded machine.)
+    const broken = await page.evaluate(async () => {
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      const waitFor = async (fn, ms = 10_000) => {
+        for (const end = Date.now() + ms; Date.now() < end; await sleep(20)) {
+          const v = fn();
+          if (v) return v;
+        }
+        return null;
+      };
+      const out = [];
+      for (const op of document.querySelectorAll('.opblock')) {
+        const name = `${op.querySelector('.opblock-summary-method')?.textContent?.trim()} ${op
+          .querySelector('.opblock-summary-path')
+          ?.getAttribute('data-path')}`;
+        op.querySelector('.opblock-summary-control').click();
+        const tryOut = await waitFor(() => op.querySelector('button.try-out__btn'));
+        if (!tryOut) {
+          out.push(`${name}: no "Try it out" button when opened`);
+          continue;
+        }
+        tryOut.click();
+        if (!(await waitFor(() => op.querySelector('button.execute'))))
+          out.push(`${name}: no Execute button after "Try it out"`);
+        const bad = op.innerText.match(/.*(could not render|😱).*/i);
+        if (bad) out.push(`${name}: ${bad[0]}`);
+        op.querySelector('button.try-out__btn.cancel')?.click();
+        op.querySelector('.opblock-summary-control').click();
+        if (!(await waitFor(() => !op.querySelector('.opblock-body'))))
+          out.push(`${name}: does not close`);
+      }
+      return out;
+    });
+    expect(broken.length === 0, `"Try it out" is broken for ${broken.length} operations:\n  ${broken.join('\n  ')}`);
+    step(`all ${rendered.length} operations open and offer "Try it out" with an Execute button`);
+
     // 2. Try it out without a token: 401
     const block = opblock(page, TARGET);
     expect((await block.count()) === 1, `no single block for ${TARGET.method} ${TARGET.path}`);
