@@ -491,6 +491,28 @@ async function main(): Promise<void> {
     }
     step("results -> 200, 2 completed images (served), each with its instagram_story export");
 
+    const usage = expectStatus(
+        `GET ${AC}/avatars/{id}/usage-history`,
+        await api.GET("/api/apps/avatar-creator/avatars/{id}/usage-history", {
+            params: { path: { id: uploadedAvatar.id }, query: { limit: 10 } },
+        }),
+        200,
+    );
+    const usageRow = usage.history[0];
+    expectEqual("usage history: rows", usage.history.length, 1);
+    expectEqual("usage history: appId", usageRow?.appId, "pose-generator");
+    expectEqual("usage history: action", usageRow?.action, "generate_pose");
+    expectEqual("usage history: referenceId", usageRow?.referenceId, accepted.generationId);
+    expectEqual("usage summary: count", usage.summary[0]?.count, 1);
+    const usedAvatar = expectStatus(
+        `GET ${AC}/avatars/{id}`,
+        await api.GET("/api/apps/avatar-creator/avatars/{id}", { params: { path: { id: uploadedAvatar.id } } }),
+        200,
+    ).avatar;
+    expectEqual("avatar usageCount after the pose generation", usedAvatar.usageCount, 1);
+    expectTrue("avatar lastUsedAt set", typeof usedAvatar.lastUsedAt === "string", usedAvatar.lastUsedAt);
+    step("the avatar's usage history records the pose generation (usageCount 1)");
+
     const balance2 = expectStatus("GET /api/credits/balance", await api.GET("/api/credits/balance"), 200);
     expectEqual("balance after the pose generation", balance2.data.balance, 28);
     const history2 = expectStatus("GET /api/credits/history", await api.GET("/api/credits/history"), 200);
