@@ -316,7 +316,10 @@ async function main() {
     const authed = await execute(page, block);
     step(`authorized: Execute -> ${authed.code}`);
     await block.scrollIntoViewIfNeeded();
-    const okShot = await shot(block, 'swagger-try-it-out-200.png');
+    await shot(
+      block,
+      authed.code === '200' ? 'swagger-try-it-out-200.png' : `swagger-try-it-out-${authed.code}-FAILURE.png`,
+    );
     expect(authed.code === '200', `authorized, ${TARGET.method} ${TARGET.path} showed ${authed.code}, expected 200\n${authed.body}`);
     expect(
       authed.curl.includes(`Authorization: Bearer ${TOKEN}`),
@@ -345,9 +348,10 @@ async function main() {
     const unexpected = pageErrors.filter((e) => !/401 \(Unauthorized\)/.test(e));
     expect(unexpected.length === 0, `errors in the page:\n${unexpected.join('\n')}`);
     expect(foreign.size === 0, `the page tried to reach other hosts: ${[...foreign].join(', ')}`);
-    void okShot;
   } catch (e) {
-    const file = await shot(page, 'swagger-FAILURE.png', { fullPage: true }).catch(() => null);
+    // What was on screen at the failing step, and the whole page.
+    const file = await shot(page, 'swagger-FAILURE.png').catch(() => null);
+    await shot(page, 'swagger-FAILURE-full.png', { fullPage: true }).catch(() => null);
     await context.close().catch(() => {});
     await rm(profile, { recursive: true, force: true });
     throw Object.assign(e, { screenshot: file });
