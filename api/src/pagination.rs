@@ -41,9 +41,12 @@ impl PageRequest {
         })
     }
 
-    /// Rows to skip.
+    /// Rows to skip; at most `i64::MAX`, the largest `OFFSET` PostgreSQL and SQLite
+    /// accept (a page that far out is simply empty, not a database error).
     pub fn offset(&self) -> u64 {
-        (self.page - 1).saturating_mul(self.limit)
+        (self.page - 1)
+            .saturating_mul(self.limit)
+            .min(i64::MAX as u64)
     }
 
     /// The answer's `pagination` object for `total` matching items.
@@ -109,5 +112,14 @@ mod tests {
                 "{page:?} {limit:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_huge_page_skips_at_most_i64_max_rows() {
+        let p = PageRequest::new(Some(956_045_334_649_609_216), Some(10), 10).unwrap();
+        assert_eq!(p.offset(), i64::MAX as u64);
+        let p = PageRequest::new(Some(i64::MAX), Some(100), 10).unwrap();
+        assert_eq!(p.offset(), i64::MAX as u64);
+        assert!(!p.of(5).has_more);
     }
 }

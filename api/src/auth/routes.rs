@@ -33,7 +33,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: JsonBody<RegisterRequest>,
-    ) -> Result<RegisterCreated, Errors<400, 409, 429>> {
+    ) -> Result<RegisterCreated, Errors<400, 409, 415, 429>> {
         let body = body.0;
         let mut fields = FieldErrors::new();
         let email = email::normalise(&body.email);
@@ -84,7 +84,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: JsonBody<LoginRequest>,
-    ) -> Result<Json<LoginResponse>, Errors<400, 401, 429>> {
+    ) -> Result<Json<LoginResponse>, Errors<400, 401, 415, 429>> {
         let body = body.0;
         let mut fields = FieldErrors::new();
         if !email::is_valid(body.email.trim()) {
@@ -142,7 +142,7 @@ impl AuthApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: JsonBody<UpdateProfileRequest>,
-    ) -> Result<Json<UpdateProfileResponse>, Errors<400, 401, 409, 429>> {
+    ) -> Result<Json<UpdateProfileResponse>, Errors<400, 401, 409, 415, 429>> {
         let changes = validate_profile_changes(body.0)?;
         let updated = service::update_profile(&state.db, &state.config, auth.0, changes)
             .await

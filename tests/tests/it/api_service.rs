@@ -34,6 +34,27 @@ fn openapi_yaml_is_in_sync_with_the_code() {
     );
 }
 
+/// A JSON endpoint answers 415 to another `Content-Type` or none (api.md §1.3), so
+/// every operation with a request body documents 415 (Schemathesis's
+/// status_code_conformance found it missing).
+#[test]
+fn every_operation_with_a_body_documents_415() {
+    let spec: serde_json::Value = serde_json::from_str(&api::openapi::openapi_json()).unwrap();
+    let mut with_body = 0;
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            if operation.get("requestBody").is_some() {
+                with_body += 1;
+                assert!(
+                    operation["responses"].get("415").is_some(),
+                    "{method} {path} has a request body but documents no 415"
+                );
+            }
+        }
+    }
+    assert!(with_body >= 20, "only {with_body} operations with a body");
+}
+
 dual_test! {
     /// A fresh database is migrated at start-up; liveness, readiness, Swagger UI and
     /// the spec answer, and every answer carries a request id.

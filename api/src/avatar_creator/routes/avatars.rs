@@ -180,7 +180,7 @@ impl AvatarsApi {
         state: Data<&AppState>,
         id: Path<String>,
         body: JsonBody<UpdateAvatarRequest>,
-    ) -> Result<Json<UpdatedAvatar>, Errors<400, 401, 404>> {
+    ) -> Result<Json<UpdatedAvatar>, Errors<400, 401, 404, 415>> {
         let avatar = avatars::update(&state.db, &auth.0.id, &id, body.0.into_update()).await?;
         Ok(Json(UpdatedAvatar {
             message: "Avatar updated successfully".into(),

@@ -190,7 +190,7 @@ impl GenerationsApi {
         state: Data<&AppState>,
         #[oai(name = "projectId")] project_id: Path<String>,
         body: JsonBody<GenerateAvatarRequest>,
-    ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 429>> {
+    ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 415, 429>> {
         let new = body.0.validate()?;
         projects::find_owned(&state.db, &auth.0.id, &project_id).await?;
         let started = generations::start(&state, &auth.0, &project_id, new).await?;
@@ -213,7 +213,7 @@ impl GenerationsApi {
         state: Data<&AppState>,
         #[oai(name = "projectId")] project_id: Path<String>,
         body: JsonBody<FromPresetRequest>,
-    ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 429>> {
+    ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 415, 429>> {
         let mut errors = FieldErrors::new();
         let preset_id = body.preset_id.trim();
         if preset_id.is_empty() || preset_id.chars().count() > 64 {

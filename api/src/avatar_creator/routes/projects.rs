@@ -108,7 +108,7 @@ impl ProjectsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         body: JsonBody<CreateProjectRequest>,
-    ) -> Result<CreateProjectResponse, Errors<400, 401, 429>> {
+    ) -> Result<CreateProjectResponse, Errors<400, 401, 415, 429>> {
         let (name, description) =
             projects::validate(Some(&body.name), Some(body.description.as_deref()), true)?;
         let name = name.expect("validated as required");
@@ -153,7 +153,7 @@ impl ProjectsApi {
         state: Data<&AppState>,
         id: Path<String>,
         body: JsonBody<UpdateProjectRequest>,
-    ) -> Result<Json<UpdatedProject>, Errors<400, 401, 404>> {
+    ) -> Result<Json<UpdatedProject>, Errors<400, 401, 404, 415>> {
         let description = match &body.description {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),

@@ -239,7 +239,7 @@ impl AdminApi {
         state: Data<&AppState>,
         id: Path<String>,
         body: OptionalJson<PoseAdminNotesRequest>,
-    ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409>> {
+    ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409, 415>> {
         let input = TransitionInput {
             admin_notes: body.0.admin_notes.as_deref(),
             completed_pose_id: None,
@@ -261,7 +261,7 @@ impl AdminApi {
         state: Data<&AppState>,
         id: Path<String>,
         body: JsonBody<PoseAdminNotesRequest>,
-    ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409>> {
+    ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409, 415>> {
         let input = TransitionInput {
             admin_notes: body.admin_notes.as_deref(),
             completed_pose_id: None,
@@ -284,7 +284,7 @@ impl AdminApi {
         state: Data<&AppState>,
         id: Path<String>,
         body: OptionalJson<PoseAdminNotesRequest>,
-    ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409>> {
+    ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409, 415>> {
         let input = TransitionInput {
             admin_notes: body.0.admin_notes.as_deref(),
             completed_pose_id: None,
@@ -308,7 +308,7 @@ impl AdminApi {
         state: Data<&AppState>,
         id: Path<String>,
         body: JsonBody<PoseAdminCompleteRequest>,
-    ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409>> {
+    ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409, 415>> {
         let input = TransitionInput {
             admin_notes: body.admin_notes.as_deref(),
             completed_pose_id: body.completed_pose_id.as_deref(),
@@ -330,7 +330,7 @@ impl AdminApi {
         state: Data<&AppState>,
         id: Path<String>,
         body: JsonBody<PoseAdminNotesRequest>,
-    ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404>> {
+    ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 415>> {
         let request = requests::update_notes(&state.db, &id, body.admin_notes.as_deref()).await?;
         Ok(Json(PoseAdminRequestChanged {
             request,

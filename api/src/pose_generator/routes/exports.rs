@@ -102,7 +102,7 @@ impl ExportsApi {
         state: Data<&AppState>,
         #[oai(name = "poseId")] pose_id: Path<String>,
         body: JsonBody<RegenerateExportRequest>,
-    ) -> Result<Json<RegeneratedExport>, Errors<400, 401, 404, 409, 429>> {
+    ) -> Result<Json<RegeneratedExport>, Errors<400, 401, 404, 409, 415, 429>> {
         let Some(key) = body
             .format
             .as_deref()

@@ -139,7 +139,7 @@ impl GenerationsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         body: JsonBody<PoseGenerateRequest>,
-    ) -> Result<PoseGenerateResponse, Errors<400, 401, 402, 403, 404, 429>> {
+    ) -> Result<PoseGenerateResponse, Errors<400, 401, 402, 403, 404, 415, 429>> {
         let body = body.0;
         let selected_pose_ids = body.selected_pose_ids.map(Text::into_strings);
         let export_formats = body.export_formats.map(Text::into_strings);

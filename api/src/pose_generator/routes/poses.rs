@@ -81,7 +81,7 @@ impl PosesApi {
         state: Data<&AppState>,
         #[oai(name = "poseId")] pose_id: Path<String>,
         body: JsonBody<ChangeBackgroundRequest>,
-    ) -> Result<ChangeBackgroundResponse, Errors<400, 401, 402, 404, 409, 429>> {
+    ) -> Result<ChangeBackgroundResponse, Errors<400, 401, 402, 404, 409, 415, 429>> {
         let queued = background::request(
             &state.db,
             &state.config.costs,

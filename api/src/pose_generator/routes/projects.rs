@@ -160,7 +160,7 @@ impl ProjectsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         body: JsonBody<CreatePoseProjectRequest>,
-    ) -> Result<CreateProjectResponse, Errors<400, 401, 404, 429>> {
+    ) -> Result<CreateProjectResponse, Errors<400, 401, 404, 415, 429>> {
         let project = projects::create(
             &state.db,
             &auth.0.id,
@@ -224,7 +224,7 @@ impl ProjectsApi {
         state: Data<&AppState>,
         #[oai(name = "projectId")] project_id: Path<String>,
         body: JsonBody<UpdatePoseProjectRequest>,
-    ) -> Result<Json<PoseProjectEnvelope>, Errors<400, 401, 404>> {
+    ) -> Result<Json<PoseProjectEnvelope>, Errors<400, 401, 404, 415>> {
         let changes = ProjectChanges {
             project_name: present(&body.project_name),
             description: present(&body.description),

@@ -99,7 +99,7 @@ impl RequestsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         body: JsonBody<CreatePoseRequestRequest>,
-    ) -> Result<CreatePoseRequestResponse, Errors<400, 401, 409, 429>> {
+    ) -> Result<CreatePoseRequestResponse, Errors<400, 401, 409, 415, 429>> {
         let request = requests::create(
             &state.db,
             &auth.0.id,
