@@ -2,17 +2,20 @@
 //
 //   API_URL=http://127.0.0.1:3000 API_TOKEN=<bearer JWT> node swagger.mjs
 //
-// Checks, in order (any failure: a message, a failure-*.png screenshot, exit 1):
+// Checks, in order (any failure: a message, swagger-FAILURE*.png screenshots, exit 1):
 //   1. the page renders the spec without errors, and the operation blocks it lists are
 //      exactly the operations of the served spec ($API_URL/openapi.json, or EXPECTED_SPEC,
 //      a JSON file, to check the UI against another copy of the spec), known ones by path;
-//   2. "Try it out" -> "Execute" on GET /api/apps/avatar-creator/projects without
+//   2. every operation opens and, after "Try it out", shows an Execute button with no
+//      render error; no resolver error appears once all have been opened;
+//   3. "Try it out" -> "Execute" on GET /api/apps/avatar-creator/projects without
 //      authorizing shows 401 (so the token is what makes the next call succeed);
-//   3. "Authorize" with the token: the dialog shows bearerAuth as authorized (Logout
+//   4. "Authorize" with the token: the dialog shows bearerAuth as authorized (Logout
 //      button, no input left) and the operation's lock closes;
-//   4. "Execute" again shows 200 with the caller's project list (with EXPECT_PROJECT, the
-//      name of a project the user owns, in it), the curl command shown
-//      carries "Authorization: Bearer <token>", and so did the request the browser sent.
+//   5. "Execute" again shows 200 with the caller's project list (with EXPECT_PROJECT, the
+//      name of a project the user owns, in it), the curl command shown carries
+//      "Authorization: Bearer <token>", and so did the request the browser sent;
+//   6. no JavaScript errors in the page, no request to another origin.
 // Screenshots go to ARTIFACTS_DIR (default verify/artifacts); their absolute paths are printed.
 
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -264,6 +267,10 @@ async function main() {
       return out;
     });
     expect(broken.length === 0, `"Try it out" is broken for ${broken.length} operations:\n  ${broken.join('\n  ')}`);
+    // Opening an operation resolves its part of the spec: resolver errors show up now.
+    if (await errors.count()) {
+      throw new CheckFailed(`Swagger UI shows spec errors after opening the operations:\n${await errors.innerText()}`);
+    }
     step(`all ${rendered.length} operations open and offer "Try it out" with an Execute button`);
 
     // 2. Try it out without a token: 401
