@@ -15,6 +15,7 @@ pub mod ids;
 pub mod images;
 pub mod jobs;
 pub mod json_body;
+pub mod json_reply;
 pub mod openapi;
 pub mod pagination;
 pub mod pose_generator;

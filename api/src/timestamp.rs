@@ -71,6 +71,14 @@ impl Type for Timestamp {
     }
 }
 
+/// The same text as [`ToJSON`], for responses written with serde
+/// ([`crate::json_reply::JsonReply`]).
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl ToJSON for Timestamp {
     fn to_json(&self) -> Option<Value> {
         Some(Value::String(self.to_string()))

@@ -3,8 +3,8 @@
 
 use entity::{avatar_projects, avatar_usage_history, avatars};
 use migration::sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::persona;
@@ -271,34 +271,66 @@ pub struct UsageSummary {
 }
 
 /// The latest `limit` usage rows and a per-app summary over all rows.
+/// (avatar id, app id, app name, uses, last use) of the usage summary; the app
+/// columns are NULL for an avatar never used.
+type SummaryRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<chrono::NaiveDateTime>,
+);
+
 pub async fn usage_history(
     db: &DatabaseConnection,
     user_id: &str,
     id: &str,
     limit: u64,
 ) -> Result<(Vec<avatar_usage_history::Model>, Vec<UsageSummary>), ApiError> {
-    let avatar = find_owned(db, user_id, id).await?;
-    let history = avatar_usage_history::Entity::find()
-        .filter(avatar_usage_history::Column::AvatarId.eq(avatar.id.as_str()))
-        .order_by_desc(avatar_usage_history::Column::CreatedAt)
-        .order_by_desc(avatar_usage_history::Column::Id)
+    if !is_plausible_id(id) {
+        return Err(not_found());
+    }
+    // One statement checks ownership and summarises: the caller's avatar left-joined
+    // with its uses, grouped by app. No row: not the caller's avatar (404); one row
+    // with no app: an avatar never used.
+    use avatar_usage_history as uses;
+    use migration::sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let summary_query = Query::select()
+        .column((avatars::Entity, avatars::Column::Id))
+        .column((uses::Entity, uses::Column::AppId))
+        .column((uses::Entity, uses::Column::AppName))
+        .expr(Expr::col((uses::Entity, uses::Column::Id)).count())
+        .expr(Expr::col((uses::Entity, uses::Column::CreatedAt)).max())
+        .from(avatars::Entity)
+        .left_join(
+            uses::Entity,
+            Expr::col((uses::Entity, uses::Column::AvatarId))
+                .equals((avatars::Entity, avatars::Column::Id)),
+        )
+        .and_where(Expr::col((avatars::Entity, avatars::Column::Id)).eq(id))
+        .and_where(Expr::col((avatars::Entity, avatars::Column::UserId)).eq(user_id))
+        .group_by_col((avatars::Entity, avatars::Column::Id))
+        .group_by_col((uses::Entity, uses::Column::AppId))
+        .group_by_col((uses::Entity, uses::Column::AppName))
+        .to_owned();
+    let grouped = db.query_all(&summary_query).await?;
+    if grouped.is_empty() {
+        return Err(not_found());
+    }
+    let mut rows = Vec::with_capacity(grouped.len());
+    for row in grouped {
+        let (_, app_id, app_name, count, last_used): SummaryRow = row.try_get_many_by_index()?;
+        if let (Some(app_id), Some(app_name), Some(last_used)) = (app_id, app_name, last_used) {
+            rows.push((app_id, app_name, count, last_used));
+        }
+    }
+    let history = uses::Entity::find()
+        .filter(uses::Column::AvatarId.eq(id))
+        .order_by_desc(uses::Column::CreatedAt)
+        .order_by_desc(uses::Column::Id)
         .limit(limit)
         .all(db)
         .await?;
-    use migration::sea_orm::sea_query::{Expr, ExprTrait};
-    let rows: Vec<(String, String, i64, chrono::NaiveDateTime)> =
-        avatar_usage_history::Entity::find()
-            .select_only()
-            .column(avatar_usage_history::Column::AppId)
-            .column(avatar_usage_history::Column::AppName)
-            .expr(Expr::col(avatar_usage_history::Column::Id).count())
-            .expr(Expr::col(avatar_usage_history::Column::CreatedAt).max())
-            .filter(avatar_usage_history::Column::AvatarId.eq(avatar.id.as_str()))
-            .group_by(avatar_usage_history::Column::AppId)
-            .group_by(avatar_usage_history::Column::AppName)
-            .into_tuple()
-            .all(db)
-            .await?;
     let mut summary: Vec<UsageSummary> = rows
         .into_iter()
         .map(|(app_id, app_name, count, last_used)| UsageSummary {

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use entity::{avatar_generations, avatar_projects, avatars};
 use migration::sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-    sea_query::LockType,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
+    sea_query::{LockType, Query},
 };
 
 use crate::error::{ApiError, ErrorDetails, FieldErrors};
@@ -72,23 +74,14 @@ pub async fn find_owned<C: ConnectionTrait>(
         .ok_or_else(not_found)
 }
 
-/// The avatars of these projects, newest first, in one query.
-async fn avatars_of(
-    db: &DatabaseConnection,
-    project_ids: Vec<String>,
-) -> Result<Vec<avatars::Model>, ApiError> {
-    if project_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(avatars::Entity::find()
-        .filter(avatars::Column::ProjectId.is_in(project_ids))
+/// Avatars newest first (the order of every avatar list of a project).
+fn newest_first(query: Select<avatars::Entity>) -> Select<avatars::Entity> {
+    query
         .order_by_desc(avatars::Column::CreatedAt)
         .order_by_asc(avatars::Column::Id)
-        .all(db)
-        .await?)
 }
 
-/// Every project of the user with its avatars: two queries whatever the counts.
+/// Every project of the user with its avatars: two statements whatever the counts.
 pub async fn list(
     db: &DatabaseConnection,
     user_id: &str,
@@ -100,7 +93,18 @@ pub async fn list(
         .order_by_asc(avatar_projects::Column::Id)
         .all(db)
         .await?;
-    let avatars = avatars_of(db, projects.iter().map(|p| p.id.clone()).collect()).await?;
+    // The avatars of the same projects, selected by owner in the database: one
+    // statement text whatever the number of projects.
+    let owned_projects = Query::select()
+        .column(avatar_projects::Column::Id)
+        .from(avatar_projects::Entity)
+        .and_where(avatar_projects::Column::UserId.eq(user_id))
+        .to_owned();
+    let avatars = newest_first(
+        avatars::Entity::find().filter(avatars::Column::ProjectId.in_subquery(owned_projects)),
+    )
+    .all(db)
+    .await?;
     // One pass, keeping the query's order within each project.
     let mut by_project: HashMap<String, Vec<avatars::Model>> = HashMap::new();
     for avatar in avatars {
@@ -125,7 +129,11 @@ pub async fn get(
     id: &str,
 ) -> Result<(avatar_projects::Model, Vec<avatars::Model>), ApiError> {
     let project = find_owned(db, user_id, id).await?;
-    let avatars = avatars_of(db, vec![project.id.clone()]).await?;
+    let avatars = newest_first(
+        avatars::Entity::find().filter(avatars::Column::ProjectId.eq(project.id.as_str())),
+    )
+    .all(db)
+    .await?;
     Ok((project, avatars))
 }
 

@@ -2,13 +2,15 @@
 
 use entity::{avatar_projects, avatars};
 use poem_openapi::Object;
+use serde::Serialize;
 
 use crate::timestamp::Timestamp;
 
 /// An avatar (api.md §2.3). `personaPersonality` is JSON text (an array of traits),
 /// returned as the string it is stored as (§1.5).
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct Avatar {
     pub id: String,
     pub user_id: String,
@@ -91,8 +93,9 @@ impl From<avatars::Model> for Avatar {
 }
 
 /// A project without its avatars (api.md §2.2).
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct AvatarProject {
     pub id: String,
     pub user_id: String,
@@ -119,8 +122,9 @@ impl From<avatar_projects::Model> for AvatarProject {
 }
 
 /// A project with its avatars, newest first.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct AvatarProjectWithAvatars {
     pub id: String,
     pub user_id: String,
@@ -320,6 +324,75 @@ impl From<entity::avatar_generations::Model> for AvatarGeneration {
             error_message: m.error_message,
             created_at: m.created_at.into(),
             completed_at: m.completed_at.map(Into::into),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::json_reply::both_ways;
+
+    fn at(millis: u32) -> chrono::NaiveDateTime {
+        NaiveDate::from_ymd_opt(2025, 10, 18)
+            .and_then(|d| d.and_hms_milli_opt(10, 0, 0, millis))
+            .unwrap()
+    }
+
+    fn avatar(full: bool) -> avatars::Model {
+        let some = |v: &str| full.then(|| v.to_owned());
+        avatars::Model {
+            id: "a1".into(),
+            user_id: "u1".into(),
+            project_id: "p1".into(),
+            name: "Sarah \"Quotes\" Chen \u{1F600}".into(),
+            base_image_url: "/uploads/avatar-creator/u1/a.jpg".into(),
+            thumbnail_url: some("/uploads/avatar-creator/u1/a_thumb.jpg"),
+            persona_name: some("Sarah"),
+            persona_age: full.then_some(29),
+            persona_personality: some(r#"["professional","confident"]"#),
+            persona_background: some("Line one\nline two\ttab"),
+            gender: some("female"),
+            age_range: some("adult"),
+            ethnicity: some("east-asian"),
+            body_type: some("athletic"),
+            hair_style: some("bob"),
+            hair_color: some("black"),
+            eye_color: some("brown"),
+            skin_tone: some("medium"),
+            style: some("professional"),
+            source_type: "uploaded".into(),
+            generation_prompt: some("a portrait"),
+            seed_used: full.then_some(-7),
+            usage_count: 3,
+            last_used_at: full.then(|| at(0)),
+            created_at: at(5),
+            updated_at: at(999),
+        }
+    }
+
+    /// `JsonReply` writes these with serde; the spec describes their `ToJSON`. The two
+    /// must be the same JSON, field for field, with every optional field set or not.
+    #[test]
+    fn serde_and_openapi_write_the_same_json() {
+        for full in [true, false] {
+            let project = avatar_projects::Model {
+                id: "p1".into(),
+                user_id: "u1".into(),
+                name: "Campaign".into(),
+                description: full.then(|| "Q4".into()),
+                created_at: at(1),
+                updated_at: at(2),
+            };
+            let view =
+                AvatarProjectWithAvatars::new(project.clone(), vec![avatar(full), avatar(!full)]);
+            let (serde, openapi) = both_ways(&view);
+            assert_eq!(serde, openapi);
+            assert_eq!(serde["avatars"][0]["createdAt"], "2025-10-18T10:00:00.005Z");
+            let (serde, openapi) = both_ways(&AvatarProject::from(project));
+            assert_eq!(serde, openapi);
         }
     }
 }

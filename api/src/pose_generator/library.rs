@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use entity::{pose_categories, pose_library};
 use migration::sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
 };
 
 use super::views::{
@@ -21,6 +21,9 @@ use crate::{
 
 pub const DIFFICULTIES: [&str; 3] = ["beginner", "intermediate", "advanced"];
 pub const GENDERS: [&str; 3] = ["male", "female", "unisex"];
+/// Column aliases of the counts selected beside the rows.
+const PUBLIC_POSES: &str = "public_poses";
+const MATCHES: &str = "matches";
 /// Search terms are cut to this many characters; shorter than 2 are ignored.
 const SEARCH_MAX_CHARS: usize = 100;
 
@@ -31,27 +34,36 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    /// Two statements: the categories, and the public poses counted per category.
+    /// One statement: every category with its public poses counted in a sub-select.
     pub async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
-        let categories = pose_categories::Entity::find()
+        let public_poses = Query::select()
+            .expr(Expr::col((pose_library::Entity, pose_library::Column::Id)).count())
+            .from(pose_library::Entity)
+            .and_where(
+                Expr::col((pose_library::Entity, pose_library::Column::CategoryId))
+                    .equals((pose_categories::Entity, pose_categories::Column::Id)),
+            )
+            .and_where(Expr::col((pose_library::Entity, pose_library::Column::IsPublic)).eq(true))
+            .to_owned();
+        let query = pose_categories::Entity::find()
+            .expr_as(
+                Expr::SubQuery(None, Box::new(public_poses.into())),
+                PUBLIC_POSES,
+            )
             .order_by_asc(pose_categories::Column::DisplayOrder)
             .order_by_asc(pose_categories::Column::Name)
             .order_by_asc(pose_categories::Column::Id)
-            .all(db)
-            .await?;
-        let counts = pose_library::Entity::find()
-            .select_only()
-            .column_as(pose_library::Column::CategoryId, "category_id")
-            .column_as(pose_library::Column::Id.count(), "poses")
-            .filter(pose_library::Column::IsPublic.eq(true))
-            .group_by(pose_library::Column::CategoryId)
-            .into_tuple::<(String, i64)>()
-            .all(db)
-            .await?;
-        Ok(Self {
-            categories,
-            direct: counts.into_iter().collect(),
-        })
+            .into_query();
+        let rows = db.query_all(&query).await?;
+        let mut categories = Vec::with_capacity(rows.len());
+        let mut direct = HashMap::new();
+        for row in rows {
+            let category = pose_categories::Model::from_query_result(&row, "")?;
+            let poses: i64 = row.try_get("", PUBLIC_POSES)?;
+            direct.insert(category.id.clone(), poses);
+            categories.push(category);
+        }
+        Ok(Self { categories, direct })
     }
 
     /// The category named by an id, a slug or a name.
@@ -263,16 +275,32 @@ pub async fn list(
     if filter.featured_only {
         condition = condition.add(pose_library::Column::IsFeatured.eq(true));
     }
-    let query = pose_library::Entity::find().filter(condition);
-    let total = query.clone().count(db).await?;
-    let poses = query
+    // The page and the number of matches in one statement (a window count over the
+    // filtered rows); only a page past the end needs a separate count.
+    let query = pose_library::Entity::find()
+        .filter(condition.clone())
+        .expr_as(Expr::cust("COUNT(*) OVER ()"), MATCHES)
         .order_by_desc(pose_library::Column::PopularityScore)
         .order_by_asc(pose_library::Column::Name)
         .order_by_asc(pose_library::Column::Id)
         .offset(page.offset())
         .limit(page.limit)
-        .all(db)
-        .await?;
+        .into_query();
+    let rows = db.query_all(&query).await?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.try_get::<i64>("", MATCHES)?).unwrap_or(0),
+        None if page.offset() == 0 => 0,
+        None => {
+            pose_library::Entity::find()
+                .filter(condition)
+                .count(db)
+                .await?
+        }
+    };
+    let poses = rows
+        .iter()
+        .map(|row| pose_library::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     let items = poses
         .into_iter()
         .map(|pose| catalogue.item(pose))

@@ -169,6 +169,11 @@ dual_test! {
             { "appId": "carousel", "appName": "Carousel", "count": 1, "lastUsed": "2025-10-18T10:00:00.012Z" },
             { "appId": "pose-generator", "appName": "Pose Generator", "count": 2, "lastUsed": "2025-10-18T10:00:00.011Z" },
         ]));
+        // An avatar of the caller's that was never used: empty, not 404.
+        insert_avatar(&state.db, "cu2", &user_id, &p, 2).await;
+        let unused = get_as(&cli, &format!("{BASE}/avatars/cu2/usage-history"), &token).await;
+        assert_eq!(unused.status, StatusCode::OK, "{:?}", unused.body);
+        assert_eq!((&unused.body["history"], &unused.body["summary"]), (&json!([]), &json!([])));
         for limit in ["0", "101", "x"] {
             let bad = get_as(&cli, &format!("{BASE}/avatars/cu1/usage-history?limit={limit}"), &token).await;
             assert_eq!(bad.status, StatusCode::BAD_REQUEST, "limit={limit}");

@@ -16,12 +16,14 @@ use crate::avatar_creator::views::{
 };
 use crate::error::{ApiError, FieldErrors};
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
-use crate::{json_body::JsonBody, text::Text};
+use crate::{json_body::JsonBody, json_reply::JsonReply, text::Text};
+use serde::Serialize;
 
 pub struct AvatarsApi;
 
-#[derive(Object, Debug)]
+#[derive(Object, Serialize, Debug)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct AvatarList {
     pub avatars: Vec<Avatar>,
 }
@@ -136,9 +138,9 @@ impl AvatarsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         #[oai(name = "projectId")] project_id: Query<Option<String>>,
-    ) -> Result<Json<AvatarList>, Errors<401>> {
+    ) -> Result<JsonReply<AvatarList>, Errors<401>> {
         let avatars = avatars::list(&state.db, &auth.0.id, project_id.as_deref()).await?;
-        Ok(Json(AvatarList {
+        Ok(JsonReply(AvatarList {
             avatars: avatars.into_iter().map(Avatar::from).collect(),
         }))
     }

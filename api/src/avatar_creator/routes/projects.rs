@@ -10,18 +10,21 @@ use crate::avatar_creator::projects::{self, ProjectChanges};
 use crate::avatar_creator::views::{AvatarProject, AvatarProjectWithAvatars};
 use crate::error::{ApiError, FieldErrors};
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
-use crate::{json_body::JsonBody, text::Text};
+use crate::{json_body::JsonBody, json_reply::JsonReply, text::Text};
+use serde::Serialize;
 
 pub struct ProjectsApi;
 
-#[derive(Object, Debug)]
+#[derive(Object, Serialize, Debug)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ProjectList {
     pub projects: Vec<AvatarProjectWithAvatars>,
 }
 
-#[derive(Object, Debug)]
+#[derive(Object, Serialize, Debug)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ProjectEnvelope {
     pub project: AvatarProjectWithAvatars,
 }
@@ -87,9 +90,9 @@ impl ProjectsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-    ) -> Result<Json<ProjectList>, Errors<401>> {
+    ) -> Result<JsonReply<ProjectList>, Errors<401>> {
         let projects = projects::list(&state.db, &auth.0.id).await?;
-        Ok(Json(ProjectList {
+        Ok(JsonReply(ProjectList {
             projects: projects
                 .into_iter()
                 .map(|(p, a)| AvatarProjectWithAvatars::new(p, a))
@@ -132,9 +135,9 @@ impl ProjectsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<String>,
-    ) -> Result<Json<ProjectEnvelope>, Errors<401, 404>> {
+    ) -> Result<JsonReply<ProjectEnvelope>, Errors<401, 404>> {
         let (project, avatars) = projects::get(&state.db, &auth.0.id, &id).await?;
-        Ok(Json(ProjectEnvelope {
+        Ok(JsonReply(ProjectEnvelope {
             project: AvatarProjectWithAvatars::new(project, avatars),
         }))
     }
