@@ -105,18 +105,38 @@ impl GenerationEvent {
     }
 }
 
-/// The `text/event-stream` body, typed in OpenAPI by its [`GenerationEvent`] items.
+/// One event of the stream as an SSE parser (a browser's `EventSource`) hands it
+/// over: its `event` name and its `data` line, a `GenerationEvent` as JSON. This
+/// describes the items of the `text/event-stream` body (OpenAPI 3.2's `itemSchema`);
+/// OpenAPI 3.0 cannot type the JSON inside `data`, so `data` describes it in words.
+#[derive(Object, Debug, Clone, PartialEq, Eq)]
+#[oai(rename = "GenerationStreamEvent")]
+pub struct StreamEvent {
+    /// The event's `type`: `snapshot`, `started`, `pose`, `progress`, `requeued`,
+    /// `completed` or `failed`.
+    pub event: String,
+    /// One `GenerationEvent` as a line of JSON: `type`, `generationId`, `timestamp`
+    /// (ISO 8601) and, by `type`: `snapshot` (status, progress), `started` (message),
+    /// `pose` (pose: id, variationKey, status, outputImageUrl, thumbnailUrl,
+    /// errorMessage), `progress` (completed, failed, total, percentage), `requeued`
+    /// (recoveryAttempts), `completed` (status, completed, failed, total,
+    /// creditRefunded), `failed` (error, creditRefunded). api.md §7.13.
+    pub data: String,
+}
+
+/// The `text/event-stream` body, typed in OpenAPI by its [`StreamEvent`] items, whose
+/// `data` is a [`GenerationEvent`].
 pub struct EventStreamBody(pub Body);
 
 impl Payload for EventStreamBody {
     const CONTENT_TYPE: &'static str = "text/event-stream";
 
     fn schema_ref() -> MetaSchemaRef {
-        GenerationEvent::schema_ref()
+        StreamEvent::schema_ref()
     }
 
     fn register(registry: &mut Registry) {
-        GenerationEvent::register(registry);
+        StreamEvent::register(registry);
     }
 }
 
