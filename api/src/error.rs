@@ -172,9 +172,7 @@ impl ApiError {
             Self::ServiceUnavailable(_) | Self::Unhealthy { .. } => ErrorCode::ServiceUnavailable,
             Self::SchemaNotReady { .. } => ErrorCode::SchemaNotReady,
             Self::Internal(_) => ErrorCode::InternalError,
-            Self::Database(DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) => {
-                ErrorCode::ServiceUnavailable
-            }
+            Self::Database(err) if database_unavailable(err) => ErrorCode::ServiceUnavailable,
             Self::Database(_) => ErrorCode::InternalError,
         }
     }
@@ -253,6 +251,36 @@ impl ResponseError for ApiError {
     /// middleware); still the public body, never the internal text.
     fn as_response(&self) -> Response {
         self.to_response(&RequestId::generate())
+    }
+}
+
+/// Whether `err` means the database cannot be reached (503 `SERVICE_UNAVAILABLE`)
+/// rather than a fault of the request or the code (500): no connection could be made
+/// or taken from the pool in time (server down, refused, pool timeout), or the
+/// connection broke under the statement (I/O error, protocol error, PostgreSQL ending
+/// the session: class 08 connection exceptions, 57P01..57P03 shutdown / cannot connect
+/// now, 53300 too many connections).
+pub fn database_unavailable(err: &DbErr) -> bool {
+    use migration::sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+    match err {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            match err.as_ref() {
+                Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::Protocol(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed
+                | Sqlx::BeginFailed => true,
+                Sqlx::Database(db) => db.code().is_some_and(|code| {
+                    code.starts_with("08")
+                        || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+                }),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 

@@ -9,7 +9,12 @@ use migration::{
         ConnectOptions, Database, DatabaseConnection, DbErr, sqlx::sqlite::SqliteJournalMode,
     },
 };
-use poem::{Server, listener::TcpAcceptor};
+use poem::{
+    Addr, Endpoint, EndpointExt, Response,
+    http::uri::Scheme,
+    web::{LocalAddr, RemoteAddr},
+};
+use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 
 use crate::{
     app::{AppState, routes},
@@ -27,6 +32,16 @@ const SQLITE_POOL_SIZE: u32 = 4;
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const POSTGRES_POOL_SIZE: u32 = 10;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request waits for a pool connection. When the database is down every
+/// attempt to open one fails, and the request answers 503 `SERVICE_UNAVAILABLE` after
+/// at most this long instead of hanging (api.md §1.6).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Slow-loris defence: a client has this long to send a request's head once the server
+/// waits for one (a new connection, or an idle keep-alive one); then the connection is
+/// closed.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Header lines per request; a request with more is answered 431.
+const MAX_HEADERS: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -116,14 +131,13 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
         addr: format!("{host}:{port}"),
         source,
     };
-    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+    let listener = TcpListener::bind((host.as_str(), port))
         .await
         .map_err(bind_error)?;
     let local_addr = listener.local_addr().map_err(bind_error)?;
-    let acceptor = TcpAcceptor::from_tokio(listener).map_err(bind_error)?;
     Ok(Application {
         local_addr,
-        acceptor,
+        listener,
         state,
     })
 }
@@ -131,7 +145,7 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
 /// A server bound to its port, not yet serving.
 pub struct Application {
     local_addr: SocketAddr,
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     state: AppState,
 }
 
@@ -154,14 +168,19 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish (up to 30
-    /// seconds) and closes the database pool.
+    /// seconds) and closes the database pool. The workers stop as soon as `shutdown`
+    /// completes: a running job is handed back to the queue at once, for another
+    /// process to resume.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let db = self.state.db.clone();
         let workers =
             crate::jobs::Workers::start(&self.state, self.state.config.worker_concurrency);
-        let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(routes(self.state), shutdown, Some(SHUTDOWN_GRACE))
-            .await;
+        let stop_workers = workers.stop_handle();
+        let shutdown = async move {
+            shutdown.await;
+            stop_workers.stop();
+        };
+        let served = serve(self.listener, routes(self.state), shutdown, SHUTDOWN_GRACE).await;
         workers.stop().await;
         if let Err(err) = db.close().await {
             tracing::warn!(error = %err, "closing the database pool failed");
@@ -169,6 +188,103 @@ impl Application {
         tracing::info!("stopped");
         served
     }
+}
+
+/// The HTTP/1.1 server: poem's own `Server` offers no header read timeout nor header
+/// limit, so connections are served here with hyper directly, with
+/// [`HEADER_READ_TIMEOUT`] and [`MAX_HEADERS`]. On `shutdown` it stops accepting, lets
+/// each connection finish the request in progress (idle ones close at once), and
+/// after `grace` closes whatever is still open.
+async fn serve(
+    listener: TcpListener,
+    endpoint: impl Endpoint + 'static,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) -> io::Result<()> {
+    let endpoint = Arc::new(endpoint.map_to_response().boxed());
+    let local = LocalAddr(Addr::SocketAddr(listener.local_addr()?));
+    let (closing, closing_rx) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, remote)) => {
+                    connections.spawn(connection(
+                        stream,
+                        local.clone(),
+                        RemoteAddr(Addr::SocketAddr(remote)),
+                        endpoint.clone(),
+                        closing_rx.clone(),
+                    ));
+                }
+                Err(err) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tracing::warn!(error = %err, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    tracing::info!(
+        connections = connections.len(),
+        "stopped accepting; finishing in-flight requests"
+    );
+    let drained = tokio::time::timeout(grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            connections = connections.len(),
+            "grace period over: closing the connections still open"
+        );
+        connections.shutdown().await;
+    }
+    Ok(())
+}
+
+/// One HTTP/1.1 connection, until it closes or the server shuts down (then the request
+/// in progress, if any, is completed and the connection closed).
+async fn connection(
+    stream: tokio::net::TcpStream,
+    local: LocalAddr,
+    remote: RemoteAddr,
+    endpoint: Arc<poem::endpoint::BoxEndpoint<'static, Response>>,
+    mut closing: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |req| {
+        let (endpoint, local, remote) = (endpoint.clone(), local.clone(), remote.clone());
+        async move {
+            let request = poem::Request::from((req, local, remote, Scheme::HTTP));
+            let response = endpoint.get_response(request).await;
+            Ok::<_, std::convert::Infallible>(hyper::Response::from(response))
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_headers(MAX_HEADERS);
+    let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(err) = result {
+                tracing::debug!(error = %err, "connection ended with an error");
+            }
+            return;
+        }
+        _ = closing.wait_for(|closing| *closing) => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
 }
 
 /// Migrations run on their own connection, closed afterwards: see
@@ -207,7 +323,7 @@ async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, StartupError> 
     options
         .sqlx_logging(false)
         .connect_timeout(CONNECT_TIMEOUT)
-        .acquire_timeout(CONNECT_TIMEOUT);
+        .acquire_timeout(ACQUIRE_TIMEOUT);
     if url.is_sqlite() {
         options
             .max_connections(SQLITE_POOL_SIZE)

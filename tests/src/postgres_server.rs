@@ -545,3 +545,130 @@ pub async fn database_exists(admin_url: &str, name: &str) -> Result<bool, DbErr>
         .try_get("", "n")?;
     Ok(n > 0)
 }
+
+/// A PostgreSQL cluster of one test's own (fault tests): started with `initdb`/`pg_ctl`
+/// like the throwaway cluster (as the `postgres` OS user when running as root), on a
+/// free 127.0.0.1 port, and which the test may stop (`pg_ctl stop -m fast`) and start
+/// again on the same port without touching the shared server. Stopped and deleted on
+/// drop, and by a detached watcher should the test process die first.
+///
+/// The methods block (they run `pg_ctl`): call them from `spawn_blocking` in async code.
+#[derive(Debug)]
+pub struct PrivateCluster {
+    run_as: RunAs,
+    bindir: PathBuf,
+    dir: PathBuf,
+    data: PathBuf,
+    /// The port it listens on, the same after a restart.
+    pub port: u16,
+    /// `postgres://postgres@127.0.0.1:<port>/postgres`.
+    pub admin_url: String,
+}
+
+impl PrivateCluster {
+    /// A new running cluster, or `Ok(None)` when no PostgreSQL binaries are installed.
+    pub fn start() -> Result<Option<PrivateCluster>, String> {
+        let Some(bindir) = find_bindir() else {
+            return Ok(None);
+        };
+        let run_as = if current_uid() == Some(0) {
+            let runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| p.is_file());
+            RunAs::Postgres { runuser }
+        } else {
+            RunAs::Me
+        };
+        let base = match run_as {
+            RunAs::Me => std::env::temp_dir(),
+            RunAs::Postgres { .. } => PathBuf::from("/tmp"),
+        };
+        let dir = TempDir::new_in(&base, "pgfault-")
+            .map_err(|e| format!("cannot create a temp dir: {e}"))?;
+        if let RunAs::Postgres { .. } = run_as {
+            let uid = id_of(&["-u", "postgres"])
+                .ok_or("running as root and there is no `postgres` user")?;
+            let gid =
+                id_of(&["-g", "postgres"]).ok_or("cannot find the `postgres` user's group")?;
+            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
+                .map_err(|e| format!("cannot hand {} to postgres: {e}", dir.path().display()))?;
+        }
+        let data = dir.path().join("data");
+        let mut initdb = run_as.command(&bindir.join("initdb"));
+        initdb.current_dir(dir.path()).arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+            "--no-instructions",
+        ]);
+        run(initdb, "initdb")?;
+        let dir = keep(dir);
+        spawn_watcher(&run_as, &bindir, &dir, &data)?;
+        let mut cluster = PrivateCluster {
+            run_as,
+            bindir,
+            dir,
+            data,
+            port: 0,
+            admin_url: String::new(),
+        };
+        let mut last_error = String::new();
+        for _attempt in 0..3 {
+            cluster.port = free_port()?;
+            cluster.admin_url = format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port);
+            match cluster.start_again() {
+                Ok(()) => return Ok(Some(cluster)),
+                Err(e) => last_error = e,
+            }
+        }
+        Err(last_error)
+    }
+
+    /// `pg_ctl start` on the same port, waiting until it accepts connections.
+    pub fn start_again(&self) -> Result<(), String> {
+        let options = format!(
+            "-c port={} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{}' \
+             -c fsync=off -c full_page_writes=off -c synchronous_commit=off",
+            self.port,
+            self.dir.display()
+        );
+        let mut pg_ctl = self.run_as.command(&self.bindir.join("pg_ctl"));
+        pg_ctl
+            .current_dir(&self.dir)
+            .arg("-D")
+            .arg(&self.data)
+            .arg("-l")
+            .arg(self.dir.join("postgres.log"))
+            .args(["-w", "-t", "60", "-s", "-o", &options, "start"])
+            .stdout(Stdio::null());
+        run(pg_ctl, "pg_ctl start")?;
+        wait_until_connectable(&self.admin_url)
+    }
+
+    /// `pg_ctl stop -m fast`: open sessions are terminated, the port closes.
+    pub fn stop_fast(&self) -> Result<(), String> {
+        self.stop("fast")
+    }
+
+    fn stop(&self, mode: &str) -> Result<(), String> {
+        let mut pg_ctl = self.run_as.command(&self.bindir.join("pg_ctl"));
+        pg_ctl
+            .current_dir(&self.dir)
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-w", "-t", "60", "-s", "-m", mode, "stop"])
+            .stdout(Stdio::null());
+        run(pg_ctl, "pg_ctl stop")
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = self.stop("immediate");
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

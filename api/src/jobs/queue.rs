@@ -162,6 +162,27 @@ pub async fn release(
     requeue(db, job, Some(worker), false, error).await
 }
 
+/// Hands a running job held by `worker` back at shutdown: `queued`, due now, lease
+/// dropped, and the claim's attempt not counted (an interrupted run is not a failure,
+/// so shutdowns never use up a job's attempts). `false` if the worker no longer holds
+/// it (finished, or recovered by someone else).
+pub async fn release_at_shutdown(
+    db: &impl ConnectionTrait,
+    job: &jobs::Model,
+    worker: &str,
+) -> Result<bool, DbErr> {
+    let now = timestamp::now();
+    let update = without_lease(QUEUED, now)
+        .col_expr(Column::RunAfter, Expr::value(now))
+        // A claim counted it; the `attempts > 0` guard keeps the column non-negative.
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).sub(1))
+        .filter(Column::Id.eq(job.id.as_str()))
+        .filter(Column::Status.eq(RUNNING))
+        .filter(Column::Attempts.gt(0))
+        .filter(Column::LeaseOwner.eq(worker));
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
 /// An update of one job to `status` that drops its lease.
 fn without_lease(status: &str, now: NaiveDateTime) -> migration::sea_orm::UpdateMany<jobs::Entity> {
     jobs::Entity::update_many()

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use entity::{avatar_generations, jobs, pose_generations};
 use migration::sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use tokio::{sync::watch, task::JoinHandle};
@@ -20,8 +21,22 @@ const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Running worker tasks; [`Workers::stop`] ends them.
 pub struct Workers {
-    stop: watch::Sender<bool>,
+    stop: StopHandle,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// Tells the workers to stop, without waiting for them (the server calls it as soon as
+/// a shutdown signal arrives, while it still drains in-flight requests).
+#[derive(Debug, Clone)]
+pub struct StopHandle(std::sync::Arc<watch::Sender<bool>>);
+
+impl StopHandle {
+    /// Workers stop claiming; a running job is interrupted and handed back to the queue
+    /// at once ([`queue::release_at_shutdown`]), so another process can resume it
+    /// without waiting for the lease to expire.
+    pub fn stop(&self) {
+        let _ = self.0.send(true);
+    }
 }
 
 impl Workers {
@@ -39,12 +54,21 @@ impl Workers {
             tasks.push(tokio::spawn(sweep(state.clone(), stopped)));
             tracing::info!(workers = count, "background workers started");
         }
-        Self { stop, tasks }
+        Self {
+            stop: StopHandle(std::sync::Arc::new(stop)),
+            tasks,
+        }
     }
 
-    /// Asks every task to stop after its current job, and waits for them.
+    /// A handle that stops the workers from elsewhere.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// Stops every task (a running job is released, see [`StopHandle::stop`]) and waits
+    /// for them.
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
+        self.stop.stop();
         for task in self.tasks {
             if let Err(err) = task.await {
                 tracing::warn!(error = %err, "a worker task ended abnormally");
@@ -57,7 +81,7 @@ async fn work(state: AppState, name: String, mut stopped: watch::Receiver<bool>)
     let lease = state.config.job_lease;
     while !*stopped.borrow() {
         match queue::claim(&state.db, &name, lease).await {
-            Ok(Some(job)) => execute(&state, job, &name).await,
+            Ok(Some(job)) => execute(&state, job, &name, stopped.clone()).await,
             Ok(None) => {
                 tokio::select! {
                     () = state.job_signal.notified() => {}
@@ -75,10 +99,17 @@ async fn work(state: AppState, name: String, mut stopped: watch::Receiver<bool>)
 
 /// Runs one claimed job in its own task (a panic is caught), renewing the lease every
 /// quarter of its length. A lost lease stops the job at once; an internal error or a
-/// panic releases it for another attempt (§8.3.6 point 3).
-async fn execute(state: &AppState, job: jobs::Model, worker: &str) {
+/// panic releases it for another attempt (§8.3.6 point 3); a shutdown interrupts it and
+/// hands it back to the queue, due at once and without counting the attempt (the plan's
+/// variation keys make resuming it elsewhere safe, §8.3.4).
+async fn execute(
+    state: &AppState,
+    job: jobs::Model,
+    worker: &str,
+    mut stopped: watch::Receiver<bool>,
+) {
     let lease = state.config.job_lease;
-    let task = {
+    let mut task = {
         let (state, job, worker) = (state.clone(), job.clone(), worker.to_owned());
         tokio::spawn(async move { dispatch(&state, &job, &worker).await })
     };
@@ -93,11 +124,26 @@ async fn execute(state: &AppState, job: jobs::Model, worker: &str) {
             }
         }
     };
+    let stopping = async {
+        if stopped.wait_for(|stop| *stop).await.is_err() {
+            // The `Workers` were dropped without a stop: nothing will ask any more.
+            std::future::pending::<()>().await;
+        }
+    };
     let outcome = tokio::select! {
-        joined = task => joined,
+        joined = &mut task => joined,
         () = renewals => {
             abort.abort();
             tracing::warn!(job = job.id, worker, "lease lost: the job was stopped");
+            return;
+        }
+        () = stopping => {
+            abort.abort();
+            // Nothing of the job runs any more once its task has ended.
+            let finished = matches!(task.await, Ok(Ok(())));
+            if !finished {
+                hand_back(state, &job, worker).await;
+            }
             return;
         }
     };
@@ -243,9 +289,49 @@ pub async fn recover_report(state: &AppState) -> Result<Recovery, DbErr> {
     Ok(done)
 }
 
+/// Shutdown: the interrupted job goes back to the queue at once, and its work to
+/// `pending`, in one transaction.
+async fn hand_back(state: &AppState, job: &jobs::Model, worker: &str) {
+    let result = async {
+        let txn = state.db.begin().await?;
+        let released = queue::release_at_shutdown(&txn, job, worker).await?;
+        if released {
+            set_pending(&txn, job, false).await?;
+        }
+        txn.commit().await?;
+        Ok::<_, DbErr>(released)
+    }
+    .await;
+    match result {
+        Ok(true) => tracing::info!(
+            job = job.id,
+            kind = job.kind,
+            worker,
+            "shutting down: job handed back to the queue"
+        ),
+        Ok(false) => {}
+        Err(err) => tracing::warn!(
+            job = job.id,
+            error = %err,
+            "shutting down: handing the job back failed; it is recovered when its lease expires"
+        ),
+    }
+}
+
 /// A requeued job's work goes back to `pending`; a pose generation also counts the
 /// recovery.
 async fn reopen(db: &DatabaseConnection, job: &jobs::Model) -> Result<(), DbErr> {
+    set_pending(db, job, true).await
+}
+
+/// The work of a job back to `pending` (from `processing` only); `count_recovery` adds
+/// one to a pose generation's `recoveryAttempts` (not done for a shutdown hand-back,
+/// which is no failure).
+async fn set_pending(
+    db: &impl ConnectionTrait,
+    job: &jobs::Model,
+    count_recovery: bool,
+) -> Result<(), DbErr> {
     let reference = job.reference_id.as_str();
     match job.kind.as_str() {
         queue::AVATAR_GENERATION => {
@@ -260,19 +346,22 @@ async fn reopen(db: &DatabaseConnection, job: &jobs::Model) -> Result<(), DbErr>
                 .await?;
         }
         queue::POSE_GENERATION => {
-            pose_generations::Entity::update_many()
-                .col_expr(
-                    pose_generations::Column::Status,
-                    Expr::value(pose_job::PENDING),
-                )
-                .col_expr(
-                    pose_generations::Column::RecoveryAttempts,
-                    Expr::col(pose_generations::Column::RecoveryAttempts).add(1),
-                )
-                .col_expr(
-                    pose_generations::Column::LastRecoveryAt,
-                    Expr::value(crate::timestamp::now()),
-                )
+            let mut update = pose_generations::Entity::update_many().col_expr(
+                pose_generations::Column::Status,
+                Expr::value(pose_job::PENDING),
+            );
+            if count_recovery {
+                update = update
+                    .col_expr(
+                        pose_generations::Column::RecoveryAttempts,
+                        Expr::col(pose_generations::Column::RecoveryAttempts).add(1),
+                    )
+                    .col_expr(
+                        pose_generations::Column::LastRecoveryAt,
+                        Expr::value(crate::timestamp::now()),
+                    );
+            }
+            update
                 .filter(pose_generations::Column::Id.eq(reference))
                 .filter(pose_generations::Column::Status.eq(pose_job::PROCESSING))
                 .exec(db)

@@ -12,6 +12,7 @@ mod avatar_routes;
 mod avatar_upload;
 mod credits;
 mod deploy;
+mod faults;
 mod entities;
 mod harness;
 mod json_types;
