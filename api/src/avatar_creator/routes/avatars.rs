@@ -58,23 +58,36 @@ pub struct UpdateAvatarRequest {
     /// 1..100 characters; cannot be cleared (`null` is a 400).
     pub name: MaybeUndefined<Text>,
     /// At most 100 characters.
+    #[oai(nullable)]
     pub persona_name: MaybeUndefined<Text>,
     /// 1..120.
+    #[oai(nullable)]
     pub persona_age: MaybeUndefined<i32>,
     /// At most 10 traits, each 1..50 characters.
+    #[oai(nullable)]
     pub persona_personality: MaybeUndefined<Vec<Text>>,
     /// At most 500 characters.
+    #[oai(nullable)]
     pub persona_background: MaybeUndefined<Text>,
     /// `male`, `female` or `unisex`.
+    #[oai(nullable)]
     pub gender: MaybeUndefined<Text>,
     /// `young`, `adult` or `mature`.
+    #[oai(nullable)]
     pub age_range: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub ethnicity: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub body_type: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub hair_style: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub hair_color: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub eye_color: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub skin_tone: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub style: MaybeUndefined<Text>,
 }
 

@@ -62,6 +62,7 @@ pub struct UpdateProjectRequest {
     /// 400).
     pub name: MaybeUndefined<Text>,
     /// `null` or `""` clears the description.
+    #[oai(nullable)]
     pub description: MaybeUndefined<Text>,
 }
 

@@ -96,6 +96,7 @@ pub struct UpdatePoseProjectRequest {
     /// 1..100 characters after trimming; cannot be cleared.
     pub project_name: MaybeUndefined<Text>,
     /// `null` or `""` clears it.
+    #[oai(nullable)]
     pub description: MaybeUndefined<Text>,
     /// `active` or `archived`.
     pub status: MaybeUndefined<Text>,
