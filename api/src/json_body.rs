@@ -17,7 +17,7 @@ use poem::{FromRequest, Request, RequestBody, Result};
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ExtractParamOptions,
     error::{ContentTypeError, ParseRequestPayloadError},
-    payload::{Json, ParsePayload, Payload},
+    payload::{ParsePayload, Payload},
     registry::{MetaMediaType, MetaRequest, MetaSchema, MetaSchemaRef, Registry},
     types::{ParseFromJSON, Type},
 };
@@ -43,21 +43,33 @@ impl<T> DerefMut for JsonBody<T> {
     }
 }
 
-impl<T: Type> Payload for JsonBody<T> {
-    const CONTENT_TYPE: &'static str = <Json<T> as Payload>::CONTENT_TYPE;
+/// `impl Payload` for a JSON wrapper `$wrapper<T>`: exactly `Json<T>`'s content type and
+/// schema, so swapping `Json` for our wrappers leaves the OpenAPI document unchanged.
+macro_rules! payload_as_json {
+    ($wrapper:ident) => {
+        impl<T: poem_openapi::types::Type> poem_openapi::payload::Payload for $wrapper<T> {
+            const CONTENT_TYPE: &'static str =
+                <poem_openapi::payload::Json<T> as poem_openapi::payload::Payload>::CONTENT_TYPE;
 
-    fn check_content_type(content_type: &str) -> bool {
-        <Json<T> as Payload>::check_content_type(content_type)
-    }
+            fn check_content_type(content_type: &str) -> bool {
+                <poem_openapi::payload::Json<T> as poem_openapi::payload::Payload>::check_content_type(
+                    content_type,
+                )
+            }
 
-    fn schema_ref() -> MetaSchemaRef {
-        T::schema_ref()
-    }
+            fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                T::schema_ref()
+            }
 
-    fn register(registry: &mut Registry) {
-        T::register(registry);
-    }
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                T::register(registry);
+            }
+        }
+    };
 }
+pub(crate) use payload_as_json;
+
+payload_as_json!(JsonBody);
 
 impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
     const IS_REQUIRED: bool = T::IS_REQUIRED;

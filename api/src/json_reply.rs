@@ -12,9 +12,9 @@
 use poem::{IntoResponse, Response};
 use poem_openapi::{
     ApiResponse,
-    payload::{Json, Payload},
-    registry::{MetaResponses, MetaSchemaRef, Registry},
-    types::{ToJSON, Type},
+    payload::Json,
+    registry::{MetaResponses, Registry},
+    types::ToJSON,
 };
 use serde::Serialize;
 
@@ -24,21 +24,7 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonReply<T>(pub T);
 
-impl<T: Type> Payload for JsonReply<T> {
-    const CONTENT_TYPE: &'static str = <Json<T> as Payload>::CONTENT_TYPE;
-
-    fn check_content_type(content_type: &str) -> bool {
-        <Json<T> as Payload>::check_content_type(content_type)
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        T::schema_ref()
-    }
-
-    fn register(registry: &mut Registry) {
-        T::register(registry);
-    }
-}
+crate::json_body::payload_as_json!(JsonReply);
 
 impl<T: Serialize + Send> IntoResponse for JsonReply<T> {
     fn into_response(self) -> Response {
