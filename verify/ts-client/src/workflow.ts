@@ -328,15 +328,35 @@ async function main(): Promise<void> {
         `PUT ${AC}/avatars/{id}`,
         await api.PUT("/api/apps/avatar-creator/avatars/{id}", {
             params: { path: { id: uploadedAvatar.id } },
-            body: { name: "Sarah (edited)", personaBackground: "Marketing executive", personaPersonality: ["calm"] },
+            body: {
+                name: "Sarah (edited)",
+                personaBackground: "Marketing executive",
+                personaPersonality: ["calm"],
+                style: null,
+                ageRange: "",
+            },
         }),
         200,
     ).avatar;
+    expectEqual("update avatar: style cleared by null", updated.style, null);
+    expectEqual("update avatar: ageRange cleared by an empty string", updated.ageRange, null);
     expectEqual("update avatar: name", updated.name, "Sarah (edited)");
     expectEqual("update avatar: personaBackground", updated.personaBackground, "Marketing executive");
     expectEqual("update avatar: personaPersonality", updated.personaPersonality, '["calm"]');
     expectEqual("update avatar: personaName unchanged", updated.personaName, "Sarah Chen");
-    step("update avatar -> 200, changed fields only");
+    step("update avatar -> 200, changed fields only, null and \"\" clear a field");
+
+    const renamed = expectStatus(
+        `PUT ${AC}/projects/{id}`,
+        await api.PUT("/api/apps/avatar-creator/projects/{id}", {
+            params: { path: { id: project.id } },
+            body: { name: "TS client project (renamed)", description: null },
+        }),
+        200,
+    ).project;
+    expectEqual("update project: name", renamed.name, "TS client project (renamed)");
+    expectEqual("update project: description cleared by null", renamed.description, null);
+    step("update project -> 200, renamed, description cleared by null");
 
     const balance1 = expectStatus("GET /api/credits/balance", await api.GET("/api/credits/balance"), 200);
     expectEqual("balance after upload + generate", balance1.data.balance, 88);
