@@ -1,5 +1,8 @@
 //! The benchmark's data: a user with 20 projects × 5 avatars (≈100 KB of JSON) whose
 //! list is read, and a second user whose projects are created (so the list stays fixed).
+//! The reader also has a few Pose Generator projects and generations, usage history and
+//! pose requests ([`pose_data`]), written by the same statements as the big database of
+//! figure 4 ([`super::bulk`]), so the Pose Generator lists return rows of the same shape.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use entity::{avatar_projects, avatars, users};
@@ -9,6 +12,12 @@ use migration::sea_orm::{
 
 pub const PROJECTS: usize = 20;
 pub const AVATARS_PER_PROJECT: usize = 5;
+/// The reader's Pose Generator data: projects, generations (4 poses each), usage-history
+/// rows of avatar 0, pose requests.
+pub const POSE_PROJECTS: u64 = 3;
+pub const POSE_GENERATIONS: u64 = 10;
+pub const USAGE_ROWS: u64 = 4;
+pub const POSE_REQUESTS: u64 = 2;
 
 /// The two users: `reader` owns the fixed list, `writer` receives the created projects.
 #[derive(Debug, Clone)]
@@ -51,9 +60,19 @@ const BACKGROUND: &str = "Marketing executive at a regional retail chain who gre
 of shopkeepers, studied communication, and now plans seasonal campaigns, writes the weekly \
 newsletter, hosts product livestreams and mentors two junior designers on brand voice.";
 
-/// Inserts the two users and the reader's projects and avatars.
+/// Inserts the two users, the reader's projects and avatars and their pose data (the
+/// seeded pose library must be there).
 pub async fn load(db: &DatabaseConnection) -> Result<Users, DbErr> {
     let reader = user_with_projects(db, "reader", PROJECTS, AVATARS_PER_PROJECT).await?;
+    pose_data(
+        db,
+        "reader",
+        POSE_PROJECTS,
+        POSE_GENERATIONS,
+        USAGE_ROWS,
+        POSE_REQUESTS,
+    )
+    .await?;
     let writer = user_with_projects(db, "writer", 0, 0).await?;
     Ok(Users { reader, writer })
 }
@@ -136,4 +155,90 @@ pub async fn user_with_projects(
         avatars::Entity::insert_many(all_avatars).exec(db).await?;
     }
     Ok(owner)
+}
+
+/// Gives the user `tag` (see [`user_with_projects`], with at least `projects` avatars)
+/// `projects` Pose Generator projects (the even ones on one of their avatars),
+/// `generations` generations spread over them with their poses and selections,
+/// `usage` usage-history rows of avatar 0 and `requests` pose requests (each with the
+/// user's vote).
+pub async fn pose_data(
+    db: &DatabaseConnection,
+    tag: &str,
+    projects: u64,
+    generations: u64,
+    usage: u64,
+    requests: u64,
+) -> Result<(), DbErr> {
+    use super::bulk;
+    let user = format!("'cbench-{tag}'");
+    let project_prefix = format!("cbench-{tag}-pose-project-");
+    let generation_prefix = format!("cbench-{tag}-generation-");
+    bulk::exec(
+        db,
+        &bulk::pose_projects(
+            &project_prefix,
+            projects,
+            &user,
+            &format!("CASE WHEN q % 2 = 0 THEN 'cbench-{tag}-avatar-' || q END"),
+        ),
+    )
+    .await?;
+    bulk::exec(
+        db,
+        &bulk::pose_generations(
+            &generation_prefix,
+            generations,
+            &format!("'{project_prefix}' || (g % {projects})"),
+            &user,
+            &format!("CASE WHEN g % {projects} % 2 = 0 THEN 'cbench-{tag}-avatar-' || (g % {projects}) END"),
+        ),
+    )
+    .await?;
+    bulk::exec(
+        db,
+        &bulk::generated_poses(
+            &format!("cbench-{tag}-pose-"),
+            &generation_prefix,
+            generations,
+        ),
+    )
+    .await?;
+    bulk::exec(
+        db,
+        &bulk::pose_selections(
+            &format!("cbench-{tag}-selection-"),
+            &generation_prefix,
+            generations,
+        ),
+    )
+    .await?;
+    bulk::exec(
+        db,
+        &bulk::usage_history(
+            &format!("cbench-{tag}-usage-"),
+            usage,
+            &format!("'{}'", avatar_id(tag, 0)),
+            &user,
+        ),
+    )
+    .await?;
+    bulk::exec(
+        db,
+        &bulk::pose_requests(&format!("cbench-{tag}-request-"), requests, &user),
+    )
+    .await?;
+    // The user voted for each of their own requests.
+    bulk::exec(
+        db,
+        &bulk::pose_request_votes(
+            &format!("cbench-{tag}-vote-"),
+            requests,
+            &format!("cbench-{tag}-request-"),
+            "v",
+            &user,
+        ),
+    )
+    .await?;
+    Ok(())
 }

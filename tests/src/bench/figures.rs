@@ -1,4 +1,5 @@
-//! Figure 5 of issue 6: peak RSS, start-up time, `migration up` against `psql`.
+//! Figure 5 of issue 6: peak RSS, start-up time, `migration up` against `psql`; the
+//! holder of the figures beside the throughput table (3 to 6).
 
 use std::fmt::Write;
 use std::path::Path;
@@ -22,6 +23,10 @@ pub struct Extras {
     pub migrations: Option<Result<(Duration, Duration), String>>,
     /// Figure 3: statements per request of each list endpoint.
     pub statements: Option<Result<Vec<statements::Row>, String>>,
+    /// Figure 4: the 1M-avatar database.
+    pub scale: Option<Result<super::scale::Figure, String>>,
+    /// Figure 6: generation throughput.
+    pub generation: Option<super::throughput::Figure>,
 }
 
 fn ms(d: Duration) -> f64 {

@@ -5,12 +5,17 @@
 //! Nothing here runs under `cargo test`: the module only provides the binary's parts.
 
 pub mod baseline;
+pub mod bulk;
 pub mod data;
+pub mod explain;
 pub mod figures;
 pub mod load;
 pub mod report;
+pub mod scale;
 pub mod servers;
 pub mod statements;
+pub mod throughput;
+pub mod wire;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,6 +50,10 @@ pub struct Options {
     pub build: bool,
     /// Figures 3 and 5 (statements per request, RSS, start-up, migrations).
     pub extras: bool,
+    /// Figure 4 (the 1M-avatar database, its latencies and EXPLAIN).
+    pub scale: bool,
+    /// Figure 6 (generation throughput with 1, 2, 4 workers).
+    pub generation: bool,
 }
 
 fn workspace_root() -> PathBuf {
@@ -132,6 +141,27 @@ impl Drop for BenchDb {
     }
 }
 
+/// A database of its own, migrated with the deploy tool (`migration up`) and seeded
+/// (`migration seed`: presets, persona examples, pose categories and library, their
+/// images written under `presets`): the database handle, its URL and a connection.
+pub async fn fresh_database(
+    server: &Server,
+    presets: &Path,
+) -> Result<(BenchDb, String, DatabaseConnection), String> {
+    let database = BenchDb::create(server).await?;
+    migration::deploy::up(&database.url, None, &migration::deploy::Options::default())
+        .await
+        .map_err(|e| format!("migrating failed: {e}"))?;
+    let db = migration::sea_orm::Database::connect(database.url.as_str())
+        .await
+        .map_err(|e| e.to_string())?;
+    migration::seed::seed(&db, presets)
+        .await
+        .map_err(|e| format!("seeding failed: {e}"))?;
+    let url = database.url.clone();
+    Ok((database, url, db))
+}
+
 /// Parses JSON, failing loudly with the server's name.
 fn parse(name: &str, status: StatusCode, body: &Bytes) -> Result<Value, String> {
     serde_json::from_slice(body).map_err(|e| {
@@ -209,18 +239,14 @@ pub async fn run(options: Options) -> Result<(), String> {
     let server = server().await?;
     eprintln!("PostgreSQL: {}", server.admin_url);
 
-    let database = BenchDb::create(&server).await?;
+    let scratch = TempDir::new("bench-").map_err(|e| e.to_string())?;
+    let presets = scratch.path().join("presets");
     let started = std::time::Instant::now();
-    migration::deploy::up(&database.url, None, &migration::deploy::Options::default())
-        .await
-        .map_err(|e| format!("migrating failed: {e}"))?;
+    let (database, _, db) = fresh_database(&server, &presets).await?;
     eprintln!(
-        "migrated in {:.0} ms",
+        "migrated and seeded in {:.0} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
-    let db = migration::sea_orm::Database::connect(database.url.as_str())
-        .await
-        .map_err(|e| e.to_string())?;
     let users = data::load(&db)
         .await
         .map_err(|e| format!("loading data: {e}"))?;
@@ -230,7 +256,6 @@ pub async fn run(options: Options) -> Result<(), String> {
     let writer_token = api::auth::jwt::issue(SECRET, &users.writer.id, &users.writer.email, week)
         .map_err(|e| e.to_string())?;
 
-    let scratch = TempDir::new("bench-").map_err(|e| e.to_string())?;
     let api = servers::start_api(&api_bin, &database.url, SECRET, scratch.path()).await?;
     let baseline = servers::start_baseline(&database.url, SECRET, &reader_token).await?;
     eprintln!(
@@ -360,8 +385,60 @@ pub async fn run(options: Options) -> Result<(), String> {
             .await,
         );
     }
+    if options.scale {
+        extras.scale = Some(
+            scale_figure(
+                &server,
+                &scale::Context {
+                    api_bin: &api_bin,
+                    secret: SECRET,
+                    scratch: scratch.path(),
+                    token: &reader_token,
+                },
+                &database.url,
+                &options,
+            )
+            .await,
+        );
+    }
     db.close().await.ok();
+    if options.generation {
+        extras.generation = Some(
+            throughput::measure(&throughput::Context {
+                server: &server,
+                api_bin: &api_bin,
+                secret: SECRET,
+                scratch: scratch.path(),
+            })
+            .await,
+        );
+    }
 
     println!("{}", report::render(&options, size, &measurements, &extras));
     Ok(())
+}
+
+/// Figure 4: builds the big database (seed, the same measured user, the bulk rows),
+/// measures it against the small one, and drops it.
+async fn scale_figure(
+    server: &Server,
+    context: &scale::Context<'_>,
+    small_url: &str,
+    options: &Options,
+) -> Result<scale::Figure, String> {
+    let presets = context.scratch.join("presets");
+    let (big, big_url, big_db) = fresh_database(server, &presets).await?;
+    data::load(&big_db)
+        .await
+        .map_err(|e| format!("loading the measured user: {e}"))?;
+    eprintln!("scale: loading the big database ...");
+    let loaded = scale::load_big(&big_db).await?;
+    eprintln!(
+        "scale: loaded in {:.1} s (ANALYZE included)",
+        loaded.total.as_secs_f64()
+    );
+    let figure = scale::measure(context, small_url, &big_url, &big_db, loaded, options).await;
+    big_db.close().await.ok();
+    drop(big);
+    figure
 }

@@ -152,10 +152,9 @@ pub fn render(
             verdict(x.rps_ratio() >= 0.7)
         );
     }
-    let _ = writeln!(
-        out,
-        "- p99 at 1M avatars ≤ 1.5× small-database p99: not measured yet (figure 4)"
-    );
+    out.push_str(&super::scale::goals(&extras.scale));
     out.push_str(&extras.render(options.connections.contains(&64)));
+    out.push_str(&super::scale::tables(&extras.scale));
+    out.push_str(&super::throughput::render(&extras.generation));
     out
 }

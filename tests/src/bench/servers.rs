@@ -99,9 +99,21 @@ pub async fn start_api(
     secret: &str,
     scratch: &Path,
 ) -> Result<Process, String> {
+    start_api_with(binary, database_url, secret, scratch, 0, &[]).await
+}
+
+/// `api serve --workers <workers>` with `env` added to [`start_api`]'s environment.
+pub async fn start_api_with(
+    binary: &Path,
+    database_url: &str,
+    secret: &str,
+    scratch: &Path,
+    workers: u32,
+    env: &[(&str, &str)],
+) -> Result<Process, String> {
     let mut command = Command::new(binary);
     command
-        .args(["serve", "--workers", "0"])
+        .args(["serve", "--workers", &workers.to_string()])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
@@ -110,7 +122,8 @@ pub async fn start_api(
         .env("AUTO_MIGRATE", "false")
         .env("UPLOAD_DIR", scratch.join("uploads"))
         .env("PRESETS_DIR", scratch.join("presets"))
-        .env("RUST_LOG", "warn");
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied());
     spawn("api", command, "/api/health/ready", "").await
 }
 

@@ -4,17 +4,65 @@
 //! `Query` (simple protocol: `BEGIN`, `COMMIT`, unprepared SQL). `Sync` (sqlx's ping
 //! before a pooled connection is handed out) and `Parse` (once per statement and
 //! connection, cached afterwards) are not statements and are not counted.
+//!
+//! For figure 4 the proxy can also record each executed statement: its SQL text (from
+//! the `Parse` of the statement it runs) and its bound values (from the `Bind`), see
+//! [`Recorder`] and [`super::wire`].
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::wire::{self, Param};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// One statement executed while a [`Recorder`] was on.
+#[derive(Debug, Clone)]
+pub struct Executed {
+    /// The SQL text (`Parse`, or a simple `Query`).
+    pub sql: String,
+    /// The bound values decoded by their type OIDs; `None` for a simple `Query`.
+    pub params: Option<Result<Vec<Param>, String>>,
+}
+
+/// Records every executed statement while switched on (shared by all connections).
+#[derive(Debug, Default)]
+pub struct Recorder {
+    on: AtomicBool,
+    executed: Mutex<Vec<Executed>>,
+}
+
+impl Recorder {
+    /// Forgets what was recorded and starts recording.
+    pub fn start(&self) {
+        self.lock().clear();
+        self.on.store(true, Ordering::SeqCst);
+    }
+
+    /// Stops recording and returns the statements in the order they were executed.
+    pub fn stop(&self) -> Vec<Executed> {
+        self.on.store(false, Ordering::SeqCst);
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Executed>> {
+        self.executed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, executed: Executed) {
+        if self.on.load(Ordering::SeqCst) {
+            self.lock().push(executed);
+        }
+    }
+}
 
 /// A running proxy; the counter only grows.
 pub struct Proxy {
     pub port: u16,
     statements: Arc<AtomicU64>,
+    pub recorder: Arc<Recorder>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -26,14 +74,17 @@ impl Proxy {
             .map_err(|e| e.to_string())?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let statements = Arc::new(AtomicU64::new(0));
+        let recorder = Arc::new(Recorder::default());
         let counter = Arc::clone(&statements);
+        let shared_recorder = Arc::clone(&recorder);
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let upstream = upstream.clone();
                 let counter = Arc::clone(&counter);
+                let recorder = Arc::clone(&shared_recorder);
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(upstream).await {
-                        relay(client, server, counter).await;
+                        relay(client, server, counter, recorder).await;
                     }
                 });
             }
@@ -41,6 +92,7 @@ impl Proxy {
         Ok(Self {
             port,
             statements,
+            recorder,
             task,
         })
     }
@@ -56,7 +108,12 @@ impl Drop for Proxy {
     }
 }
 
-async fn relay(client: TcpStream, server: TcpStream, counter: Arc<AtomicU64>) {
+async fn relay(
+    client: TcpStream,
+    server: TcpStream,
+    counter: Arc<AtomicU64>,
+    recorder: Arc<Recorder>,
+) {
     client.set_nodelay(true).ok();
     server.set_nodelay(true).ok();
     let (mut client_read, mut client_write) = client.into_split();
@@ -64,7 +121,10 @@ async fn relay(client: TcpStream, server: TcpStream, counter: Arc<AtomicU64>) {
     let down = tokio::spawn(async move {
         let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
     });
-    let mut parser = Parser::default();
+    let mut parser = Parser {
+        recorder: Some(recorder),
+        ..Parser::default()
+    };
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match client_read.read(&mut buf).await {
@@ -86,6 +146,11 @@ struct Parser {
     pending: Vec<u8>,
     /// After the startup message, every message starts with a type byte.
     typed: bool,
+    recorder: Option<Arc<Recorder>>,
+    /// This connection's prepared statements: name → (SQL, parameter type OIDs).
+    prepared: HashMap<String, (String, Vec<u32>)>,
+    /// The statement the last `Bind` bound, with its decoded values.
+    bound: Option<Executed>,
 }
 
 const SSL_REQUEST: u32 = 80_877_103;
@@ -110,6 +175,10 @@ impl Parser {
                 if matches!(rest[0], b'E' | b'Q') {
                     count += 1;
                 }
+                if self.recorder.is_some() {
+                    let (tag, body) = (rest[0], rest[5..1 + len].to_vec());
+                    self.record(tag, &body);
+                }
                 at += 1 + len;
             } else {
                 if rest.len() < 8 {
@@ -128,6 +197,55 @@ impl Parser {
         }
         self.pending.drain(..at);
         count
+    }
+
+    /// Follows `Parse`, `Bind`, `Execute` and `Query` for the recorder.
+    fn record(&mut self, tag: u8, body: &[u8]) {
+        let Some(recorder) = self.recorder.clone() else {
+            return;
+        };
+        match tag {
+            b'P' => {
+                if let Ok(parsed) = wire::parse(body) {
+                    self.prepared
+                        .insert(parsed.name, (parsed.sql, parsed.types));
+                }
+            }
+            b'B' => {
+                self.bound = Some(match wire::bind(body) {
+                    Ok(bound) => match self.prepared.get(&bound.statement) {
+                        Some((sql, types)) => Executed {
+                            sql: sql.clone(),
+                            params: Some(wire::decode(types, &bound)),
+                        },
+                        None => Executed {
+                            sql: String::new(),
+                            params: Some(Err(format!(
+                                "Bind of unknown statement {:?}",
+                                bound.statement
+                            ))),
+                        },
+                    },
+                    Err(e) => Executed {
+                        sql: String::new(),
+                        params: Some(Err(format!("unreadable Bind: {e}"))),
+                    },
+                });
+            }
+            b'E' => {
+                if let Some(executed) = self.bound.clone() {
+                    recorder.push(executed);
+                }
+            }
+            b'Q' => {
+                let sql = String::from_utf8_lossy(body.strip_suffix(&[0]).unwrap_or(body));
+                recorder.push(Executed {
+                    sql: sql.into_owned(),
+                    params: None,
+                });
+            }
+            _ => {}
+        }
     }
 }
 

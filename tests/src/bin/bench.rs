@@ -30,9 +30,15 @@ struct Cli {
     /// Do not run `cargo build --release` first (target/release/api must exist).
     #[arg(long)]
     no_build: bool,
-    /// Skip the start-up and migration timings (figure 5).
+    /// Skip the statement counts, start-up and migration timings (figures 3 and 5).
     #[arg(long)]
     no_extras: bool,
+    /// Skip figure 4 (the 1M-avatar database, its latencies and EXPLAIN).
+    #[arg(long)]
+    no_scale: bool,
+    /// Skip figure 6 (generation throughput with 1, 2 and 4 workers).
+    #[arg(long)]
+    no_generation: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +88,8 @@ fn main() -> ExitCode {
                 connections: cli.connections,
                 build: !cli.no_build,
                 extras: !cli.no_extras,
+                scale: !cli.no_scale,
+                generation: !cli.no_generation,
             };
             if cli.quick {
                 options.warmup = Duration::from_millis(500);
