@@ -643,6 +643,38 @@ mod tests {
         assert_eq!(err.message(), UNAVAILABLE_MESSAGE);
     }
 
+    /// What sqlx reports when PostgreSQL goes away under a statement (connection
+    /// refused or reset, pool timeout, the worker gone) is a 503 too; a statement's
+    /// own fault stays a 500.
+    #[test]
+    fn broken_connections_under_a_statement_are_503s() {
+        use migration::sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+        use std::sync::Arc;
+        let query = |e: Sqlx| ApiError::from(DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))));
+        let exec = |e: Sqlx| ApiError::from(DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e))));
+        let refused = || Sqlx::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        for err in [
+            query(refused()),
+            exec(refused()),
+            exec(Sqlx::Io(std::io::ErrorKind::UnexpectedEof.into())),
+            query(Sqlx::PoolTimedOut),
+            query(Sqlx::PoolClosed),
+            exec(Sqlx::WorkerCrashed),
+            exec(Sqlx::Protocol("unexpected message".into())),
+        ] {
+            assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE, "{err}");
+            assert_eq!(err.message(), UNAVAILABLE_MESSAGE);
+            assert_eq!(err.details(), None);
+        }
+        for err in [
+            query(Sqlx::RowNotFound),
+            query(Sqlx::ColumnNotFound("personaName".into())),
+        ] {
+            assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR, "{err}");
+            assert_eq!(err.message(), INTERNAL_MESSAGE);
+        }
+    }
+
     #[test]
     fn recognises_json_syntax_errors() {
         let syntax = serde_json::from_str::<Value>("{\"a\":")

@@ -542,7 +542,8 @@ async fn postgres_sigterm_drains_requests_and_releases_the_running_job() {
             .unwrap();
         in_flight.push(stream);
     }
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Let the server read them (each connection is already being served).
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let stored_before = generated_poses::Entity::find()
         .filter(generated_poses::Column::GenerationId.eq(id.as_str()))
         .all(&conn)
