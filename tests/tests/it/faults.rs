@@ -488,6 +488,8 @@ async fn postgres_sigterm_drains_requests_and_releases_the_running_job() {
         ("JOB_LEASE_SECONDS", "120"),
         ("RECOVERY_INTERVAL_SECONDS", "1"),
         ("LOCAL_PROVIDER_DELAY_MS", "1500"),
+        // Registrations slow enough to be still running when SIGTERM arrives.
+        ("BCRYPT_COST", "11"),
     ];
     let mut first = spawn(&files, &["serve", "--workers", "1"], &vars)
         .ready()
@@ -589,6 +591,16 @@ async fn postgres_sigterm_drains_requests_and_releases_the_running_job() {
         "exit took {} ms, past the 30 s grace period",
         exit_after.as_millis()
     );
+    // They were in flight: the server finished them after the signal.
+    let log = first.log();
+    let signal = log
+        .find("shutdown signal received")
+        .expect("the server logged the signal");
+    let after = log[signal..]
+        .lines()
+        .filter(|l| l.contains("path=/api/auth/register") && l.contains("status=201"))
+        .count();
+    assert_eq!(after, 4, "registrations finished after SIGTERM:\n{log}");
 
     // The job is claimable at once: queued, no lease, the interrupted attempt not
     // counted, due now; the generation is pending again.
@@ -664,7 +676,7 @@ async fn postgres_sigterm_drains_requests_and_releases_the_running_job() {
     assert_eq!((job.status.as_str(), job.attempts), ("succeeded", 1));
     eprintln!(
         "faults(b): {stored_before} of 6 images stored at SIGTERM; exit 0 after {} ms; \
-         4 in-flight registrations answered 201",
+         4 registrations in flight at SIGTERM answered 201",
         exit_after.as_millis()
     );
 }
