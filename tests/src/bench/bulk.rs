@@ -222,7 +222,7 @@ INSERT INTO "pose_requests" ("id", "userId", "poseName", "description", "referen
 SELECT '{prefix}' || r, {user}, 'Requested pose ' || r,
   'Sitting on a high stool, one foot on the rail, looking over the shoulder (' || r || ')',
   CASE WHEN r % 4 = 0 THEN '/uploads/pose-requests/' || md5(r::text) || '.jpg' END,
-  CASE WHEN r % 3 = 0 THEN NULL ELSE cat.ids[1 + r % array_length(cat.ids, 1)] END,
+  CASE WHEN r % 3 = 2 THEN NULL ELSE cat.ids[1 + r % array_length(cat.ids, 1)] END,
   (ARRAY['e-commerce','professional','social'])[1 + r % 3], r % 17,
   (ARRAY['pending','pending','approved','in_progress','rejected'])[1 + r % 5],
   CASE WHEN r % 5 = 4 THEN 'Too close to an existing pose' END, NULL,

@@ -131,7 +131,7 @@ impl Extras {
             );
             let _ = writeln!(
                 out,
-                "| GET | user with 20 projects × 5 avatars | user with 1 project × 1 avatar | constant, ≤ 3 |"
+                "| GET | reader: 20 projects × 5 avatars, 3 pose projects, 10 generations, 2 requests | user with 1 of each | constant, ≤ 3 |"
             );
             let _ = writeln!(out, "|---|---:|---:|---|");
             for row in rows {

@@ -369,6 +369,11 @@ pub async fn run(options: Options) -> Result<(), String> {
         let small = data::user_with_projects(&db, "small", 1, 1)
             .await
             .map_err(|e| format!("loading data: {e}"))?;
+        // One row of each kind, so every list has something to show (constancy is
+        // checked against the reader's many rows, never against none).
+        data::pose_data(&db, "small", 1, 1, 1, 1)
+            .await
+            .map_err(|e| format!("loading data: {e}"))?;
         let small_token = api::auth::jwt::issue(SECRET, &small.id, &small.email, week)
             .map_err(|e| e.to_string())?;
         extras.statements = Some(
