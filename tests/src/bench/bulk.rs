@@ -8,6 +8,8 @@
 //! series variable of that statement (`u`, `p`, `a`, `q`, `g`, `i`, `h`, `r`). They are
 //! our own constants, never user input. PostgreSQL only (`text[]`, `jsonb`).
 
+use std::ops::Range;
+
 use migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 /// Runs one statement, returning the rows it inserted.
@@ -56,9 +58,9 @@ FROM generate_series(0, {last}) AS p"#,
     )
 }
 
-/// `count` avatars `{prefix}{a}` in `project` of `user` (expressions in `a`), every
+/// Avatars `{prefix}{a}`, a in `rows`, in `project` of `user` (expressions in `a`), every
 /// field filled like an uploaded or generated avatar (`personaPersonality` is JSON text).
-pub fn avatars(prefix: &str, count: u64, project: &str, user: &str) -> String {
+pub fn avatars(prefix: &str, rows: Range<u64>, project: &str, user: &str) -> String {
     format!(
         r#"INSERT INTO "avatars" ("id", "userId", "projectId", "name", "baseImageUrl", "thumbnailUrl",
   "personaName", "personaAge", "personaPersonality", "personaBackground", "gender", "ageRange",
@@ -82,8 +84,9 @@ SELECT '{prefix}' || a, {user}, {project}, 'Avatar ' || a,
   CASE WHEN a % 3 <> 0 THEN 1000 + a % 100000 END,
   a % 7, CASE WHEN a % 4 = 0 THEN {T0} + a * INTERVAL '31 seconds' + INTERVAL '1 day' END,
   {T0} + a * INTERVAL '31 seconds', {T0} + a * INTERVAL '31 seconds'
-FROM generate_series(0, {last}) AS a"#,
-        last = count - 1
+FROM generate_series({first}, {last}) AS a"#,
+        first = rows.start,
+        last = rows.end - 1
     )
 }
 
@@ -163,13 +166,13 @@ FROM generate_series(0, {last}) AS g"#,
     )
 }
 
-/// `POSES_PER_GENERATION` generated poses per generation `{gen_prefix}{g}`, g < `count`,
+/// `POSES_PER_GENERATION` generated poses per generation `{gen_prefix}{g}`, g in `generations`,
 /// ids `{prefix}{i}`; gallery poses point at the seeded library (`pose_library` must hold
 /// at least two poses), with `variationKey` `<poseId>-v<n>` / `text-v<n>`.
-pub fn generated_poses(prefix: &str, gen_prefix: &str, count: u64) -> String {
+pub fn generated_poses(prefix: &str, gen_prefix: &str, generations: Range<u64>) -> String {
     format!(
         r#"WITH lib AS (SELECT array_agg("id" ORDER BY "id") AS ids FROM "pose_library"),
-s AS (SELECT i, i / {per} AS g, i % {per} AS k FROM generate_series(0, {last}) AS i)
+s AS (SELECT i, i / {per} AS g, i % {per} AS k FROM generate_series({first}, {last}) AS i)
 INSERT INTO "generated_poses" ("id", "generationId", "poseLibraryId", "outputImageUrl", "thumbnailUrl",
   "originalImageUrl", "exportFormats", "backgroundChanged", "backgroundPrompt", "promptUsed", "seedUsed",
   "controlnetWeight", "generationTime", "aiConfidenceScore", "isFavorite", "downloadCount", "status",
@@ -195,7 +198,8 @@ SELECT '{prefix}' || i, '{gen_prefix}' || g,
        ELSE lib.ids[1 + (g + k / 2) % array_length(lib.ids, 1)] || '-v' || (k % 2) END
 FROM lib, (SELECT s.*, NOT (g % 20 = 7 OR (g % 20 = 13 AND k = 3)) AS ok FROM s) AS x"#,
         per = POSES_PER_GENERATION,
-        last = count * POSES_PER_GENERATION - 1
+        first = generations.start * POSES_PER_GENERATION,
+        last = generations.end * POSES_PER_GENERATION - 1
     )
 }
 

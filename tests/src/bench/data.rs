@@ -200,7 +200,7 @@ pub async fn pose_data(
         &bulk::generated_poses(
             &format!("cbench-{tag}-pose-"),
             &generation_prefix,
-            generations,
+            0..generations,
         ),
     )
     .await?;

@@ -40,45 +40,51 @@ pub struct Loaded {
 /// Fills the big database (the seed and the measured user must already be there).
 pub async fn load_big(db: &DatabaseConnection) -> Result<Loaded, String> {
     let user = |v: &str| format!("'cscale-u' || ({v} % {USERS})");
-    let statements: Vec<(&'static str, String)> = vec![
-        ("users", bulk::users("cscale-u", USERS)),
+    // Avatar a is in project a % PROJECTS, whose owner is (a % PROJECTS) % USERS = a % USERS.
+    let avatars = |rows| {
+        bulk::avatars(
+            "cscale-a",
+            rows,
+            &format!("'cscale-p' || (a % {PROJECTS})"),
+            &user("a"),
+        )
+    };
+    let poses = |generations| bulk::generated_poses("cscale-gp", "cscale-g", generations);
+    // One step per table; the two biggest are split in halves run at the same time on
+    // two connections (one per core).
+    let steps: Vec<(&'static str, Vec<String>)> = vec![
+        ("users", vec![bulk::users("cscale-u", USERS)]),
         (
             "avatar_projects",
-            bulk::avatar_projects("cscale-p", PROJECTS, &user("p")),
+            vec![bulk::avatar_projects("cscale-p", PROJECTS, &user("p"))],
         ),
         (
             "avatars",
-            // Avatar a is in project a % PROJECTS, whose owner is (a % PROJECTS) % USERS = a % USERS.
-            bulk::avatars(
-                "cscale-a",
-                AVATARS,
-                &format!("'cscale-p' || (a % {PROJECTS})"),
-                &user("a"),
-            ),
+            vec![avatars(0..AVATARS / 2), avatars(AVATARS / 2..AVATARS)],
         ),
         (
             "avatar_usage_history",
-            bulk::usage_history(
+            vec![bulk::usage_history(
                 "cscale-h",
                 USAGE_ROWS,
                 "'cscale-a' || (h * 5)",
                 &user("(h * 5)"),
-            ),
+            )],
         ),
         (
             "pose_generator_projects",
-            bulk::pose_projects(
+            vec![bulk::pose_projects(
                 "cscale-q",
                 POSE_PROJECTS,
                 &user("q"),
                 "CASE WHEN q % 2 = 0 THEN 'cscale-a' || q END",
-            ),
+            )],
         ),
         (
             "pose_generations",
             // Generation g is in pose project g % POSE_PROJECTS, owned by g % USERS, and
             // uses that project's avatar (if any).
-            bulk::pose_generations(
+            vec![bulk::pose_generations(
                 "cscale-g",
                 GENERATIONS,
                 &format!("'cscale-q' || (g % {POSE_PROJECTS})"),
@@ -86,24 +92,27 @@ pub async fn load_big(db: &DatabaseConnection) -> Result<Loaded, String> {
                 &format!(
                     "CASE WHEN g % {POSE_PROJECTS} % 2 = 0 THEN 'cscale-a' || (g % {POSE_PROJECTS}) END"
                 ),
-            ),
+            )],
         ),
         (
             "generated_poses",
-            bulk::generated_poses("cscale-gp", "cscale-g", GENERATIONS),
+            vec![
+                poses(0..GENERATIONS / 2),
+                poses(GENERATIONS / 2..GENERATIONS),
+            ],
         ),
         (
             "pose_selections",
-            bulk::pose_selections("cscale-s", "cscale-g", GENERATIONS),
+            vec![bulk::pose_selections("cscale-s", "cscale-g", GENERATIONS)],
         ),
         (
             "pose_requests",
-            bulk::pose_requests("cscale-r", POSE_REQUESTS, &user("r")),
+            vec![bulk::pose_requests("cscale-r", POSE_REQUESTS, &user("r"))],
         ),
         (
             "pose_request_votes",
             // Three different voters per request.
-            bulk::pose_request_votes(
+            vec![bulk::pose_request_votes(
                 "cscale-v",
                 VOTES,
                 "cscale-r",
@@ -111,16 +120,19 @@ pub async fn load_big(db: &DatabaseConnection) -> Result<Loaded, String> {
                 &format!(
                     "'cscale-u' || ((v % {POSE_REQUESTS} + 1 + v / {POSE_REQUESTS}) % {USERS})"
                 ),
-            ),
+            )],
         ),
     ];
     let started = Instant::now();
     let mut loaded = Loaded::default();
-    for (table, sql) in statements {
+    for (table, sqls) in steps {
         let t = Instant::now();
-        let rows = bulk::exec(db, &sql)
-            .await
-            .map_err(|e| format!("loading {table}: {e}"))?;
+        let rows: u64 =
+            futures_util::future::try_join_all(sqls.iter().map(|sql| bulk::exec(db, sql)))
+                .await
+                .map_err(|e| format!("loading {table}: {e}"))?
+                .into_iter()
+                .sum();
         let took = t.elapsed();
         eprintln!(
             "scale: {table:<24} {rows:>9} rows in {:>6.0} ms",
