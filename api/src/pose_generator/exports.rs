@@ -8,7 +8,7 @@ use entity::{generated_poses, pose_generations};
 use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::Value;
@@ -121,7 +121,12 @@ pub async fn ensure_renditions(
         storage
             .delete_urls_best_effort(written.iter().map(String::as_str))
             .await;
-        return Err(err.into());
+        // The pose was deleted meanwhile (its project or generation deleted while
+        // rendering): 404, as a request a moment later would get, not a 500.
+        return Err(match err {
+            DbErr::RecordNotUpdated => pose_not_found(),
+            err => err.into(),
+        });
     }
     Ok(exports)
 }

@@ -142,3 +142,30 @@ dual_test! {
         assert_eq!(s.get("/generations/nope/export-zip").await.status, StatusCode::NOT_FOUND);
     }
 }
+
+dual_test! {
+    /// A pose deleted while its exports render (its project or generation deleted
+    /// meanwhile) is a 404, not a 500 (Schemathesis met it: export-zip racing a
+    /// DELETE of the project).
+    async fn a_pose_deleted_while_rendering_is_not_found(db: TestDb) {
+        let s = setup(&db, &[]).await;
+        library(&s.state, true).await;
+        let project = s.project(json!({ "projectName": "Vanishing" })).await;
+        let workers = Workers::start(&s.state, 1);
+        let reply = s
+            .post("/generate", &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                                        "selectedPoseIds": ["pose-0"], "batchSize": 1 }))
+            .await;
+        let id = reply.body["generationId"].as_str().unwrap().to_owned();
+        assert_eq!(s.wait(&id).await["generation"]["status"], "completed");
+        workers.stop().await;
+        let pose = generated_poses::Entity::find().one(&s.state.db).await.unwrap().unwrap();
+        generated_poses::Entity::delete_by_id(pose.id.clone()).exec(&s.state.db).await.unwrap();
+        let err = api::pose_generator::exports::ensure_renditions(
+            &s.state.db, &s.state.storage, &pose, &["tiktok"], false,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, api::error::ApiError::NotFound(_)), "{err:?}");
+    }
+}
