@@ -21,7 +21,7 @@ use poem_openapi::{
         ParseRequestPayloadError,
     },
     payload::{Json, Payload},
-    registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
+    registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry},
 };
 use serde_json::Value;
 
@@ -71,6 +71,8 @@ impl ErrorCode {
 
 const INTERNAL_MESSAGE: &str = "An unexpected error occurred";
 const UNAVAILABLE_MESSAGE: &str = "Service temporarily unavailable";
+/// The request id shown in the OpenAPI examples of error responses.
+const EXAMPLE_REQUEST_ID: &str = "6f1c2a9e-5b7d-4e0a-9c3f-2d8b1e4a7c65";
 
 /// Every way a request can fail. The `Display` text is for logs; what the client reads
 /// comes from [`ApiError::message`], which never exposes internals.
@@ -211,6 +213,50 @@ impl ApiError {
                 Some(details.clone())
             }
             _ => None,
+        }
+    }
+
+    /// A typical error of `status`, for the example of that response in the OpenAPI
+    /// document (each error status shows its own code, message and details).
+    fn example_for(status: u16) -> Self {
+        let details = |pairs: &[(&str, Value)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect::<ErrorDetails>()
+        };
+        match status {
+            400 => Self::invalid_field("name", "Project name is required"),
+            401 => Self::Unauthorized("No token provided".into()),
+            402 => Self::InsufficientCredits {
+                required: 30,
+                available: 12,
+            },
+            403 => Self::Forbidden("Admin access required".into()),
+            404 => Self::NotFound("Not found".into()),
+            405 => Self::MethodNotAllowed,
+            409 => Self::Conflict {
+                message: "Conflict".into(),
+                details: None,
+            },
+            413 => Self::PayloadTooLarge {
+                message: "Payload too large".into(),
+                details: None,
+            },
+            415 => Self::UnsupportedMediaType {
+                message: "Unsupported Content-Type".into(),
+                details: None,
+            },
+            429 => Self::RateLimited {
+                message: "Too many requests, please try again later".into(),
+                details: Some(details(&[
+                    ("retryAfter", Value::from(42)),
+                    ("limit", Value::from(5)),
+                    ("windowSeconds", Value::from(60)),
+                ])),
+            },
+            503 => Self::ServiceUnavailable(UNAVAILABLE_MESSAGE.into()),
+            _ => Self::internal("example"),
         }
     }
 
@@ -386,6 +432,19 @@ pub struct ErrorResponse {
     pub timestamp: Timestamp,
 }
 
+impl ErrorResponse {
+    /// The example body of an error response with `status` in the OpenAPI document:
+    /// what the API sends, with a fixed request id and time so the document is stable.
+    fn example_for(status: u16) -> Self {
+        let mut body =
+            ApiError::example_for(status).body(&RequestId::from_header(Some(EXAMPLE_REQUEST_ID)));
+        body.timestamp = Timestamp(
+            chrono::DateTime::from_timestamp_millis(1_760_781_600_000).unwrap_or_default(),
+        );
+        body
+    }
+}
+
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase")]
 pub struct ErrorInfo {
@@ -539,7 +598,13 @@ impl<
                 status_range: None,
                 content: vec![MetaMediaType {
                     content_type: <Json<ErrorResponse> as Payload>::CONTENT_TYPE,
-                    schema: <Json<ErrorResponse> as Payload>::schema_ref(),
+                    schema: MetaSchemaRef::Inline(Box::new(MetaSchema {
+                        all_of: vec![<Json<ErrorResponse> as Payload>::schema_ref()],
+                        example: poem_openapi::types::ToJSON::to_json(&ErrorResponse::example_for(
+                            status,
+                        )),
+                        ..MetaSchema::ANY
+                    })),
                 }],
                 headers: vec![],
             })
