@@ -210,6 +210,9 @@ fn check(
     };
     let fits = match (schema.ty, value) {
         ("string", Value::String(text)) => {
+            if text.contains('\0') {
+                errors.add(path, crate::text::NUL_MESSAGE);
+            }
             if !schema.enum_items.is_empty() && !schema.enum_items.contains(value) {
                 let expected: Vec<String> = schema
                     .enum_items

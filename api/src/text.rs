@@ -119,9 +119,15 @@ impl Type for Text {
     }
 }
 
+/// Why a string holding U+0000 is refused.
+pub const NUL_MESSAGE: &str = "Must not contain the NUL character (\\u0000)";
+
 impl ParseFromJSON for Text {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
         match value.unwrap_or_default() {
+            // PostgreSQL text cannot hold U+0000; refused here, it is a 400 on the field
+            // (JsonBody names it) instead of a database error.
+            Value::String(value) if value.contains('\0') => Err(ParseError::custom(NUL_MESSAGE)),
             Value::String(value) => Ok(Self(value)),
             other => Err(ParseError::expected_type(other)),
         }
@@ -162,6 +168,8 @@ mod tests {
                 err.message()
             );
         }
+        let err = Text::parse_from_json(Some(json!("a\0b"))).expect_err("NUL");
+        assert!(err.message().ends_with(NUL_MESSAGE), "{}", err.message());
         assert!(Text::parse_from_json(None).is_err());
         assert!(Text::parse_from_json(Some(Value::Null)).is_err());
     }

@@ -76,6 +76,9 @@ dual_test! {
             (json!({ "name": "   " }), "name", "Project name is required"),
             (json!({ "name": "x".repeat(101) }), "name", "Project name must be at most 100 characters"),
             (json!({ "name": "ok", "description": "d".repeat(501) }), "description", "Description must be at most 500 characters"),
+            // PostgreSQL text cannot hold U+0000: a 400 on the field, not a 500 (Schemathesis).
+            (json!({ "name": "a\u{0}b" }), "name", api::text::NUL_MESSAGE),
+            (json!({ "name": "ok", "description": "\u{0}" }), "description", api::text::NUL_MESSAGE),
         ] {
             let reply = send(cli.post(format!("{BASE}/projects")).header("Authorization", &auth).body_json(&body)).await;
             assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
@@ -84,6 +87,11 @@ dual_test! {
         }
         let listed = get_as(&cli, &format!("{BASE}/projects"), &token).await;
         assert_eq!(listed.body["projects"], json!([]), "nothing was half-written");
+        let made = send(cli.post(format!("{BASE}/projects")).header("Authorization", &auth).body_json(&json!({ "name": "ok" }))).await;
+        let id = made.body["project"]["id"].as_str().unwrap().to_owned();
+        let reply = send(cli.put(format!("{BASE}/projects/{id}")).header("Authorization", &auth).body_json(&json!({ "name": "\u{0}" }))).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{:?}", reply.body);
+        assert_eq!(reply.body["error"]["details"]["name"][0], api::text::NUL_MESSAGE);
     }
 
     /// Another user's project does not exist for the caller; neither do malformed ids;
