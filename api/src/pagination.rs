@@ -1,6 +1,10 @@
 //! Page-based pagination (api.md §1.10): `page` ≥ 1 and `limit` 1..100 from the query,
 //! and the `pagination` object returned next to a list.
 
+use migration::sea_orm::{
+    ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryResult, QuerySelect,
+    QueryTrait, Select, sea_query::Expr,
+};
 use poem_openapi::Object;
 
 use crate::error::{ApiError, FieldErrors};
@@ -60,6 +64,54 @@ impl PageRequest {
             has_more: self.page < total_pages,
         }
     }
+}
+
+/// The alias of the window count selected beside each row by [`fetch_page`].
+const PAGE_TOTAL: &str = "page_total";
+
+/// One page of `query` (already filtered and ordered) and the number of rows it
+/// matches, in one statement: a window count (`COUNT(*) OVER ()`, PostgreSQL and
+/// SQLite ≥ 3.25) is selected beside each row. Only a page past the end, which has no
+/// row to carry the count, costs a second statement. Rows come back raw so that callers
+/// can read the extra columns they selected; [`fetch_page_models`] maps to models.
+pub async fn fetch_page<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    page: PageRequest,
+) -> Result<(Vec<QueryResult>, u64), DbErr>
+where
+    E::Model: Sync,
+{
+    let statement = query
+        .clone()
+        .expr_as(Expr::cust("COUNT(*) OVER ()"), PAGE_TOTAL)
+        .offset(page.offset())
+        .limit(page.limit)
+        .into_query();
+    let rows = db.query_all(&statement).await?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.try_get::<i64>("", PAGE_TOTAL)?).unwrap_or(0),
+        None if page.offset() == 0 => 0,
+        None => query.count(db).await?,
+    };
+    Ok((rows, total))
+}
+
+/// [`fetch_page`], each row read as the entity's model.
+pub async fn fetch_page_models<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    page: PageRequest,
+) -> Result<(Vec<E::Model>, u64), DbErr>
+where
+    E::Model: Sync,
+{
+    let (rows, total) = fetch_page(db, query, page).await?;
+    let models = rows
+        .iter()
+        .map(|row| E::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((models, total))
 }
 
 /// `{ page, limit, total, totalPages, hasMore }`.

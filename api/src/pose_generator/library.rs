@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use entity::{pose_categories, pose_library};
 use migration::sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
 };
 
@@ -16,14 +16,13 @@ use super::views::{
 };
 use crate::{
     error::{ApiError, FieldErrors},
-    pagination::{PageRequest, Pagination},
+    pagination::{PageRequest, Pagination, fetch_page_models},
 };
 
 pub const DIFFICULTIES: [&str; 3] = ["beginner", "intermediate", "advanced"];
 pub const GENDERS: [&str; 3] = ["male", "female", "unisex"];
-/// Column aliases of the counts selected beside the rows.
+/// The alias of the public pose count selected beside each category.
 const PUBLIC_POSES: &str = "public_poses";
-const MATCHES: &str = "matches";
 /// Search terms are cut to this many characters; shorter than 2 are ignored.
 const SEARCH_MAX_CHARS: usize = 100;
 
@@ -275,32 +274,12 @@ pub async fn list(
     if filter.featured_only {
         condition = condition.add(pose_library::Column::IsFeatured.eq(true));
     }
-    // The page and the number of matches in one statement (a window count over the
-    // filtered rows); only a page past the end needs a separate count.
     let query = pose_library::Entity::find()
-        .filter(condition.clone())
-        .expr_as(Expr::cust("COUNT(*) OVER ()"), MATCHES)
+        .filter(condition)
         .order_by_desc(pose_library::Column::PopularityScore)
         .order_by_asc(pose_library::Column::Name)
-        .order_by_asc(pose_library::Column::Id)
-        .offset(page.offset())
-        .limit(page.limit)
-        .into_query();
-    let rows = db.query_all(&query).await?;
-    let total = match rows.first() {
-        Some(row) => u64::try_from(row.try_get::<i64>("", MATCHES)?).unwrap_or(0),
-        None if page.offset() == 0 => 0,
-        None => {
-            pose_library::Entity::find()
-                .filter(condition)
-                .count(db)
-                .await?
-        }
-    };
-    let poses = rows
-        .iter()
-        .map(|row| pose_library::Model::from_query_result(row, ""))
-        .collect::<Result<Vec<_>, _>>()?;
+        .order_by_asc(pose_library::Column::Id);
+    let (poses, total) = fetch_page_models(db, query, page).await?;
     let items = poses
         .into_iter()
         .map(|pose| catalogue.item(pose))

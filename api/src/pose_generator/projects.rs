@@ -5,15 +5,17 @@ use std::collections::HashMap;
 
 use entity::{avatars, pose_generations, pose_generator_projects as projects};
 use migration::sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, sea_query::LockType,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Expr, ExprTrait, LockType, Query},
 };
 
 use super::views::PoseGeneratorProject;
 use crate::avatar_creator::projects::{ProjectName, is_plausible_id, parse_description};
 use crate::error::{ApiError, ErrorDetails, FieldErrors};
-use crate::pagination::{PageRequest, Pagination};
+use crate::pagination::{PageRequest, Pagination, fetch_page};
 use crate::{ids, timestamp};
 
 pub const SOURCE_AVATAR_CREATOR: &str = "AVATAR_CREATOR";
@@ -94,6 +96,10 @@ pub async fn lock_shared(
     query.one(txn).await?.ok_or_else(not_found)
 }
 
+/// Aliases of the totals selected beside each project of a page.
+const TOTAL_GENERATIONS: &str = "total_generations";
+const TOTAL_POSES: &str = "total_poses";
+
 /// `(totalGenerations, totalPosesGenerated)` per project, in one statement.
 async fn totals(
     db: &impl ConnectionTrait,
@@ -147,22 +153,58 @@ pub async fn list(
     if let Some(status) = status {
         query = query.filter(projects::Column::Status.eq(status));
     }
-    let total = query.clone().count(db).await?;
-    let rows = query
+    let query = query
         .order_by_desc(projects::Column::UpdatedAt)
-        .order_by_asc(projects::Column::Id)
-        .offset(page.offset())
-        .limit(page.limit)
-        .all(db)
-        .await?;
-    let totals = totals(db, rows.iter().map(|p| p.id.clone()).collect()).await?;
+        .order_by_asc(projects::Column::Id);
+    // Each project's totals are counted in sub-selects of the page's own statement.
+    let of_project = |aggregate: Expr| {
+        let generations = (
+            pose_generations::Entity,
+            pose_generations::Column::ProjectId,
+        );
+        Expr::SubQuery(
+            None,
+            Box::new(
+                Query::select()
+                    .expr(aggregate)
+                    .from(pose_generations::Entity)
+                    .and_where(
+                        Expr::col(generations).equals((projects::Entity, projects::Column::Id)),
+                    )
+                    .to_owned()
+                    .into(),
+            ),
+        )
+    };
+    let query = query
+        .expr_as(
+            of_project(Expr::col((pose_generations::Entity, pose_generations::Column::Id)).count()),
+            TOTAL_GENERATIONS,
+        )
+        .expr_as(
+            of_project(
+                Expr::col((
+                    pose_generations::Entity,
+                    pose_generations::Column::PosesCompleted,
+                ))
+                .sum()
+                .if_null(0),
+            ),
+            TOTAL_POSES,
+        );
+    let (rows, total) = fetch_page(db, query, page).await?;
     let list = rows
-        .into_iter()
-        .map(|p| {
-            let counted = totals.get(&p.id).copied().unwrap_or((0, 0));
-            PoseGeneratorProject::new(p, counted)
+        .iter()
+        .map(|row| {
+            Ok(PoseGeneratorProject::new(
+                projects::Model::from_query_result(row, "")?,
+                (
+                    row.try_get::<i64>("", TOTAL_GENERATIONS)?,
+                    row.try_get::<i64>("", TOTAL_POSES)?,
+                ),
+            ))
         })
-        .collect();
+        .collect::<Result<Vec<_>, DbErr>>()?;
     Ok((list, page.of(total)))
 }
 

@@ -13,9 +13,9 @@ use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
-    sea_query::{Expr, ExprTrait, LockType},
+    sea_query::{Expr, ExprTrait, LockType, Query},
 };
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ use super::views::{
 };
 use crate::avatar_creator::projects::is_plausible_id;
 use crate::error::{ApiError, ErrorDetails, FieldErrors};
-use crate::pagination::{PageRequest, Pagination};
+use crate::pagination::{PageRequest, Pagination, fetch_page};
 use crate::{ids, timestamp};
 
 use pose_requests::Column;
@@ -41,6 +41,8 @@ pub const STATUSES: [&str; 5] = [PENDING, APPROVED, IN_PROGRESS, COMPLETED, REJE
 const OPEN: [&str; 3] = [PENDING, APPROVED, IN_PROGRESS];
 /// Voting is open in these.
 const VOTABLE: [&str; 2] = [PENDING, APPROVED];
+/// The alias of "the caller voted for it", selected beside each listed request.
+const HAS_VOTED: &str = "has_voted";
 /// `scope=all` shows these (rejected requests stay private).
 const SHOWN_TO_ALL: [&str; 4] = [PENDING, APPROVED, IN_PROGRESS, COMPLETED];
 
@@ -182,26 +184,6 @@ async fn views(
             PoseRequest::new(r, category, completed)
         })
         .collect())
-}
-
-/// The ids among `request_ids` that `user_id` has voted for.
-async fn voted(
-    db: &impl ConnectionTrait,
-    user_id: &str,
-    request_ids: Vec<String>,
-) -> Result<HashSet<String>, DbErr> {
-    if request_ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let ids: Vec<String> = votes::Entity::find()
-        .select_only()
-        .column(votes::Column::RequestId)
-        .filter(votes::Column::UserId.eq(user_id))
-        .filter(votes::Column::RequestId.is_in(request_ids))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(ids.into_iter().collect())
 }
 
 /// The admin objects of `rows`: each request with its requester.
@@ -408,23 +390,38 @@ pub async fn list(
     if let Some(status) = status {
         query = query.filter(Column::Status.eq(status));
     }
-    let total = query.clone().count(db).await?;
     if scope == Scope::All {
         query = query.order_by_desc(Column::VotesCount);
     }
-    let mut rows = query
+    // Whether the caller voted is selected beside each row, like the total.
+    let my_vote = Query::select()
+        .expr(Expr::val(1))
+        .from(votes::Entity)
+        .and_where(
+            Expr::col((votes::Entity, votes::Column::RequestId))
+                .equals((pose_requests::Entity, Column::Id)),
+        )
+        .and_where(Expr::col((votes::Entity, votes::Column::UserId)).eq(user_id))
+        .to_owned();
+    let query = query
         .order_by_desc(Column::CreatedAt)
         .order_by_desc(Column::Id)
-        .offset(page.offset())
-        .limit(page.limit)
-        .all(db)
-        .await?;
+        .expr_as(Expr::exists(my_vote), HAS_VOTED);
+    let (page_rows, total) = fetch_page(db, query, page).await?;
+    let mut rows = Vec::with_capacity(page_rows.len());
+    let mut voted = HashSet::new();
+    for row in &page_rows {
+        let request = pose_requests::Model::from_query_result(row, "")?;
+        if row.try_get::<bool>("", HAS_VOTED)? {
+            voted.insert(request.id.clone());
+        }
+        rows.push(request);
+    }
     if scope == Scope::All {
         for row in rows.iter_mut().filter(|r| r.user_id != user_id) {
             row.admin_notes = None;
         }
     }
-    let voted = voted(db, user_id, rows.iter().map(|r| r.id.clone()).collect()).await?;
     let list = views(db, rows)
         .await?
         .into_iter()

@@ -244,6 +244,22 @@ dual_test! {
         assert_eq!(generation["exportFormats"], json!(["instagram_feed", "tiktok", "original"]));
         assert_eq!(generation["project"]["totalPosesGenerated"], 6);
         assert_eq!(done["progress"]["percentage"], 100);
+
+        // The project list counts each project's totals in the page's own statement, and
+        // a page past the end still reports the total.
+        let empty = s.project(json!({ "projectName": "Empty" })).await;
+        let listed = s.get("/projects?limit=10").await;
+        assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+        let totals = |id: &str| {
+            let p = listed.body["projects"].as_array().unwrap().iter().find(|p| p["id"] == id).unwrap();
+            (p["totalGenerations"].clone(), p["totalPosesGenerated"].clone())
+        };
+        assert_eq!(totals(&project), (json!(1), json!(6)));
+        assert_eq!(totals(&empty), (json!(0), json!(0)));
+        assert_eq!(listed.body["pagination"]["total"], 2);
+        let past_end = s.get("/projects?limit=2&page=2").await;
+        assert_eq!(past_end.body["projects"], json!([]));
+        assert_eq!((past_end.body["pagination"]["total"].clone(), past_end.body["pagination"]["totalPages"].clone()), (json!(2), json!(1)));
         assert!(generation["startedAt"].is_string() && generation["completedAt"].is_string());
 
         let results = s.get(&format!("/generations/{id}/results")).await;

@@ -268,6 +268,9 @@ dual_test! {
         let paged = get_as(&s.cli, &format!("{PG}/requests?scope=all&limit=1&page=2"), &s.token).await;
         assert_eq!(ids(&paged.body["requests"]), vec![bobs.clone()]);
         assert_eq!(paged.body["pagination"], json!({ "page": 2, "limit": 1, "total": 2, "totalPages": 2, "hasMore": false }));
+        let past_end = get_as(&s.cli, &format!("{PG}/requests?scope=all&limit=1&page=5"), &s.token).await;
+        assert_eq!(past_end.body["requests"], json!([]));
+        assert_eq!(past_end.body["pagination"], json!({ "page": 5, "limit": 1, "total": 2, "totalPages": 2, "hasMore": false }));
 
         for (query, field) in [
             ("scope=everyone", "scope"),
