@@ -10,6 +10,7 @@ use poem::{
 
 use crate::{
     config::{Config, SchemaGateMode},
+    nul_guard::reject_nul,
     openapi,
     rate_limit::{Limiters, RateLimit},
     request_id::RequestContext,
@@ -61,6 +62,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
             &state.config.rate_limit_overrides,
         ))))
         .data(state)
+        .before(reject_nul)
         .with(RequestContext)
         // Outside the request context, so error bodies get these headers too.
         .around(|ep, req| async move {

@@ -95,6 +95,25 @@ dual_test! {
 
     /// Unknown paths and wrong methods answer with the one structured error body,
     /// echoing a valid incoming request id.
+    async fn a_nul_in_a_query_parameter_is_a_400_naming_it_in_the_path_a_404(db: TestDb) {
+        let (cli, _state) = crate::api_client::start(&db, &[]).await;
+        let (_, token) = crate::api_client::register(&cli, "nul@example.com").await;
+        // Each reached the database before and failed there (a 500 on PostgreSQL).
+        for (uri, field) in [
+            ("/api/apps/pose-generator/library?search=a%00b", "search"),
+            ("/api/apps/avatar-creator/avatars?projectId=%00", "projectId"),
+            ("/api/apps/pose-generator/generations?projectId=%00", "projectId"),
+        ] {
+            let reply = crate::api_client::get_as(&cli, uri, &token).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{uri}: {:?}", reply.body);
+            assert_eq!(reply.body["error"]["code"], "VALIDATION_ERROR", "{uri}");
+            assert!(reply.body["error"]["details"][field].is_array(), "{uri}: {:?}", reply.body);
+        }
+        // No id contains a NUL: not found.
+        let reply = crate::api_client::get_as(&cli, "/api/apps/pose-generator/library/a%00b", &token).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{:?}", reply.body);
+    }
+
     async fn unknown_routes_and_methods_get_structured_errors(db: TestDb) {
         let cli = client(config(&db, &[])).await;
 

@@ -151,7 +151,7 @@ impl AvatarsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         #[oai(name = "projectId")] project_id: Query<Option<String>>,
-    ) -> Result<JsonReply<AvatarList>, Errors<401>> {
+    ) -> Result<JsonReply<AvatarList>, Errors<400, 401>> {
         let avatars = avatars::list(&state.db, &auth.0.id, project_id.as_deref()).await?;
         Ok(JsonReply(AvatarList {
             avatars: avatars.into_iter().map(Avatar::from).collect(),
