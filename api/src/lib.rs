@@ -3,6 +3,7 @@
 //! Entry points: [`Config::from_env`] / [`Config::from_vars`], then [`build`] for a
 //! server bound to a port, or [`prepare`] and [`routes`] for an in-process endpoint.
 
+pub mod allow;
 pub mod app;
 pub mod auth;
 pub mod avatar_creator;

@@ -87,7 +87,11 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
             let outcome = AssertUnwindSafe(self.0.call(req)).catch_unwind().await;
             let mut resp = match outcome {
                 Ok(Ok(resp)) => resp.into_response(),
-                Ok(Err(err)) => error::render(&err, &request_id),
+                Ok(Err(err)) => {
+                    let mut resp = error::render(&err, &request_id);
+                    crate::allow::add_to_405(&mut resp, &path);
+                    resp
+                }
                 Err(_panic) => {
                     // The panic message itself was already printed by the panic hook.
                     let err = poem::Error::from(ApiError::internal("request handler panicked"));

@@ -130,8 +130,12 @@ dual_test! {
 
         let resp = cli.post("/api/health").send().await;
         resp.assert_status(StatusCode::METHOD_NOT_ALLOWED);
+        resp.assert_header("allow", "GET, HEAD");
         let body = resp.json().await;
         body.value().object().get("error").object().get("code").assert_string("METHOD_NOT_ALLOWED");
+        let resp = cli.patch("/api/apps/avatar-creator/projects/p1").send().await;
+        resp.assert_status(StatusCode::METHOD_NOT_ALLOWED);
+        resp.assert_header("allow", "GET, HEAD, PUT, DELETE");
 
         // An invalid incoming id is replaced by a generated one.
         let resp = cli.get("/health").header("X-Request-Id", "bad id!").send().await;
