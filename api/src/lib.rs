@@ -3,7 +3,6 @@
 //! Entry points: [`Config::from_env`] / [`Config::from_vars`], then [`build`] for a
 //! server bound to a port, or [`prepare`] and [`routes`] for an in-process endpoint.
 
-pub mod allow;
 pub mod app;
 pub mod auth;
 pub mod avatar_creator;
@@ -25,6 +24,7 @@ pub mod providers;
 pub mod rate_limit;
 pub mod request_id;
 pub mod schema_gate;
+pub mod spec_paths;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

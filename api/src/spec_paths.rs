@@ -1,6 +1,6 @@
-//! The `Allow` header of a 405 answer: RFC 9110 §15.5.6 requires the methods the target
-//! resource supports. They are read once from the OpenAPI document's paths, the same
-//! table the router is built from.
+//! What the OpenAPI document says about a request path, read once from the document the
+//! router is built from: the methods it supports (the `Allow` header of a 405 answer,
+//! which RFC 9110 §15.5.6 requires) and the query parameters each operation declares.
 
 use std::sync::LazyLock;
 
@@ -10,10 +10,13 @@ use poem::{
 };
 use serde_json::Value;
 
-/// One path of the document: its segments (`None` for a `{parameter}`) and its methods.
+/// One path of the document: its segments (`None` for a `{parameter}`), its methods and
+/// the query parameters of each.
 struct PathMethods {
     segments: Vec<Option<String>>,
     allow: HeaderValue,
+    /// (upper-case method, declared query parameter names)
+    queries: Vec<(String, Vec<String>)>,
 }
 
 /// The order methods are listed in.
@@ -27,10 +30,21 @@ static PATHS: LazyLock<Vec<PathMethods>> = LazyLock::new(|| {
     paths
         .iter()
         .filter_map(|(path, operations)| {
-            let declared: Vec<String> = operations
-                .as_object()?
-                .keys()
-                .map(|m| m.to_ascii_uppercase())
+            let operations = operations.as_object()?;
+            let declared: Vec<String> = operations.keys().map(|m| m.to_ascii_uppercase()).collect();
+            let queries = operations
+                .iter()
+                .map(|(method, operation)| {
+                    let names = operation
+                        .get("parameters")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+                        .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_owned))
+                        .collect();
+                    (method.to_ascii_uppercase(), names)
+                })
                 .collect();
             // poem answers HEAD wherever GET is routed.
             let allowed: Vec<&str> = METHODS
@@ -45,6 +59,7 @@ static PATHS: LazyLock<Vec<PathMethods>> = LazyLock::new(|| {
                     .map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_owned()))
                     .collect(),
                 allow: HeaderValue::from_str(&allowed.join(", ")).ok()?,
+                queries,
             })
         })
         .collect()
@@ -54,9 +69,9 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())
 }
 
-/// The methods `path` supports, as an `Allow` value; of several matching paths the most
-/// specific (most literal segments) wins, as in the router.
-pub fn allowed(path: &str) -> Option<HeaderValue> {
+/// The document's path matching `path`; of several, the most specific (most literal
+/// segments) wins, as in the router.
+fn matching(path: &str) -> Option<&'static PathMethods> {
     let wanted: Vec<&str> = segments(path).collect();
     PATHS
         .iter()
@@ -68,7 +83,20 @@ pub fn allowed(path: &str) -> Option<HeaderValue> {
                     .all(|(s, w)| s.as_deref().is_none_or(|literal| literal == *w))
         })
         .max_by_key(|p| p.segments.iter().filter(|s| s.is_some()).count())
-        .map(|p| p.allow.clone())
+}
+
+/// The methods `path` supports, as an `Allow` value.
+pub fn allowed(path: &str) -> Option<HeaderValue> {
+    matching(path).map(|p| p.allow.clone())
+}
+
+/// Whether the operation `method path` declares the query parameter `name`.
+pub fn declares_query(method: &str, path: &str, name: &str) -> bool {
+    matching(path).is_some_and(|p| {
+        p.queries
+            .iter()
+            .any(|(m, names)| m == method && names.iter().any(|n| n == name))
+    })
 }
 
 /// Adds `Allow` to a 405 answer for `path`.
@@ -102,5 +130,18 @@ mod tests {
             Some("GET, HEAD")
         );
         assert_eq!(allow("/api/nothing-here"), None);
+    }
+
+    #[test]
+    fn knows_each_operations_query_parameters() {
+        let library = "/api/apps/pose-generator/library";
+        assert!(declares_query("GET", library, "search"));
+        assert!(!declares_query("GET", library, "nonsense"));
+        assert!(!declares_query("POST", library, "search"));
+        assert!(!declares_query(
+            "GET",
+            "/api/apps/pose-generator/library/p1",
+            "search"
+        ));
     }
 }
