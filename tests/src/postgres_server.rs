@@ -261,6 +261,19 @@ enum RunAs {
 }
 
 impl RunAs {
+    /// As root the server binaries run as the `postgres` user (initdb refuses root).
+    fn for_this_user() -> Self {
+        if current_uid() == Some(0) {
+            let runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| p.is_file());
+            RunAs::Postgres { runuser }
+        } else {
+            RunAs::Me
+        }
+    }
+
     fn command(&self, program: &Path) -> Command {
         match self {
             RunAs::Me => Command::new(program),
@@ -333,26 +346,16 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("cannot find a free port: {e}"))
 }
 
-fn start_cluster(bindir: &Path) -> Result<Server, String> {
-    let started = Instant::now();
-    let run_as = if current_uid() == Some(0) {
-        let runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.is_file());
-        RunAs::Postgres { runuser }
-    } else {
-        RunAs::Me
-    };
-
-    // As root the cluster lives in /tmp (world-traversable, whatever TMPDIR says) in
-    // a directory handed over to the postgres user.
+/// A new cluster directory (`<prefix>…` under /tmp as root, world-traversable whatever
+/// TMPDIR says, handed over to the postgres user) with `initdb` run in `data/`, then
+/// given to a watcher that removes it once this process is gone. Returns (dir, data).
+fn init_cluster(run_as: &RunAs, bindir: &Path, prefix: &str) -> Result<(PathBuf, PathBuf), String> {
     let base = match run_as {
         RunAs::Me => std::env::temp_dir(),
         RunAs::Postgres { .. } => PathBuf::from("/tmp"),
     };
     let dir =
-        TempDir::new_in(&base, "pgtest-").map_err(|e| format!("cannot create a temp dir: {e}"))?;
+        TempDir::new_in(&base, prefix).map_err(|e| format!("cannot create a temp dir: {e}"))?;
     if let RunAs::Postgres { .. } = run_as {
         let uid =
             id_of(&["-u", "postgres"]).ok_or("running as root and there is no `postgres` user")?;
@@ -365,8 +368,6 @@ fn start_cluster(bindir: &Path) -> Result<Server, String> {
         })?;
     }
     let data = dir.path().join("data");
-    let log = dir.path().join("postgres.log");
-
     let mut initdb = run_as.command(&bindir.join("initdb"));
     initdb.current_dir(dir.path()).arg("-D").arg(&data).args([
         "-U",
@@ -378,10 +379,17 @@ fn start_cluster(bindir: &Path) -> Result<Server, String> {
         "--no-instructions",
     ]);
     run(initdb, "initdb")?;
-
     // From here on the directory belongs to the watcher, which outlives this process.
     let dir = keep(dir);
-    spawn_watcher(&run_as, bindir, &dir, &data)?;
+    spawn_watcher(run_as, bindir, &dir, &data)?;
+    Ok((dir, data))
+}
+
+fn start_cluster(bindir: &Path) -> Result<Server, String> {
+    let started = Instant::now();
+    let run_as = RunAs::for_this_user();
+    let (dir, data) = init_cluster(&run_as, bindir, "pgtest-")?;
+    let log = dir.join("postgres.log");
 
     let mut last_error = String::new();
     for _attempt in 0..3 {
@@ -571,43 +579,8 @@ impl PrivateCluster {
         let Some(bindir) = find_bindir() else {
             return Ok(None);
         };
-        let run_as = if current_uid() == Some(0) {
-            let runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
-                .iter()
-                .map(PathBuf::from)
-                .find(|p| p.is_file());
-            RunAs::Postgres { runuser }
-        } else {
-            RunAs::Me
-        };
-        let base = match run_as {
-            RunAs::Me => std::env::temp_dir(),
-            RunAs::Postgres { .. } => PathBuf::from("/tmp"),
-        };
-        let dir = TempDir::new_in(&base, "pgfault-")
-            .map_err(|e| format!("cannot create a temp dir: {e}"))?;
-        if let RunAs::Postgres { .. } = run_as {
-            let uid = id_of(&["-u", "postgres"])
-                .ok_or("running as root and there is no `postgres` user")?;
-            let gid =
-                id_of(&["-g", "postgres"]).ok_or("cannot find the `postgres` user's group")?;
-            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
-                .map_err(|e| format!("cannot hand {} to postgres: {e}", dir.path().display()))?;
-        }
-        let data = dir.path().join("data");
-        let mut initdb = run_as.command(&bindir.join("initdb"));
-        initdb.current_dir(dir.path()).arg("-D").arg(&data).args([
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-            "--no-instructions",
-        ]);
-        run(initdb, "initdb")?;
-        let dir = keep(dir);
-        spawn_watcher(&run_as, &bindir, &dir, &data)?;
+        let run_as = RunAs::for_this_user();
+        let (dir, data) = init_cluster(&run_as, &bindir, "pgfault-")?;
         let mut cluster = PrivateCluster {
             run_as,
             bindir,
