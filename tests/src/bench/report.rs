@@ -40,7 +40,8 @@ pub struct Measurement {
     pub rounds: Vec<(Stats, Stats)>,
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+/// The median (mean of the middle two for an even count); NaN for no values.
+pub fn median(mut values: Vec<f64>) -> f64 {
     if values.is_empty() {
         return f64::NAN;
     }

@@ -15,7 +15,7 @@ use migration::sea_orm::{ConnectionTrait, DatabaseConnection};
 use super::bulk;
 use super::explain::{self, EndpointPlans};
 use super::load::{self, Target};
-use super::report::Stats;
+use super::report::{Stats, median};
 
 pub const USERS: u64 = 10_000;
 pub const PROJECTS: u64 = 100_000;
@@ -154,19 +154,6 @@ pub async fn load_big(db: &DatabaseConnection) -> Result<Loaded, String> {
 pub struct Latency {
     pub path: String,
     pub rounds: Vec<(Stats, Stats)>,
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
 }
 
 impl Latency {
