@@ -21,8 +21,6 @@
 use std::{
     collections::HashSet,
     net::SocketAddr,
-    path::PathBuf,
-    process::{Child, Command, ExitStatus, Stdio},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
@@ -44,59 +42,11 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::api_client::{PASSWORD, SECRET};
+use crate::api_client::PASSWORD;
+use crate::api_processes::{Process, spawn};
 use crate::pose_generation::{library, setup};
 
-fn api_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_api_process"))
-}
-
-/// An API process, killed when dropped.
-struct Process {
-    child: Child,
-    addr: SocketAddr,
-    log: PathBuf,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Process {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
-    fn sigterm(&self) {
-        let ok = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -TERM failed");
-    }
-
-    /// Waits (polling) for the process to exit, at most `timeout`.
-    async fn exited(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
     /// Polls `GET /health` until it answers 200 (at most 120 s: a loaded machine).
     async fn ready(mut self) -> Self {
         let deadline = Instant::now() + Duration::from_secs(120);
@@ -118,43 +68,6 @@ impl Process {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `api <args>` with the tests' secret, rate limits off and `vars` on top.
-fn spawn(files: &TempDir, args: &[&str], vars: &[(&str, &str)]) -> Process {
-    let log = files
-        .path()
-        .join(format!("api-{}.log", tests::util::random_lower_alnum(6)));
-    let file = std::fs::File::create(&log).unwrap();
-    let port = free_port();
-    let mut cmd = Command::new(api_binary());
-    cmd.args(args)
-        .env("JWT_SECRET", SECRET)
-        .env("HOST", "127.0.0.1")
-        .env("PORT", port.to_string())
-        .env("UPLOAD_DIR", files.path().join("uploads"))
-        .env("PRESETS_DIR", files.path().join("presets"))
-        .env("RATE_LIMITS", "off")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(file.try_clone().unwrap()))
-        .stderr(Stdio::from(file));
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    Process {
-        child: cmd.spawn().unwrap(),
-        addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        log,
     }
 }
 

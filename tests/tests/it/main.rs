@@ -4,6 +4,7 @@
 
 mod adopt;
 mod api_client;
+mod api_processes;
 mod api_service;
 mod auth;
 mod avatar_generation;

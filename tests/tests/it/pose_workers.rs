@@ -5,8 +5,6 @@
 
 use std::{
     collections::HashSet,
-    path::PathBuf,
-    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -18,62 +16,23 @@ use poem::http::StatusCode;
 use serde_json::json;
 use tests::{Backend, TestDb, util::TempDir};
 
-use crate::api_client::SECRET;
+use crate::api_processes::{self, Process};
 use crate::pose_generation::{library, setup};
-
-/// `api` built as a binary of this package (tests/src/bin/api_process.rs), so cargo
-/// builds it before these tests on a fresh checkout.
-fn api_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_api_process"))
-}
-
-/// A server or worker process of the API, killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Where the spawned processes write their stdout and stderr, under the test's files.
-const LOG: &str = "processes.log";
 
 /// `api <args>` against `db`, with a short lease and a quick recovery sweep.
 fn spawn(db: &TestDb, files: &TempDir, args: &[&str], delay_ms: u32) -> Process {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(files.path().join(LOG))
-        .unwrap();
-    let child = Command::new(api_binary())
-        .args(args)
-        .env("DATABASE_URL", &db.url)
-        .env("JWT_SECRET", SECRET)
-        .env("AUTO_MIGRATE", "false")
-        .env("HOST", "127.0.0.1")
-        .env("PORT", free_port().to_string())
-        .env("UPLOAD_DIR", files.path().join("uploads"))
-        .env("PRESETS_DIR", files.path().join("presets"))
-        .env("JOB_LEASE_SECONDS", "4")
-        .env("RECOVERY_INTERVAL_SECONDS", "1")
-        .env("LOCAL_PROVIDER_DELAY_MS", delay_ms.to_string())
-        .env("RATE_LIMITS", "off")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap();
-    Process(child)
+    let delay_ms = delay_ms.to_string();
+    api_processes::spawn(
+        files,
+        args,
+        &[
+            ("DATABASE_URL", db.url.as_str()),
+            ("AUTO_MIGRATE", "false"),
+            ("JOB_LEASE_SECONDS", "4"),
+            ("RECOVERY_INTERVAL_SECONDS", "1"),
+            ("LOCAL_PROVIDER_DELAY_MS", delay_ms.as_str()),
+        ],
+    )
 }
 
 async fn generation(db: &DatabaseConnection, id: &str) -> pose_generations::Model {
@@ -93,7 +52,7 @@ where
     let deadline = Instant::now() + timeout;
     while !done().await {
         if Instant::now() >= deadline {
-            let log = std::fs::read_to_string(files.path().join(LOG)).unwrap_or_default();
+            let log = api_processes::logs(files.path());
             panic!("timed out waiting for {what}; the processes logged:\n{log}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
