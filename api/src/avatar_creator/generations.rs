@@ -352,14 +352,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         .one(db)
         .await?
     else {
-        queue::finish(
-            db,
-            &job.id,
-            Some(worker),
-            queue::FAILED,
-            Some("generation deleted"),
-        )
-        .await?;
+        queue::finish_orphan(db, &job.id, Some(worker)).await?;
         return Ok(());
     };
     if generation.status == COMPLETED || generation.status == FAILED {

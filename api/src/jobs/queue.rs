@@ -151,6 +151,18 @@ pub async fn finish(
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
+/// Ends a job whose work item (a generation or a pose) was deleted under it, with its
+/// project or user: `succeeded` with `lastError "reference deleted"` and no other write
+/// (api.md §8.3.4 point 5; jobs reference their work without a foreign key, §8.6).
+/// `false` if `worker` no longer holds the job.
+pub async fn finish_orphan(
+    db: &impl ConnectionTrait,
+    job_id: &str,
+    worker: Option<&str>,
+) -> Result<bool, DbErr> {
+    finish(db, job_id, worker, SUCCEEDED, Some("reference deleted")).await
+}
+
 /// Puts a running job held by `worker` back in the queue after an unexpected internal
 /// error (§8.3.6 point 3): the attempt counts, and it runs again after a backoff.
 pub async fn release(

@@ -382,8 +382,7 @@ async fn give_up(db: &DatabaseConnection, job: &jobs::Model, message: &str) -> R
                     .one(db)
                     .await?
             else {
-                return queue::finish(db, &job.id, None, queue::FAILED, Some("reference deleted"))
-                    .await;
+                return queue::finish_orphan(db, &job.id, None).await;
             };
             let charged =
                 serde_json::from_str::<generations::Payload>(&job.payload).map_or(0, |p| p.charged);
@@ -413,9 +412,7 @@ async fn give_up(db: &DatabaseConnection, job: &jobs::Model, message: &str) -> R
                     crate::pose_generator::background::fail(db, job, None, &pose, charged, message)
                         .await
                 }
-                None => {
-                    queue::finish(db, &job.id, None, queue::FAILED, Some("reference deleted")).await
-                }
+                None => queue::finish_orphan(db, &job.id, None).await,
             }
         }
         _ => queue::finish(db, &job.id, None, queue::FAILED, Some(message)).await,

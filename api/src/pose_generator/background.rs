@@ -150,14 +150,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         .one(db)
         .await?;
     let (Some(payload), Some(pose)) = (payload, pose) else {
-        queue::finish(
-            db,
-            &job.id,
-            Some(worker),
-            queue::SUCCEEDED,
-            Some("reference deleted"),
-        )
-        .await?;
+        queue::finish_orphan(db, &job.id, Some(worker)).await?;
         return Ok(());
     };
     if pose.status != COMPLETED {

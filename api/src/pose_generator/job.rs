@@ -95,14 +95,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         .one(db)
         .await?
     else {
-        queue::finish(
-            db,
-            &job.id,
-            Some(worker),
-            queue::SUCCEEDED,
-            Some("reference deleted"),
-        )
-        .await?;
+        queue::finish_orphan(db, &job.id, Some(worker)).await?;
         return Ok(());
     };
     let payload: Payload = match serde_json::from_str(&job.payload) {
@@ -597,14 +590,7 @@ pub async fn finalise(
         .await?
     else {
         txn.rollback().await?;
-        queue::finish(
-            db,
-            job_id,
-            worker,
-            queue::SUCCEEDED,
-            Some("reference deleted"),
-        )
-        .await?;
+        queue::finish_orphan(db, job_id, worker).await?;
         return Ok(false);
     };
     let now = timestamp::now();

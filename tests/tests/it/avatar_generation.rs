@@ -264,12 +264,13 @@ dual_test! {
     /// credits once; finalising it again (a second worker, or recovery) refunds nothing.
     async fn a_failed_generation_is_refunded_exactly_once(db: TestDb) {
         let s = setup(&db, &[("LOCAL_PROVIDER_FAULTS", "true")]).await;
-        let workers = Workers::start(&s.state, 1);
         let reply = s
             .post("generate", &json!({ "name": "Broken", "prompt": "a portrait that will [fail] to render" }))
             .await;
         assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+        // Charged before any worker runs (a running worker may fail and refund it first).
         assert_eq!(s.balance().await, 90);
+        let workers = Workers::start(&s.state, 1);
         let id = reply.body["generation"]["id"].as_str().unwrap().to_owned();
         let done = s.wait(&id).await;
         assert_eq!(done["status"], "failed");
@@ -380,6 +381,80 @@ dual_test! {
             .unwrap();
         assert_eq!(refunds, 1);
         assert_eq!(s.balance().await, 100);
+    }
+}
+
+dual_test! {
+    /// A job whose generation was deleted under it (api.md §8.3.4 point 5, §8.6) ends
+    /// `succeeded` with "reference deleted" and writes nothing else, whether a worker
+    /// claims it or recovery gives it up after its last attempt.
+    async fn a_job_whose_generation_was_deleted_ends_quietly(db: TestDb) {
+        let s = setup(&db, &[]).await;
+        let db_conn = &s.state.db;
+        let mut ids = Vec::new();
+        for name in ["Claimed", "Given up"] {
+            let reply = s.post("generate", &json!({ "name": name, "prompt": "a portrait" })).await;
+            assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+            ids.push(reply.body["generation"]["id"].as_str().unwrap().to_owned());
+        }
+        let balance = s.balance().await;
+        let job_of = |id: String| async move {
+            jobs::Entity::find()
+                .filter(jobs::Column::ReferenceId.eq(id))
+                .one(db_conn)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        let claimed = job_of(ids[0].clone()).await;
+        let given_up = job_of(ids[1].clone()).await;
+        for id in &ids {
+            avatar_generations::Entity::delete_by_id(id.as_str()).exec(db_conn).await.unwrap();
+        }
+
+        // A worker claims the first and finds nothing to do.
+        jobs::ActiveModel {
+            id: Set(given_up.id.clone()),
+            run_after: Set(chrono::Utc::now().naive_utc() + chrono::Duration::hours(1)),
+            ..Default::default()
+        }
+        .update(db_conn)
+        .await
+        .unwrap();
+        let job = queue::claim(db_conn, "worker-1", Duration::from_secs(60)).await.unwrap().unwrap();
+        assert_eq!(job.id, claimed.id);
+        generations::run(&s.state, &job, "worker-1").await.unwrap();
+
+        // The second dies on its last attempt; recovery gives it up.
+        jobs::ActiveModel {
+            id: Set(given_up.id.clone()),
+            status: Set(queue::RUNNING.into()),
+            attempts: Set(queue::MAX_ATTEMPTS),
+            lease_owner: Set(Some("dead-worker".into())),
+            lease_expires_at: Set(Some(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(5))),
+            ..Default::default()
+        }
+        .update(db_conn)
+        .await
+        .unwrap();
+        assert_eq!(worker::recover(&s.state).await.unwrap(), 1);
+
+        for job in [claimed, given_up] {
+            let job = jobs::Entity::find_by_id(job.id.as_str()).one(db_conn).await.unwrap().unwrap();
+            assert_eq!(
+                (job.status.as_str(), job.last_error.as_deref(), job.lease_owner.as_deref()),
+                (queue::SUCCEEDED, Some("reference deleted"), None),
+                "{job:?}"
+            );
+            assert!(job.finished_at.is_some());
+        }
+        assert_eq!(s.balance().await, balance, "no refund or other write");
+        let refunds = credits::Entity::find()
+            .filter(credits::Column::Type.eq("refund"))
+            .count(db_conn)
+            .await
+            .unwrap();
+        assert_eq!(refunds, 0);
     }
 }
 
