@@ -65,11 +65,33 @@ fn workspace_root() -> PathBuf {
 
 /// `cargo build --release -p tests -p api --bins`: the same feature set as
 /// `cargo run --release -p tests`, so nothing is compiled twice.
+///
+/// Without the variables `cargo run` gives the program it runs (`CARGO_PKG_NAME`,
+/// `CARGO_MANIFEST_DIR`, ...): build scripts that rerun when one of those changes (ring's
+/// does) would otherwise run again, recompile the TLS stack and the API, and relink this
+/// very binary while it runs.
 fn build_release() -> Result<PathBuf, String> {
     let root = workspace_root();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("building api in release mode ...");
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || [
+                "CARGO_MANIFEST_DIR",
+                "CARGO_MANIFEST_PATH",
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref())
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    let status = command
         .current_dir(&root)
         .args(["build", "--release", "-p", "tests", "-p", "api", "--bins"])
         .status()
@@ -82,10 +104,16 @@ fn build_release() -> Result<PathBuf, String> {
 
 /// `api` next to this binary (both live in target/release).
 fn api_binary() -> PathBuf {
+    release_binary("api")
+}
+
+/// The binary `name` in this binary's folder. By path, not `current_exe()` itself: that
+/// names the running file, which is gone (`… (deleted)`) once a build has replaced it.
+pub(crate) fn release_binary(name: &str) -> PathBuf {
     std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("api")))
-        .unwrap_or_else(|| workspace_root().join("target/release/api"))
+        .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
+        .unwrap_or_else(|| workspace_root().join("target/release").join(name))
 }
 
 /// `BENCH_DATABASE_URL` (or the local default); when that is unset and unreachable,

@@ -133,8 +133,7 @@ pub async fn start_baseline(
     secret: &str,
     token: &str,
 ) -> Result<Process, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut command = Command::new(exe);
+    let mut command = Command::new(super::release_binary("bench"));
     command
         .arg("baseline")
         .env("DATABASE_URL", database_url)
