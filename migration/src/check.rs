@@ -414,10 +414,10 @@ pub async fn check(db: &DatabaseConnection) -> Result<Report, DbErr> {
         other => DbErr::Custom(other.to_string()),
     })?;
     let targets = target::tables();
-    let live_tables = catalog::table_names(db).await?;
+    let live_tables = catalog::tables(db).await?;
     let mut findings = Vec::new();
     for table in &targets {
-        match catalog::table(db, table.name).await? {
+        match live_tables.iter().find(|live| live.name == table.name) {
             None => findings.push(finding(
                 Severity::Blocking,
                 Kind::MissingTable,
@@ -426,10 +426,10 @@ pub async fn check(db: &DatabaseConnection) -> Result<Report, DbErr> {
                 Some("table".into()),
                 None,
             )),
-            Some(live) => findings.extend(compare_table(table, &live, backend)),
+            Some(live) => findings.extend(compare_table(table, live, backend)),
         }
     }
-    for name in live_tables {
+    for name in live_tables.into_iter().map(|live| live.name) {
         let ours =
             targets.iter().any(|t| t.name == name) || ledger::TOOL_TABLES.contains(&name.as_str());
         if !ours {

@@ -955,15 +955,13 @@ impl Planner<'_> {
 pub async fn plan(db: &DatabaseConnection) -> Result<Plan, DbErr> {
     let backend = db.get_database_backend();
     let targets = target::tables();
-    let names = catalog::table_names(db).await?;
-    let mut live = HashMap::new();
-    for t in &targets {
-        if names.iter().any(|n| n == t.name)
-            && let Some(table) = catalog::table(db, t.name).await?
-        {
-            live.insert(t.name.to_owned(), table);
-        }
-    }
+    let tables = catalog::tables(db).await?;
+    let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
+    let live: HashMap<String, catalog::LiveTable> = tables
+        .into_iter()
+        .filter(|live| targets.iter().any(|t| t.name == live.name))
+        .map(|live| (live.name.clone(), live))
+        .collect();
     let recorded = ledger::recorded(db).await?;
     let mut planner = Planner {
         db,

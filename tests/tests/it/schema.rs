@@ -57,6 +57,20 @@ dual_test! {
         assert!(problems.is_empty(), "schema differs from schema.md:\n{}", problems.join("\n"));
     }
 
+    /// Reading the whole schema at once (what the check and the planner do) gives, table
+    /// for table, what reading each table on its own gives, on a schema with every kind
+    /// of column, index and foreign key.
+    async fn the_whole_schema_read_at_once_equals_each_table_read_alone(db: TestDb) {
+        let conn = db.connect_migrated().await;
+        let at_once = catalog::tables(&conn).await.unwrap();
+        let alone = snapshot(&conn).await;
+        for table in target::tables() {
+            assert!(at_once.iter().any(|t| t.name == table.name), "{} is read", table.name);
+        }
+        assert!(at_once.iter().any(|t| !t.foreign_keys.is_empty() && !t.indexes.is_empty()));
+        assert_eq!(at_once, alone);
+    }
+
     /// The comparison is not vacuous: a column dropped by hand (the production
     /// incident) and a changed index are reported.
     async fn schema_comparison_reports_hand_made_drift(db: TestDb) {
