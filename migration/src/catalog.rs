@@ -151,7 +151,6 @@ async fn postgres_tables<C: ConnectionTrait>(
         })
         .collect();
     let filter = || vec![Value::from(only.map(str::to_owned))];
-    let index_of = |tables: &[LiveTable], name: &str| tables.iter().position(|t| t.name == name);
 
     let column_rows = rows(
         db,
@@ -169,10 +168,10 @@ async fn postgres_tables<C: ConnectionTrait>(
     )
     .await?;
     for r in &column_rows {
-        let Some(at) = index_of(&tables, &r.try_get_by_index::<String>(0)?) else {
+        let Some(table) = table_of_row(&mut tables, r)? else {
             continue;
         };
-        tables[at].columns.push(LiveColumn {
+        table.columns.push(LiveColumn {
             name: r.try_get_by_index(1)?,
             data_type: r.try_get_by_index(2)?,
             nullable: r.try_get_by_index(3)?,
@@ -199,10 +198,10 @@ async fn postgres_tables<C: ConnectionTrait>(
     )
     .await?;
     for r in &key_rows {
-        let Some(at) = index_of(&tables, &r.try_get_by_index::<String>(0)?) else {
+        let Some(table) = table_of_row(&mut tables, r)? else {
             continue;
         };
-        let indexes = &mut tables[at].indexes;
+        let indexes = &mut table.indexes;
         let index_name: String = r.try_get_by_index(1)?;
         let key = (
             r.try_get_by_index::<String>(6)?,
@@ -238,10 +237,10 @@ async fn postgres_tables<C: ConnectionTrait>(
     )
     .await?;
     for r in &foreign_key_rows {
-        let Some(at) = index_of(&tables, &r.try_get_by_index::<String>(0)?) else {
+        let Some(table) = table_of_row(&mut tables, r)? else {
             continue;
         };
-        tables[at].foreign_keys.push(LiveForeignKey {
+        table.foreign_keys.push(LiveForeignKey {
             name: Some(r.try_get_by_index(1)?),
             column: r.try_get_by_index(2)?,
             target: r.try_get_by_index(3)?,
@@ -251,6 +250,16 @@ async fn postgres_tables<C: ConnectionTrait>(
         });
     }
     Ok(tables)
+}
+
+/// The table a catalog row belongs to (its first column names it), when it is one of
+/// `tables`.
+fn table_of_row<'a>(
+    tables: &'a mut [LiveTable],
+    row: &QueryResult,
+) -> Result<Option<&'a mut LiveTable>, DbErr> {
+    let name: String = row.try_get_by_index(0)?;
+    Ok(tables.iter_mut().find(|t| t.name == name))
 }
 
 fn postgres_action(code: &str) -> Action {
