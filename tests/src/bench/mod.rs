@@ -99,16 +99,12 @@ fn build_release() -> Result<PathBuf, String> {
     if !status.success() {
         return Err(format!("cargo build failed: {status}"));
     }
-    Ok(api_binary())
+    Ok(release_binary("api"))
 }
 
-/// `api` next to this binary (both live in target/release).
-fn api_binary() -> PathBuf {
-    release_binary("api")
-}
-
-/// The binary `name` in this binary's folder. By path, not `current_exe()` itself: that
-/// names the running file, which is gone (`… (deleted)`) once a build has replaced it.
+/// The binary `name` (`api`, `bench`) in this binary's folder, target/release. By path,
+/// not `current_exe()` itself: that names the running file, which is gone (`… (deleted)`)
+/// once a build has replaced it.
 pub(crate) fn release_binary(name: &str) -> PathBuf {
     std::env::current_exe()
         .ok()
@@ -256,7 +252,7 @@ pub async fn run(options: Options) -> Result<(), String> {
     let api_bin = if options.build {
         build_release()?
     } else {
-        api_binary()
+        release_binary("api")
     };
     if !api_bin.exists() {
         return Err(format!(
