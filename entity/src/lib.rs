@@ -25,6 +25,7 @@ pub mod pose_library;
 pub mod pose_request_votes;
 pub mod pose_requests;
 pub mod pose_selections;
+pub mod session_revocations;
 pub mod sessions;
 pub mod users;
 
@@ -71,5 +72,6 @@ pub fn mapped_tables() -> Vec<MappedTable> {
         mapped::<pose_requests::Entity>(),
         mapped::<jobs::Entity>(),
         mapped::<pose_request_votes::Entity>(),
+        mapped::<session_revocations::Entity>(),
     ]
 }

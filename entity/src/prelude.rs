@@ -15,5 +15,6 @@ pub use crate::pose_library::Entity as PoseLibrary;
 pub use crate::pose_request_votes::Entity as PoseRequestVotes;
 pub use crate::pose_requests::Entity as PoseRequests;
 pub use crate::pose_selections::Entity as PoseSelections;
+pub use crate::session_revocations::Entity as SessionRevocations;
 pub use crate::sessions::Entity as Sessions;
 pub use crate::users::Entity as Users;

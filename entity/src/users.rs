@@ -56,6 +56,8 @@ pub struct Model {
     pub pose_requests: HasMany<super::pose_requests::Entity>,
     #[sea_orm(has_many)]
     pub pose_request_votes: HasMany<super::pose_request_votes::Entity>,
+    #[sea_orm(has_many)]
+    pub session_revocations: HasMany<super::session_revocations::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

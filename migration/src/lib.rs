@@ -8,6 +8,7 @@ use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, D
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod db_url;
 mod ddl;
 pub mod deploy;
 pub mod ids;
@@ -18,6 +19,7 @@ mod m20251018_000001_pose_generator_recovery_and_variations;
 mod m20251120_000001_integrity_foreign_keys;
 mod m20251120_000002_credits_refund_unique;
 mod m20251120_000003_jobs_and_votes;
+mod m20261206_000001_session_revocations;
 mod m99991231_000001_test_barrier;
 pub mod seed;
 pub mod target;
@@ -36,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251120_000001_integrity_foreign_keys::Migration),
             Box::new(m20251120_000002_credits_refund_unique::Migration),
             Box::new(m20251120_000003_jobs_and_votes::Migration),
+            Box::new(m20261206_000001_session_revocations::Migration),
         ];
         ordered.into_iter().chain(test_barrier()).collect()
     }

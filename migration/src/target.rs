@@ -143,6 +143,7 @@ pub fn owner(table: &str, object: &str) -> &'static str {
     const FKS: &str = "m20251120_000001_integrity_foreign_keys";
     const REFUND: &str = "m20251120_000002_credits_refund_unique";
     const JOBS: &str = "m20251120_000003_jobs_and_votes";
+    const SESSIONS: &str = "m20261206_000001_session_revocations";
     match (table, object) {
         ("users", c) if c.starts_with("unlimitedPose") => POSE,
         ("pose_generations", "recoveryAttempts" | "lastRecoveryAt")
@@ -176,6 +177,7 @@ pub fn owner(table: &str, object: &str) -> &'static str {
             _,
         ) => AVATAR,
         ("jobs" | "pose_request_votes", _) => JOBS,
+        ("session_revocations", _) => SESSIONS,
         _ => POSE,
     }
 }
@@ -866,6 +868,17 @@ pub fn tables() -> Vec<Table> {
                 fk("pose_request_votes", "userId", "users", Cascade),
             ],
         },
+        Table {
+            name: "session_revocations",
+            columns: vec![
+                col("id", Text, R, None),
+                col("userId", Text, R, None),
+                col("revokedBefore", Timestamp, R, None),
+                col("updatedAt", Timestamp, R, None),
+            ],
+            indexes: vec![uniq("session_revocations", &[("userId", A)])],
+            foreign_keys: vec![fk("session_revocations", "userId", "users", Cascade)],
+        },
     ]
 }
 
@@ -933,16 +946,21 @@ mod tests {
             "m20251018_000001_pose_generator_recovery_and_variations"
         );
         assert_eq!(owner("jobs", "jobs"), "m20251120_000003_jobs_and_votes");
+        assert_eq!(
+            owner("session_revocations", "session_revocations_userId_key"),
+            "m20261206_000001_session_revocations"
+        );
     }
 
     #[test]
     fn the_target_has_every_documented_table_once() {
+        // schema.md's 19 tables and ours added since (README "Security").
         let names: Vec<&str> = tables().iter().map(|t| t.name).collect();
-        assert_eq!(names.len(), 19);
+        assert_eq!(names.len(), 20);
         let mut unique = names.clone();
         unique.sort();
         unique.dedup();
-        assert_eq!(unique.len(), 19);
+        assert_eq!(unique.len(), 20);
     }
 
     #[test]

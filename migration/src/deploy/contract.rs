@@ -78,6 +78,7 @@ pub fn of(version: &str) -> Option<Contract> {
             &["jobs", "pose_request_votes"],
             &[],
         ),
+        "m20261206_000001_session_revocations" => c(&["users"], &["session_revocations"], &[]),
         "m99991231_000001_test_barrier" => c(&["users"], &["test_barrier_probe"], &[]),
         _ => return None,
     })

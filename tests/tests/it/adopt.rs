@@ -153,7 +153,7 @@ async fn runbook_production_is_adopted_and_completed() {
         .unwrap();
     assert_eq!(adopted, ["m20250930_000001_base_tables"]);
     let applied = deploy::up(&db.url, None, &opts()).await.unwrap();
-    assert_eq!(applied.len(), 6);
+    assert_eq!(applied.len(), 7);
     assert_clean(&conn).await;
     assert_eq!(
         ledger_state(&conn, "m20250930_000001_base_tables").await,

@@ -95,7 +95,7 @@ dual_test! {
         let message = err.to_string();
         assert!(message.contains("m20251014_000001_avatar_creator was edited after it was applied"), "{message}");
         assert!(message.contains("git log -p -- migration/src/m20251014_000001_avatar_creator.rs"), "{message}");
-        assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 4);
+        assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 5);
         let runs = ledger::runs(&c).await.unwrap();
         assert_eq!(runs[0].1, "refused");
 
@@ -148,7 +148,7 @@ dual_test! {
         assert!(message.contains("CREATE  m20251016_000001_pose_generator"), "{message}");
         assert!(message.contains("generated_poses"), "{message}");
         assert!(message.contains("migration adopt"), "{message}");
-        assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 4);
+        assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 5);
 
         deploy::adopt(&db.url, deploy::Mode::AdoptOnly, &quick()).await.unwrap();
         deploy::up(&db.url, None, &quick()).await.unwrap();
@@ -195,11 +195,11 @@ dual_test! {
     async fn down_refuses_adopted_migrations(db: TestDb) {
         deploy::up(&db.url, None, &quick()).await.unwrap();
         let c = conn(&db).await;
-        exec(&c, r#"UPDATE "migration_ledger" SET "state" = 'adopted' WHERE "version" = 'm20251120_000003_jobs_and_votes'"#).await;
+        exec(&c, r#"UPDATE "migration_ledger" SET "state" = 'adopted' WHERE "version" = 'm20261206_000001_session_revocations'"#).await;
         let err = deploy::down(&db.url, 1, &quick()).await.unwrap_err();
         assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
         assert!(err.to_string().contains("adopted"), "{err}");
-        assert!(catalog::table_names(&c).await.unwrap().contains(&"jobs".to_owned()));
+        assert!(catalog::table_names(&c).await.unwrap().contains(&"session_revocations".to_owned()));
     }
 }
 
@@ -220,7 +220,7 @@ async fn postgres_null_flags_refuse_the_deploy_with_counts() {
     assert!(message.contains("users.unlimitedPoseActive | expected NOT NULL (0 NULL rows) | found 1 NULL row(s) | rows 1 | e.g. u1"), "{message}");
     assert_eq!(
         migration::pending_migrations(&c).await.unwrap().len(),
-        4,
+        5,
         "nothing applied"
     );
 }

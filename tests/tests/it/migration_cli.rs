@@ -65,7 +65,7 @@ dual_test! {
 
         assert_eq!(migration_cli(&db, &["fresh"]).await, exit::OK);
         assert_eq!(applied(&db).await, all);
-        assert_eq!(application_tables(&db).await.len(), 19);
+        assert_eq!(application_tables(&db).await.len(), 20);
 
         // Every invocation is in the journal, newest first: the read-only `status` too,
         // once the journal exists (the first one, on an empty database, creates nothing).
@@ -119,6 +119,11 @@ dual_test! {
         assert_eq!(migration_cli(&db, &["up", "--backup", &dir_arg]).await, exit::OK);
         let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.path()).collect();
         assert_eq!(files.len(), 1, "{files:?}");
+        // The whole database, hashes included: readable by its owner only.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(dir.path()), 0o700, "backup folder");
+        assert_eq!(mode(&files[0]), 0o600, "backup file");
 
         // Restore into a fresh database of the same kind and look inside.
         let restored = TestDb::new(db.backend).await.unwrap();

@@ -121,7 +121,7 @@ dual_test! {
 
         let err = Migrator::up(&conn, None).await.unwrap_err().to_string();
         assert!(err.contains("(gen1, pose_generation)"), "{err}");
-        assert_eq!(migration::pending_migrations(&conn).await.unwrap().len(), 2);
+        assert_eq!(migration::pending_migrations(&conn).await.unwrap().len(), 3);
 
         exec(&conn, r#"DELETE FROM "credits" WHERE "id" = 'c2'"#).await;
         Migrator::up(&conn, None).await.unwrap();
@@ -146,7 +146,7 @@ dual_test! {
         for created_before_the_failure in ["avatar_projects", "avatars", "avatar_presets", "persona_examples"] {
             assert!(!tables.iter().any(|t| t == created_before_the_failure), "{created_before_the_failure} left behind: {tables:?}");
         }
-        assert_eq!(migration::pending_migrations(&conn).await.unwrap().len(), 6);
+        assert_eq!(migration::pending_migrations(&conn).await.unwrap().len(), 7);
 
         exec(&conn, r#"DROP TABLE "avatar_usage_history""#).await;
         Migrator::up(&conn, None).await.unwrap();
