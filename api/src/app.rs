@@ -9,13 +9,15 @@ use poem::{
 };
 
 use crate::{
+    body_limit::BodyLimit,
     config::{Config, SchemaGateMode},
+    cors::CorsPolicy,
     nul_guard::reject_nul,
     openapi,
     rate_limit::{Limiters, RateLimit},
     request_id::RequestContext,
     schema_gate::{DegradedGate, SchemaMonitor},
-    storage::{LocalStorage, Storage, files_endpoint},
+    storage::{LocalStorage, REFERENCE_FILES_CACHE, Storage, USER_FILES_CACHE, files_endpoint},
 };
 
 /// What every handler can reach, through `Data<&AppState>`. Cheap to clone.
@@ -32,6 +34,14 @@ pub struct AppState {
     pub job_signal: Arc<tokio::sync::Notify>,
     /// When this process last ran the recovery sweep.
     pub last_recovery: Arc<crate::jobs::worker::LastRun>,
+    /// Export ZIPs streaming now (`MAX_EXPORTS_PER_USER`, `MAX_EXPORTS`).
+    pub exports: Arc<crate::slots::Slots>,
+    /// Progress streams open now (`MAX_STREAMS_PER_USER`).
+    pub streams: Arc<crate::slots::Slots>,
+    /// One database poller per followed generation, shared by its streams.
+    pub events: Arc<crate::pose_generator::events::EventsHub>,
+    /// The storage write probe of the health check, run at most every 10 s.
+    pub storage_probe: Arc<crate::storage::ProbeCache>,
 }
 
 /// The whole HTTP surface, ready for `poem::Server` or `poem::test::TestClient`.
@@ -41,6 +51,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
     let spec_json = service.spec_endpoint();
     let spec_yaml = service.spec_endpoint_yaml();
 
+    let cors_origin = state.config.cors_origin.clone();
     let degraded = state.config.schema_gate == SchemaGateMode::Degraded;
     let gate = DegradedGate(state.schema.clone());
 
@@ -49,18 +60,26 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
         .nest("/docs", docs)
         .at("/openapi.json", spec_json)
         .at("/openapi.yaml", spec_yaml)
-        .nest("/uploads", files_endpoint(state.storage.clone()))
+        .nest(
+            "/uploads",
+            files_endpoint(state.storage.clone(), USER_FILES_CACHE),
+        )
         .nest(
             "/presets",
-            files_endpoint(Storage::Local(LocalStorage::new(
-                state.config.presets_dir.clone(),
-            ))),
+            files_endpoint(
+                Storage::Local(LocalStorage::new(state.config.presets_dir.clone())),
+                REFERENCE_FILES_CACHE,
+            ),
         )
         .with_if(degraded, gate)
         .with(RateLimit(Arc::new(Limiters::new(
             state.config.rate_limits,
             &state.config.rate_limit_overrides,
+            state.config.limits.rate_limit_max_keys,
         ))))
+        .with(BodyLimit {
+            read_timeout: state.config.limits.body_read_timeout,
+        })
         .data(state)
         .before(reject_nul)
         .with(RequestContext)
@@ -83,6 +102,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
             }
             Ok(resp)
         })
+        .with(CorsPolicy(cors_origin))
 }
 
 #[cfg(test)]

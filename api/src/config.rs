@@ -22,7 +22,10 @@ pub struct Config {
     pub jwt_expires_in: Duration,
     pub bcrypt_cost: u32,
     pub cors_origin: CorsOrigin,
-    pub trust_proxy: bool,
+    /// `TRUST_PROXY` (off): which proxies' `X-Forwarded-For` entries to believe.
+    pub trust_proxy: TrustProxy,
+    /// What one client can make the server hold (README "Security").
+    pub limits: Limits,
     pub service_name: String,
     pub upload_dir: PathBuf,
     pub presets_dir: PathBuf,
@@ -140,6 +143,65 @@ pub enum SchemaGateMode {
     Off,
 }
 
+/// `TRUST_PROXY` (api.md §1.9): whom to believe about the client's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustProxy {
+    /// `false` (the default): the socket peer is the client.
+    Off,
+    /// `N` (`true` = 1): N proxies in front append to `X-Forwarded-For`; the client is
+    /// the N-th address from its right.
+    Hops(usize),
+    /// Addresses and CIDRs of the trusted proxies: the client is the first address,
+    /// from the right, that is not one of them.
+    Proxies(Vec<ipnet::IpNet>),
+}
+
+/// Bounds on what requests can make the server hold (api.md §1.3, README "Security").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `BODY_READ_TIMEOUT` (30 s): a whole request body must arrive within this.
+    pub body_read_timeout: Duration,
+    /// `MAX_CONNECTIONS` (128 per CPU, at least 64): connections served at once; more
+    /// wait in the listen backlog.
+    pub max_connections: usize,
+    /// `MAX_CONCURRENT_UPLOADS` (2 per CPU, at least 4): avatar uploads read and
+    /// decoded at once; more wait up to 10 s, then answer 503.
+    pub max_concurrent_uploads: usize,
+    /// `MAX_EXPORTS_PER_USER` (2): export ZIPs one user may download at once (429
+    /// beyond).
+    pub max_exports_per_user: usize,
+    /// `MAX_EXPORTS` (16): export ZIPs streamed at once by this process (503 beyond).
+    pub max_exports: usize,
+    /// `SEND_TIMEOUT` (30 s): a client that reads nothing of a streamed answer (ZIP,
+    /// progress events) for this long is dropped.
+    pub send_timeout: Duration,
+    /// `MAX_STREAMS_PER_USER` (5): progress streams one user may hold open (429 beyond).
+    pub max_streams_per_user: usize,
+    /// `RATE_LIMIT_MAX_KEYS` (100000): rate-limit counters kept in memory; the least
+    /// recently useful are evicted first.
+    pub rate_limit_max_keys: usize,
+}
+
+impl Limits {
+    fn cpus() -> usize {
+        std::thread::available_parallelism().map_or(2, usize::from)
+    }
+
+    /// The defaults for this machine.
+    pub fn for_this_machine() -> Self {
+        Self {
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: (128 * Self::cpus()).clamp(64, 4096),
+            max_concurrent_uploads: (2 * Self::cpus()).max(4),
+            max_exports_per_user: 2,
+            max_exports: 16,
+            send_timeout: Duration::from_secs(30),
+            max_streams_per_user: 5,
+            rate_limit_max_keys: 100_000,
+        }
+    }
+}
+
 /// Origins allowed by CORS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CorsOrigin {
@@ -197,27 +259,9 @@ impl DatabaseUrl {
         self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
     }
 
-    /// The URL with the password of `scheme://user:password@host` replaced.
+    /// The URL with its passwords (`user:password@`, `?password=`) replaced.
     pub fn redacted(&self) -> String {
-        let Some(scheme_end) = self.0.find("://") else {
-            return self.0.clone();
-        };
-        let authority_start = scheme_end + 3;
-        let rest = &self.0[authority_start..];
-        let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = &rest[..authority_len];
-        let Some(at) = authority.rfind('@') else {
-            return self.0.clone();
-        };
-        let Some(colon) = authority[..at].find(':') else {
-            return self.0.clone();
-        };
-        format!(
-            "{}{}:[redacted]{}",
-            &self.0[..authority_start],
-            &authority[..colon],
-            &self.0[authority_start + at..]
-        )
+        migration::db_url::redacted(&self.0)
     }
 }
 
@@ -236,6 +280,9 @@ impl fmt::Display for DatabaseUrl {
 const MIN_JWT_SECRET_CHARS: usize = 32;
 const GENERATED_JWT_SECRET_CHARS: usize = 48;
 const MAX_WORKER_CONCURRENCY: u32 = 1024;
+/// The largest price of one action (`COST_*`): a request's total (at most 500 images
+/// × two prices) then always fits the ledger's 32-bit integers.
+pub const MAX_COST: i32 = 1_000_000;
 
 impl Config {
     /// Reads the process environment. `.env` is loaded by the binary, not here.
@@ -274,7 +321,8 @@ impl Config {
                 .ok_or("must be an integer 10..14")
         });
         let cors_origin = env.parse("CORS_ORIGIN", CorsOrigin::Any, parse_cors_origin);
-        let trust_proxy = env.parse("TRUST_PROXY", false, parse_bool);
+        let trust_proxy = env.parse("TRUST_PROXY", TrustProxy::Off, parse_trust_proxy);
+        let limits = env.limits();
         let service_name = env.text("SERVICE_NAME", "creator-api");
         let upload_dir = PathBuf::from(env.text("UPLOAD_DIR", "./uploads"));
         let presets_dir = PathBuf::from(env.text("PRESETS_DIR", "./presets"));
@@ -309,8 +357,8 @@ impl Config {
             env.parse(name, default, |v| {
                 v.parse::<i32>()
                     .ok()
-                    .filter(|n| *n >= 0)
-                    .ok_or("must be a non-negative integer")
+                    .filter(|n| (0..=MAX_COST).contains(n))
+                    .ok_or("must be a non-negative integer, at most 1000000")
             })
         };
         let costs = Costs {
@@ -385,6 +433,7 @@ impl Config {
             bcrypt_cost,
             cors_origin,
             trust_proxy,
+            limits,
             service_name,
             upload_dir,
             presets_dir,
@@ -507,6 +556,53 @@ impl Env {
 }
 
 impl Env {
+    fn limits(&mut self) -> Limits {
+        let defaults = Limits::for_this_machine();
+        let mut count = |name: &str, default: usize, max: usize| {
+            self.parse(name, default, |v| {
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or("must be a positive integer in range")
+            })
+        };
+        let max_connections = count("MAX_CONNECTIONS", defaults.max_connections, 100_000);
+        let max_concurrent_uploads = count(
+            "MAX_CONCURRENT_UPLOADS",
+            defaults.max_concurrent_uploads,
+            1024,
+        );
+        let max_exports_per_user =
+            count("MAX_EXPORTS_PER_USER", defaults.max_exports_per_user, 1024);
+        let max_exports = count("MAX_EXPORTS", defaults.max_exports, 10_000);
+        let max_streams_per_user =
+            count("MAX_STREAMS_PER_USER", defaults.max_streams_per_user, 1024);
+        let rate_limit_max_keys = count(
+            "RATE_LIMIT_MAX_KEYS",
+            defaults.rate_limit_max_keys,
+            100_000_000,
+        );
+        let mut seconds = |name: &str, default: Duration| {
+            self.parse(name, default, |v| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=3600).contains(n))
+                    .map(Duration::from_secs)
+                    .ok_or("must be a whole number of seconds 1..3600")
+            })
+        };
+        Limits {
+            body_read_timeout: seconds("BODY_READ_TIMEOUT", defaults.body_read_timeout),
+            send_timeout: seconds("SEND_TIMEOUT", defaults.send_timeout),
+            max_connections,
+            max_concurrent_uploads,
+            max_exports_per_user,
+            max_exports,
+            max_streams_per_user,
+            rate_limit_max_keys,
+        }
+    }
+
     fn image_provider(&mut self) -> ImageProviderConfig {
         let http = self.parse("IMAGE_PROVIDER", false, |v| match v {
             "local" => Ok(false),
@@ -649,6 +745,33 @@ fn parse_bool(value: &str) -> Result<bool, &'static str> {
     }
 }
 
+/// `false`/`true` (1 hop), a number of hops, or a comma-separated list of proxy
+/// addresses and CIDRs.
+fn parse_trust_proxy(value: &str) -> Result<TrustProxy, &'static str> {
+    const RULE: &str = "must be false, true, a number of proxy hops 1..10, or a comma-separated list of proxy addresses/CIDRs";
+    match value.to_ascii_lowercase().as_str() {
+        "false" | "no" | "0" => return Ok(TrustProxy::Off),
+        "true" | "yes" => return Ok(TrustProxy::Hops(1)),
+        _ => {}
+    }
+    if let Ok(hops) = value.parse::<usize>() {
+        return (1..=10)
+            .contains(&hops)
+            .then_some(TrustProxy::Hops(hops))
+            .ok_or(RULE);
+    }
+    value
+        .split(',')
+        .map(|part| {
+            let part = part.trim();
+            part.parse::<ipnet::IpNet>()
+                .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| RULE)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(TrustProxy::Proxies)
+}
+
 fn parse_cors_origin(value: &str) -> Result<CorsOrigin, &'static str> {
     if value == "*" {
         return Ok(CorsOrigin::Any);
@@ -695,7 +818,9 @@ mod tests {
         assert_eq!(c.jwt_expires_in, Duration::from_secs(7 * 86_400));
         assert_eq!(c.bcrypt_cost, 10);
         assert_eq!(c.cors_origin, CorsOrigin::Any);
-        assert!(!c.trust_proxy);
+        assert_eq!(c.trust_proxy, TrustProxy::Off);
+        assert_eq!(c.limits, Limits::for_this_machine());
+        assert_eq!(c.limits.body_read_timeout, Duration::from_secs(30));
         assert_eq!(c.service_name, "creator-api");
         assert_eq!(c.upload_dir, PathBuf::from("./uploads"));
         assert_eq!(c.presets_dir, PathBuf::from("./presets"));
@@ -770,6 +895,11 @@ mod tests {
         assert_eq!(no_password.to_string(), "postgres://app@db/app");
         let sqlite = DatabaseUrl::new("sqlite://./data/app.db?mode=rwc");
         assert_eq!(sqlite.to_string(), "sqlite://./data/app.db?mode=rwc");
+        let in_query = DatabaseUrl::new("postgres://app@db/app?password=hunter2&sslmode=require");
+        assert_eq!(
+            in_query.to_string(),
+            "postgres://app@db/app?password=[redacted]&sslmode=require"
+        );
     }
 
     #[test]
@@ -873,11 +1003,10 @@ mod tests {
 
     #[test]
     fn booleans() {
-        for name in ["TRUST_PROXY", "AUTO_MIGRATE", "HEALTH_SCHEMA_REQUIRE_ADMIN"] {
+        for name in ["AUTO_MIGRATE", "HEALTH_SCHEMA_REQUIRE_ADMIN"] {
             let read = |v: &str| {
                 let c = config(&[(name, v)]).unwrap();
                 match name {
-                    "TRUST_PROXY" => c.trust_proxy,
                     "AUTO_MIGRATE" => c.auto_migrate,
                     _ => c.health_schema_require_admin,
                 }
@@ -885,6 +1014,50 @@ mod tests {
             assert!(read("true") && read("TRUE") && read("1"), "{name}");
             assert!(!read("false") && !read("0"), "{name}");
             assert!(problem(&[(name, "maybe")]).contains(&format!("{name} must be true or false")));
+        }
+    }
+
+    #[test]
+    fn trust_proxy_is_off_a_hop_count_or_a_proxy_list() {
+        let read = |v: &str| config(&[("TRUST_PROXY", v)]).unwrap().trust_proxy;
+        assert_eq!(read("false"), TrustProxy::Off);
+        assert_eq!(read("0"), TrustProxy::Off);
+        assert_eq!(read("true"), TrustProxy::Hops(1));
+        assert_eq!(read("2"), TrustProxy::Hops(2));
+        assert_eq!(
+            read("10.0.0.0/8, 192.168.1.7, ::1"),
+            TrustProxy::Proxies(vec![
+                "10.0.0.0/8".parse().unwrap(),
+                "192.168.1.7/32".parse().unwrap(),
+                "::1/128".parse().unwrap(),
+            ])
+        );
+        for bad in ["maybe", "11", "10.0.0.0/33", "10.0.0.1,,"] {
+            assert!(
+                problem(&[("TRUST_PROXY", bad)]).contains("TRUST_PROXY must be"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn limits_are_bounded_positive_numbers() {
+        let c = config(&[
+            ("MAX_CONNECTIONS", "10"),
+            ("BODY_READ_TIMEOUT", "5"),
+            ("MAX_EXPORTS_PER_USER", "1"),
+        ])
+        .unwrap();
+        assert_eq!(c.limits.max_connections, 10);
+        assert_eq!(c.limits.body_read_timeout, Duration::from_secs(5));
+        assert_eq!(c.limits.max_exports_per_user, 1);
+        for (name, bad) in [
+            ("MAX_CONNECTIONS", "0"),
+            ("BODY_READ_TIMEOUT", "0"),
+            ("SEND_TIMEOUT", "3601"),
+            ("MAX_STREAMS_PER_USER", "x"),
+        ] {
+            assert!(problem(&[(name, bad)]).contains(name), "{name}={bad}");
         }
     }
 
@@ -976,6 +1149,19 @@ mod tests {
         assert!(
             msg.contains("COST_POSE_PER_POSE must be a non-negative integer"),
             "{msg}"
+        );
+        // A price that could wrap a request's total around (and grant credits) is
+        // refused at start-up.
+        for huge in ["1000001", "2147483647"] {
+            let msg = problem(&[("COST_POSE_PER_POSE", huge)]);
+            assert!(msg.contains("at most 1000000"), "{msg}");
+        }
+        assert_eq!(
+            config(&[("COST_POSE_PER_POSE", "1000000")])
+                .unwrap()
+                .costs
+                .pose_per_pose,
+            MAX_COST
         );
     }
 

@@ -42,6 +42,7 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    RequestTimeout,
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
@@ -60,6 +61,7 @@ impl ErrorCode {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -103,6 +105,9 @@ pub enum ApiError {
         message: String,
         details: Option<ErrorDetails>,
     },
+    /// The request body did not arrive within `BODY_READ_TIMEOUT`.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("{message}")]
     PayloadTooLarge {
         message: String,
@@ -168,6 +173,7 @@ impl ApiError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::RequestTimeout(_) => ErrorCode::RequestTimeout,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
@@ -239,10 +245,8 @@ impl ApiError {
                 message: "Conflict".into(),
                 details: None,
             },
-            413 => Self::PayloadTooLarge {
-                message: "Payload too large".into(),
-                details: None,
-            },
+            408 => crate::body_limit::request_timeout(std::time::Duration::from_secs(30)),
+            413 => crate::body_limit::payload_too_large(crate::body_limit::JSON_MAX_BYTES),
             415 => Self::UnsupportedMediaType {
                 message: "Unsupported Content-Type".into(),
                 details: None,
@@ -277,6 +281,15 @@ impl ApiError {
     fn to_response(&self, request_id: &RequestId) -> Response {
         let mut resp = Json(self.body(request_id)).into_response();
         resp.set_status(self.status());
+        if let Some(retry_after) = self
+            .details()
+            .filter(|_| self.code() == ErrorCode::RateLimited)
+            .and_then(|d| d.get("retryAfter").and_then(Value::as_u64))
+            && let Ok(value) = header::HeaderValue::from_str(&retry_after.to_string())
+        {
+            // §1.9: every 429 says when to come back, in the header too.
+            resp.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         if self.status() == StatusCode::UNAUTHORIZED {
             // §1.8: every authentication failure names the scheme to use.
             resp.headers_mut().insert(
@@ -340,10 +353,14 @@ impl From<crate::auth::service::AuthError> for ApiError {
                 message: err.to_string(),
                 details: None,
             },
-            E::InvalidCredentials | E::TokenExpired | E::InvalidToken | E::UserNotFound => {
-                Self::Unauthorized(err.to_string())
+            E::InvalidCredentials
+            | E::TokenExpired
+            | E::InvalidToken
+            | E::UserNotFound
+            | E::SessionEnded => Self::Unauthorized(err.to_string()),
+            E::CurrentPasswordIncorrect | E::CurrentPasswordRequired => {
+                Self::invalid_field("currentPassword", err.to_string())
             }
-            E::CurrentPasswordIncorrect => Self::invalid_field("currentPassword", err.to_string()),
             E::Ledger(err) => err.into(),
             E::Database(err) => err.into(),
             E::Hash(_) | E::TokenSigning(_) => Self::internal(err),
@@ -559,6 +576,28 @@ fn is_json_syntax_error(reason: &str) -> bool {
     !shape_error && located
 }
 
+/// The OpenAPI description of an error response with `status`: the [`ErrorResponse`]
+/// body, with an example of that status.
+pub fn error_response_meta(status: u16) -> MetaResponse {
+    MetaResponse {
+        description: StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error"),
+        status: Some(status),
+        status_range: None,
+        content: vec![MetaMediaType {
+            content_type: <Json<ErrorResponse> as Payload>::CONTENT_TYPE,
+            schema: MetaSchemaRef::Inline(Box::new(MetaSchema {
+                all_of: vec![<Json<ErrorResponse> as Payload>::schema_ref()],
+                example: poem_openapi::types::ToJSON::to_json(&ErrorResponse::example_for(status)),
+                ..MetaSchema::ANY
+            })),
+        }],
+        headers: vec![],
+    }
+}
+
 /// The error statuses an operation declares in the OpenAPI document, each with the
 /// [`ErrorResponse`] body: `Result<Json<T>, Errors<404, 409>>`. Up to eight statuses;
 /// unused slots are 0. The status actually sent comes from the [`ApiError`] inside, so
@@ -589,25 +628,7 @@ impl<
         let responses = [A, B, C, D, E, F, G, H]
             .into_iter()
             .filter(|status| *status != 0)
-            .map(|status| MetaResponse {
-                description: StatusCode::from_u16(status)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                    .unwrap_or("Error"),
-                status: Some(status),
-                status_range: None,
-                content: vec![MetaMediaType {
-                    content_type: <Json<ErrorResponse> as Payload>::CONTENT_TYPE,
-                    schema: MetaSchemaRef::Inline(Box::new(MetaSchema {
-                        all_of: vec![<Json<ErrorResponse> as Payload>::schema_ref()],
-                        example: poem_openapi::types::ToJSON::to_json(&ErrorResponse::example_for(
-                            status,
-                        )),
-                        ..MetaSchema::ANY
-                    })),
-                }],
-                headers: vec![],
-            })
+            .map(error_response_meta)
             .collect();
         MetaResponses { responses }
     }

@@ -192,13 +192,14 @@ impl From<ImageError> for ApiError {
     }
 }
 
-/// An accepted image: its type, size and thumbnail (the original bytes are kept
-/// unchanged by the caller).
+/// An accepted image: its type, size, the bytes to store and its thumbnail.
 #[derive(Debug, Clone)]
 pub struct ValidatedImage {
     pub kind: ImageKind,
     pub width: u32,
     pub height: u32,
+    /// The upload without its metadata ([`without_metadata`]), upright.
+    pub stored: Vec<u8>,
     /// A 300×300 JPEG, cover-resized and centred, EXIF orientation applied.
     pub thumbnail_jpeg: Vec<u8>,
 }
@@ -221,13 +222,128 @@ pub fn validate(bytes: &[u8], file_name: Option<&str>) -> Result<ValidatedImage,
     if !(MIN_SIDE..=MAX_SIDE).contains(&width) || !(MIN_SIDE..=MAX_SIDE).contains(&height) {
         return Err(ImageError::Dimensions { width, height });
     }
-    let image = decode(bytes, kind)?;
+    let decoded = decode_upright(bytes, kind)?;
+    let stored = if decoded.was_rotated {
+        // The pixels must turn; the metadata goes with the re-encoding.
+        encode(&decoded.image, kind, decoded.icc_profile)?
+    } else {
+        without_metadata(bytes, kind)?
+    };
     Ok(ValidatedImage {
         kind,
-        width,
-        height,
-        thumbnail_jpeg: cover_thumbnail_jpeg(&image, THUMBNAIL_SIDE)?,
+        width: decoded.image.width(),
+        height: decoded.image.height(),
+        stored,
+        thumbnail_jpeg: cover_thumbnail_jpeg(&decoded.image, THUMBNAIL_SIDE)?,
     })
+}
+
+/// `bytes` without the metadata a photo carries (api.md §8.13): EXIF (camera, GPS
+/// position, time), XMP, IPTC, comments and PNG text chunks. What decides how the
+/// image looks stays: the pixels untouched (no re-encoding), the ICC colour profile,
+/// JFIF/Adobe colour markers, PNG gamma and chromaticities. Unchanged bytes when
+/// there was nothing to remove.
+pub fn without_metadata(bytes: &[u8], kind: ImageKind) -> Result<Vec<u8>, ImageError> {
+    use img_parts::{Bytes, ImageEXIF};
+    let input = Bytes::copy_from_slice(bytes);
+    let cleaned = match kind {
+        ImageKind::Jpeg => {
+            let mut jpeg =
+                img_parts::jpeg::Jpeg::from_bytes(input).map_err(|_| ImageError::Undecodable)?;
+            let before = jpeg.segments().len();
+            jpeg.segments_mut()
+                .retain(|segment| match segment.marker() {
+                    // APP0 (JFIF) and APP14 (Adobe colour transform) describe the pixels.
+                    0xE0 | 0xEE => true,
+                    // APP2 holds the ICC profile, or a multi-picture index (dropped).
+                    0xE2 => segment.contents().starts_with(b"ICC_PROFILE\0"),
+                    // EXIF/XMP (APP1), other application data, comments (COM).
+                    0xE1 | 0xE3..=0xED | 0xEF | 0xFE => false,
+                    _ => true,
+                });
+            if jpeg.segments().len() == before {
+                return Ok(bytes.to_vec());
+            }
+            jpeg.encoder().bytes()
+        }
+        ImageKind::Png => {
+            let mut png =
+                img_parts::png::Png::from_bytes(input).map_err(|_| ImageError::Undecodable)?;
+            let before = png.chunks().len();
+            png.chunks_mut().retain(|chunk| {
+                !matches!(
+                    &chunk.kind(),
+                    b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf" | b"tIME"
+                )
+            });
+            if png.chunks().len() == before {
+                return Ok(bytes.to_vec());
+            }
+            png.encoder().bytes()
+        }
+        ImageKind::Webp => {
+            let mut webp =
+                img_parts::webp::WebP::from_bytes(input).map_err(|_| ImageError::Undecodable)?;
+            if !webp.has_chunk(*b"EXIF") && !webp.has_chunk(*b"XMP ") {
+                return Ok(bytes.to_vec());
+            }
+            webp.remove_chunks_by_id(*b"XMP ");
+            // Also clears the EXIF and XMP flags of the VP8X header.
+            webp.set_exif(None);
+            webp.encoder().bytes()
+        }
+    };
+    Ok(cleaned.to_vec())
+}
+
+/// `image` encoded as `kind` (JPEG at quality 92, lossless PNG and WebP), with its
+/// colour profile when it had one.
+fn encode(
+    image: &DynamicImage,
+    kind: ImageKind,
+    icc_profile: Option<Vec<u8>>,
+) -> Result<Vec<u8>, ImageError> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    let written = match kind {
+        ImageKind::Jpeg => {
+            let rgb = flatten_on_white(image);
+            let mut encoder = JpegEncoder::new_with_quality(&mut out, 92);
+            if let Some(icc) = icc_profile {
+                let _ = encoder.set_icc_profile(icc);
+            }
+            encoder.write_image(
+                rgb.as_raw(),
+                rgb.width(),
+                rgb.height(),
+                image::ExtendedColorType::Rgb8,
+            )
+        }
+        ImageKind::Png => {
+            let mut encoder = image::codecs::png::PngEncoder::new(&mut out);
+            if let Some(icc) = icc_profile {
+                let _ = encoder.set_icc_profile(icc);
+            }
+            let rgba = image.to_rgba8();
+            encoder.write_image(
+                rgba.as_raw(),
+                rgba.width(),
+                rgba.height(),
+                image::ExtendedColorType::Rgba8,
+            )
+        }
+        ImageKind::Webp => {
+            let rgba = image.to_rgba8();
+            image::codecs::webp::WebPEncoder::new_lossless(&mut out).write_image(
+                rgba.as_raw(),
+                rgba.width(),
+                rgba.height(),
+                image::ExtendedColorType::Rgba8,
+            )
+        }
+    };
+    written.map_err(|_| ImageError::Undecodable)?;
+    Ok(out)
 }
 
 /// [`validate`] on the blocking thread pool, so decoding never stalls the runtime.
@@ -263,15 +379,32 @@ pub fn header_dimensions(bytes: &[u8], kind: ImageKind) -> Result<(u32, u32), Im
 
 /// The first frame, decoded within the limits, with its EXIF orientation applied.
 pub fn decode(bytes: &[u8], kind: ImageKind) -> Result<DynamicImage, ImageError> {
+    decode_upright(bytes, kind).map(|decoded| decoded.image)
+}
+
+/// A decoded image, upright, and what the decoding found on the way.
+struct Decoded {
+    image: DynamicImage,
+    /// The EXIF orientation asked for a rotation or a flip (now applied).
+    was_rotated: bool,
+    icc_profile: Option<Vec<u8>>,
+}
+
+fn decode_upright(bytes: &[u8], kind: ImageKind) -> Result<Decoded, ImageError> {
     let mut decoder = reader(bytes, kind)
         .into_decoder()
         .map_err(|_| ImageError::Undecodable)?;
-    let orientation = decoder.orientation().ok();
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let icc_profile = decoder.icc_profile().ok().flatten();
     let mut image = DynamicImage::from_decoder(decoder).map_err(|_| ImageError::Undecodable)?;
-    if let Some(orientation) = orientation {
-        image.apply_orientation(orientation);
-    }
-    Ok(image)
+    image.apply_orientation(orientation);
+    Ok(Decoded {
+        image,
+        was_rotated: orientation != image::metadata::Orientation::NoTransforms,
+        icc_profile,
+    })
 }
 
 /// `bytes` as an image of exactly `width`×`height`: unchanged when the header already

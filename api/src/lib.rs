@@ -6,8 +6,10 @@
 pub mod app;
 pub mod auth;
 pub mod avatar_creator;
+pub mod body_limit;
 pub mod cli;
 pub mod config;
+pub mod cors;
 pub mod credits;
 pub mod error;
 pub mod health;
@@ -24,10 +26,13 @@ pub mod providers;
 pub mod rate_limit;
 pub mod request_id;
 pub mod schema_gate;
+pub mod slots;
 pub mod spec_paths;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+#[cfg(test)]
+mod test_alloc;
 pub mod text;
 pub mod timestamp;
 

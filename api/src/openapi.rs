@@ -1,7 +1,13 @@
 //! The OpenAPI document: one service definition shared by the server, `api openapi`
 //! and the checked-in `openapi.yaml`.
 
-use poem_openapi::{ExtraHeader, OpenApi, OpenApiService, Tags};
+use std::collections::HashMap;
+
+use poem::{endpoint::BoxEndpoint, http::Method};
+use poem_openapi::{
+    ExtraHeader, OpenApi, OpenApiService, Tags,
+    registry::{MetaApi, Registry},
+};
 
 use crate::{
     auth::{AuthApi, SecuritySchemes},
@@ -43,7 +49,7 @@ pub fn apis() -> impl OpenApi {
 }
 
 pub fn service() -> OpenApiService<impl OpenApi, ()> {
-    OpenApiService::new(apis(), TITLE, env!("CARGO_PKG_VERSION"))
+    OpenApiService::new(BodyLimitErrors(apis()), TITLE, env!("CARGO_PKG_VERSION"))
         .description(
             "Backend of the Avatar Creator and Pose Generator apps. Every error uses the \
              `ErrorResponse` body; every response carries `X-Request-Id`.",
@@ -52,6 +58,42 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             ExtraHeader::new(request_id::HEADER.as_str())
                 .description("Request id, echoed from the request when valid, else generated"),
         )
+}
+
+/// Every operation that reads a request body can answer 408 (the body did not arrive
+/// in time) and 413 (it is too large): the body limits apply in one middleware
+/// ([`crate::body_limit`]), so they are declared here in one place too.
+pub struct BodyLimitErrors<T>(pub T);
+
+impl<T: OpenApi> OpenApi for BodyLimitErrors<T> {
+    fn meta() -> Vec<MetaApi> {
+        let mut apis = T::meta();
+        for api in &mut apis {
+            for path in &mut api.paths {
+                for operation in &mut path.operations {
+                    if operation.request.is_none() {
+                        continue;
+                    }
+                    let responses = &mut operation.responses.responses;
+                    for status in [408, 413] {
+                        if !responses.iter().any(|r| r.status == Some(status)) {
+                            responses.push(crate::error::error_response_meta(status));
+                        }
+                    }
+                    responses.sort_by_key(|r| r.status.unwrap_or(u16::MAX));
+                }
+            }
+        }
+        apis
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn add_routes(self, routes: &mut HashMap<String, HashMap<Method, BoxEndpoint<'static>>>) {
+        self.0.add_routes(routes);
+    }
 }
 
 /// The document as YAML: what `api openapi` prints and `openapi.yaml` contains.

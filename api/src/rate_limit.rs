@@ -1,17 +1,27 @@
 //! Rate limiting (api.md §1.9): fixed windows counted in process memory, keyed by the
-//! limiter's name and the user (authenticated routes) or the client IP (public routes
-//! and login/register). With several replicas each counts separately.
+//! limiter's name and the user (authenticated routes) or the client address (public
+//! routes and login/register). With several replicas each counts separately.
 //!
 //! One middleware applies the limits, so handlers stay free of it: it finds the
 //! limiter of the route, identifies the caller (a valid bearer token's user, else the
-//! IP), answers 429 with `Retry-After` when the window is full, and puts the
-//! `X-RateLimit-*` headers on every answer of a limited route. Login counts only
-//! failed attempts, per IP and per account; a success resets the account.
+//! client address), answers 429 with `Retry-After` when the window is full, and puts
+//! the `X-RateLimit-*` headers on every answer of a limited route.
+//!
+//! Login counts failed attempts only, per client address and per (account, address):
+//! strangers failing from many addresses cannot lock the owner out. Across addresses an
+//! account only gets slower: past [`SLOWDOWN_AFTER`] recent failures each attempt waits
+//! a doubling delay capped at [`SLOWDOWN_CAP`].
+//!
+//! The client address is the socket peer, or, behind `TRUST_PROXY`, read from the
+//! **right** of `X-Forwarded-For` so that a client cannot pick its own key; IPv6
+//! clients are keyed by their /64. The counters live in a sharded map of bounded size
+//! (`RATE_LIMIT_MAX_KEYS`) whose eviction is O(1): a flood of new keys costs bounded
+//! memory and takes no global lock.
 
 use std::{
     collections::HashMap,
     net::IpAddr,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -20,10 +30,12 @@ use poem::{
     http::{HeaderValue, Method, StatusCode},
     web::RemoteAddr,
 };
+use quick_cache::sync::{Cache, EntryAction, EntryResult};
 use serde_json::Value;
 
 use crate::{
     app::AppState,
+    config::TrustProxy,
     error::{self, ApiError, ErrorDetails},
     request_id::RequestId,
 };
@@ -43,10 +55,9 @@ const fn limit(max: u32, seconds: u64) -> Limit {
 }
 
 /// Every limiter with its default (api.md §1.9). `RATE_LIMIT_<NAME>` overrides one.
-pub const DEFAULTS: [(&str, Limit); 16] = [
+pub const DEFAULTS: [(&str, Limit); 15] = [
     ("auth-login-ip", limit(5, 15 * 60)),
     ("auth-login-account", limit(5, 15 * 60)),
-    ("auth-login-account-hour", limit(10, 3600)),
     ("auth-register", limit(3, 3600)),
     ("auth-profile-update", limit(10, 3600)),
     ("ac-project-create", limit(20, 3600)),
@@ -61,6 +72,18 @@ pub const DEFAULTS: [(&str, Limit); 16] = [
     ("pg-request-vote", limit(60, 60)),
     ("health-schema", limit(30, 60)),
 ];
+
+/// Failed logins of one account, from any address, after which each attempt waits.
+pub const SLOWDOWN_AFTER: u32 = 5;
+/// The first wait; it doubles with each further failure.
+pub const SLOWDOWN_BASE: Duration = Duration::from_millis(200);
+/// The longest wait: an owner's correct password always gets through after it.
+pub const SLOWDOWN_CAP: Duration = Duration::from_secs(3);
+/// The failures of an account count over this window.
+const SLOWDOWN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The counter of an account's failures from any address: not a limit, so not in
+/// [`DEFAULTS`] nor configurable.
+const ACCOUNT_FAILURES: &str = "auth-login-account-any";
 
 /// The configuration variable that overrides a limiter.
 pub fn variable(name: &str) -> String {
@@ -81,6 +104,17 @@ pub fn parse(text: &str) -> Option<Limit> {
         _ => return None,
     };
     Some(limit(max, seconds))
+}
+
+/// The wait before a login attempt for an account with `failures` recent failures.
+pub fn slowdown(failures: u32) -> Duration {
+    if failures < SLOWDOWN_AFTER {
+        return Duration::ZERO;
+    }
+    let doublings = (failures - SLOWDOWN_AFTER).min(16);
+    SLOWDOWN_BASE
+        .saturating_mul(1 << doublings)
+        .min(SLOWDOWN_CAP)
 }
 
 /// The state of one key's window, as the headers describe it.
@@ -109,11 +143,15 @@ struct Window {
     count: u32,
 }
 
+/// A counter's key: the limiter's index and the caller.
+type CounterKey = (u8, Box<str>);
+
 /// The in-memory counters of every limiter.
 pub struct Limiters {
     enabled: bool,
-    limits: HashMap<&'static str, Limit>,
-    counters: Mutex<HashMap<(&'static str, String), Window>>,
+    /// Each limiter's index (part of the counter key) and limit.
+    limits: HashMap<&'static str, (u8, Limit)>,
+    counters: Cache<CounterKey, Window>,
 }
 
 fn now_seconds() -> u64 {
@@ -124,45 +162,85 @@ fn now_seconds() -> u64 {
 }
 
 impl Limiters {
-    pub fn new(enabled: bool, overrides: &HashMap<String, Limit>) -> Self {
-        let limits = DEFAULTS
+    /// Limiters with at most `max_keys` counters in memory.
+    pub fn new(enabled: bool, overrides: &HashMap<String, Limit>, max_keys: usize) -> Self {
+        let mut limits: HashMap<&'static str, (u8, Limit)> = DEFAULTS
             .iter()
-            .map(|(name, default)| (*name, overrides.get(*name).copied().unwrap_or(*default)))
+            .enumerate()
+            .map(|(index, (name, default))| {
+                let limit = overrides.get(*name).copied().unwrap_or(*default);
+                (*name, (index as u8, limit))
+            })
             .collect();
+        limits.insert(
+            ACCOUNT_FAILURES,
+            (
+                DEFAULTS.len() as u8,
+                Limit {
+                    max: u32::MAX,
+                    window: SLOWDOWN_WINDOW,
+                },
+            ),
+        );
         Self {
             enabled,
             limits,
-            counters: Mutex::new(HashMap::new()),
+            counters: Cache::new(max_keys.max(1)),
         }
     }
 
-    /// The window of `key` under `name`, counting `add` more events in it.
+    /// Counters held now; never much more than the configured maximum.
+    pub fn len(&self) -> usize {
+        self.counters.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counters.is_empty()
+    }
+
+    /// The window of `key` under `name`, counting `add` more events in it. Only the
+    /// shard of the key is locked, for the few instructions of the update.
     fn apply(&self, name: &'static str, key: &str, add: u32, now: u64) -> Option<Quota> {
         if !self.enabled {
             return None;
         }
-        let limit = *self.limits.get(name)?;
+        let (index, limit) = *self.limits.get(name)?;
         let window = limit.window.as_secs().max(1);
-        // A poisoned lock means another request panicked mid-update: fail open.
-        let mut counters = self.counters.lock().ok()?;
-        if counters.len() > 100_000 {
-            counters.retain(|_, w| w.start + window > now);
-        }
-        let entry = counters.entry((name, key.to_owned())).or_insert(Window {
-            start: now,
-            count: 0,
-        });
-        if entry.start + window <= now {
-            *entry = Window {
-                start: now,
-                count: 0,
-            };
-        }
-        entry.count = entry.count.saturating_add(add);
+        let update = |w: &mut Window| {
+            if w.start + window <= now {
+                *w = Window {
+                    start: now,
+                    count: 0,
+                };
+            }
+            w.count = w.count.saturating_add(add);
+            *w
+        };
+        let counter_key: CounterKey = (index, key.into());
+        let current = match self
+            .counters
+            .entry(&counter_key, None, |_, w| EntryAction::Retain(update(w)))
+        {
+            EntryResult::Retained(w) => w,
+            EntryResult::Vacant(guard) => {
+                let mut fresh = Window {
+                    start: now,
+                    count: 0,
+                };
+                let w = update(&mut fresh);
+                // A window that counted nothing is not worth a slot.
+                if add > 0 {
+                    let _ = guard.insert(w);
+                }
+                w
+            }
+            // No timeout was given, and the callback never removes or replaces.
+            _ => return None,
+        };
         Some(Quota {
             limit: limit.max,
-            remaining: limit.max.saturating_sub(entry.count),
-            reset: entry.start + window,
+            remaining: limit.max.saturating_sub(current.count),
+            reset: current.start + window,
             window: limit.window,
         })
     }
@@ -189,9 +267,15 @@ impl Limiters {
 
     /// Forgets `key` (a successful login resets its account counters).
     pub fn reset(&self, name: &'static str, key: &str) {
-        if let Ok(mut counters) = self.counters.lock() {
-            counters.remove(&(name, key.to_owned()));
+        if let Some((index, _)) = self.limits.get(name) {
+            self.counters.remove(&(*index, Box::<str>::from(key)));
         }
+    }
+
+    /// Recent failed logins of `account` from any address.
+    fn account_failures(&self, account: &str) -> u32 {
+        self.peek(ACCOUNT_FAILURES, account)
+            .map_or(0, |q| q.limit - q.remaining)
     }
 }
 
@@ -262,21 +346,72 @@ fn route_limiter(method: &Method, path: &str) -> Option<(&'static str, Key)> {
     })
 }
 
-/// The client's IP: the socket peer, or the first `X-Forwarded-For` entry behind a
-/// trusted proxy.
-fn client_ip(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy
-        && let Some(first) = req
-            .header("x-forwarded-for")
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| v.parse::<IpAddr>().is_ok())
-    {
-        return first.to_owned();
+/// The client's rate-limit key: its address (see [`client_address`]), an IPv6 one cut
+/// to its /64, which one subscriber usually holds whole.
+pub fn client_key(req: &Request, trust: &TrustProxy) -> String {
+    match client_address(req, trust) {
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        None => req.remote_addr().to_string(),
     }
-    match req.remote_addr() {
-        RemoteAddr(poem::Addr::SocketAddr(addr)) => addr.ip().to_string(),
-        other => other.to_string(),
+}
+
+/// The client's address (api.md §1.9): the socket peer, unless `TRUST_PROXY` says the
+/// peer is a proxy of ours; then `X-Forwarded-For` is read from the right, where our
+/// proxies append, never from the left, which the client writes.
+pub fn client_address(req: &Request, trust: &TrustProxy) -> Option<IpAddr> {
+    let peer = match req.remote_addr() {
+        RemoteAddr(poem::Addr::SocketAddr(addr)) => Some(addr.ip()),
+        _ => None,
+    };
+    // Every X-Forwarded-For line, in order, as one list.
+    let forwarded = || -> Vec<&str> {
+        req.headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect()
+    };
+    match trust {
+        TrustProxy::Off => peer,
+        TrustProxy::Hops(hops) => {
+            let chain = forwarded();
+            if chain.is_empty() {
+                return peer;
+            }
+            // With N proxies the peer is the last one and the client the N-th entry
+            // from the right; a shorter chain was written by our proxies alone.
+            let index = chain.len().saturating_sub(*hops);
+            chain[index].parse().ok().or(peer)
+        }
+        TrustProxy::Proxies(proxies) => {
+            let trusted = |ip: &IpAddr| proxies.iter().any(|net| net.contains(ip));
+            if !peer.as_ref().is_some_and(trusted) {
+                return peer;
+            }
+            let mut client = peer;
+            for entry in forwarded().iter().rev() {
+                match entry.parse::<IpAddr>() {
+                    Ok(ip) => {
+                        client = Some(ip);
+                        if !trusted(&ip) {
+                            break;
+                        }
+                    }
+                    // Garbage where a proxy of ours should have written an address.
+                    Err(_) => break,
+                }
+            }
+            client
+        }
     }
 }
 
@@ -371,13 +506,16 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
         let Some(state) = req.data::<AppState>().cloned() else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
-        let ip = client_ip(&req, state.config.trust_proxy);
+        let ip = client_key(&req, &state.config.trust_proxy);
         let limiters = &self.limiters;
         match key {
             Key::Login => {
-                // The email decides the account counters; the body is read once and put
-                // back for the handler (JSON bodies are at most 1 MiB, §1.3).
-                let body = req.take_body().into_bytes().await.unwrap_or_default();
+                if let Some(full) = limiters.peek("auth-login-ip", &ip).filter(Quota::exceeded) {
+                    return Ok(too_many(&req, &full));
+                }
+                // The email decides the account counters; the body (at most 1 MiB,
+                // `body_limit`) is read once and put back for the handler.
+                let body = req.take_body().into_bytes().await?;
                 let account = serde_json::from_slice::<Value>(&body)
                     .ok()
                     .and_then(|v| {
@@ -387,39 +525,35 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
                     })
                     .unwrap_or_default();
                 req.set_body(body);
-                let quotas: Vec<Quota> = [
-                    limiters.peek("auth-login-ip", &ip),
-                    limiters.peek("auth-login-account", &account),
-                    limiters.peek("auth-login-account-hour", &account),
-                ]
-                .into_iter()
-                .flatten()
-                .collect();
-                if let Some(full) = quotas
-                    .iter()
-                    .filter(|q| q.exceeded())
-                    .max_by_key(|q| q.reset)
+                let pair = format!("{account}|{ip}");
+                if let Some(full) = limiters
+                    .peek("auth-login-account", &pair)
+                    .filter(Quota::exceeded)
                 {
-                    return Ok(too_many(&req, full));
+                    return Ok(too_many(&req, &full));
+                }
+                let wait = slowdown(limiters.account_failures(&account));
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
                 }
                 let mut resp = respond(&self.inner, req).await;
                 let after: Vec<Quota> = if resp.status() == StatusCode::UNAUTHORIZED {
+                    limiters.fail(ACCOUNT_FAILURES, &account);
                     [
                         limiters.fail("auth-login-ip", &ip),
-                        limiters.fail("auth-login-account", &account),
-                        limiters.fail("auth-login-account-hour", &account),
+                        limiters.fail("auth-login-account", &pair),
                     ]
                     .into_iter()
                     .flatten()
                     .collect()
                 } else {
                     if resp.status().is_success() {
-                        limiters.reset("auth-login-account", &account);
-                        limiters.reset("auth-login-account-hour", &account);
+                        limiters.reset("auth-login-account", &pair);
+                        limiters.reset(ACCOUNT_FAILURES, &account);
                     }
                     [
                         limiters.peek("auth-login-ip", &ip),
-                        limiters.peek("auth-login-account", &account),
+                        limiters.peek("auth-login-account", &pair),
                     ]
                     .into_iter()
                     .flatten()
@@ -456,7 +590,116 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
 
 #[cfg(test)]
 mod tests {
+    use poem::http::header::HeaderValue as Value_;
+
     use super::*;
+
+    fn request(peer: &str, forwarded: &[&str]) -> Request {
+        let mut req = poem::http::Request::builder().body(()).unwrap();
+        for line in forwarded {
+            req.headers_mut()
+                .append("x-forwarded-for", Value_::from_str(line).unwrap());
+        }
+        let addr: std::net::SocketAddr = peer.parse().unwrap();
+        let (parts, ()) = req.into_parts();
+        let parts = poem::RequestParts::from((
+            parts,
+            poem::web::LocalAddr(poem::Addr::SocketAddr(addr)),
+            RemoteAddr(poem::Addr::SocketAddr(addr)),
+            poem::http::uri::Scheme::HTTP,
+        ));
+        Request::from_parts(parts, poem::Body::empty())
+    }
+
+    #[test]
+    fn without_a_trusted_proxy_the_peer_is_the_client() {
+        let req = request("203.0.113.7:5000", &["1.2.3.4"]);
+        assert_eq!(client_key(&req, &TrustProxy::Off), "203.0.113.7");
+    }
+
+    /// Behind one proxy that appends, the client's own `X-Forwarded-For` entries are
+    /// to the left of what the proxy wrote: a spoofed value changes nothing.
+    #[test]
+    fn behind_n_proxies_the_client_is_read_from_the_right() {
+        let one = TrustProxy::Hops(1);
+        let honest = request("10.0.0.2:80", &["198.51.100.9"]);
+        assert_eq!(client_key(&honest, &one), "198.51.100.9");
+        for spoof in ["1.1.1.1", "1.1.1.1, 2.2.2.2", "garbage"] {
+            let req = request("10.0.0.2:80", &[spoof, "198.51.100.9"]);
+            assert_eq!(client_key(&req, &one), "198.51.100.9", "{spoof}");
+            let req = request("10.0.0.2:80", &[&format!("{spoof}, 198.51.100.9")]);
+            assert_eq!(client_key(&req, &one), "198.51.100.9", "{spoof}");
+        }
+        let two = TrustProxy::Hops(2);
+        let req = request("10.0.0.2:80", &["6.6.6.6, 198.51.100.9, 10.0.0.1"]);
+        assert_eq!(client_key(&req, &two), "198.51.100.9");
+        let no_header = request("10.0.0.2:80", &[]);
+        assert_eq!(client_key(&no_header, &one), "10.0.0.2");
+    }
+
+    #[test]
+    fn behind_listed_proxies_the_client_is_the_first_untrusted_from_the_right() {
+        let trust = TrustProxy::Proxies(vec!["10.0.0.0/8".parse().unwrap()]);
+        let req = request("10.0.0.2:80", &["6.6.6.6, 198.51.100.9, 10.1.2.3"]);
+        assert_eq!(client_key(&req, &trust), "198.51.100.9");
+        let direct = request("198.51.100.50:80", &["6.6.6.6"]);
+        assert_eq!(
+            client_key(&direct, &trust),
+            "198.51.100.50",
+            "a peer that is not our proxy is believed about nothing"
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64() {
+        let a = request("[2001:db8:aa:bb:1::1]:80", &[]);
+        let b = request("[2001:db8:aa:bb:ffff::9]:80", &[]);
+        let c = request("[2001:db8:aa:bc::1]:80", &[]);
+        assert_eq!(client_key(&a, &TrustProxy::Off), "2001:db8:aa:bb::/64");
+        assert_eq!(
+            client_key(&a, &TrustProxy::Off),
+            client_key(&b, &TrustProxy::Off)
+        );
+        assert_ne!(
+            client_key(&a, &TrustProxy::Off),
+            client_key(&c, &TrustProxy::Off)
+        );
+        let mapped = request("[::ffff:192.0.2.1]:80", &[]);
+        assert_eq!(client_key(&mapped, &TrustProxy::Off), "192.0.2.1");
+    }
+
+    #[test]
+    fn an_account_slows_down_but_never_locks() {
+        assert_eq!(slowdown(0), Duration::ZERO);
+        assert_eq!(slowdown(SLOWDOWN_AFTER - 1), Duration::ZERO);
+        assert_eq!(slowdown(SLOWDOWN_AFTER), SLOWDOWN_BASE);
+        assert_eq!(slowdown(SLOWDOWN_AFTER + 1), SLOWDOWN_BASE * 2);
+        assert_eq!(slowdown(1_000_000), SLOWDOWN_CAP);
+    }
+
+    /// 1M distinct keys (an attacker rotating addresses) against a cap of 100 000
+    /// counters: the map stays at its cap and this thread holds under 32 MB for it
+    /// (an unbounded map of the same keys needs well over 100 MB).
+    #[test]
+    fn a_flood_of_keys_stays_within_the_memory_bound() {
+        let before = crate::test_alloc::live_bytes();
+        let l = Limiters::new(true, &HashMap::new(), 100_000);
+        for n in 0..1_000_000u32 {
+            let key = format!("2001:db8:{:x}:{:x}::/64", n >> 16, n & 0xffff);
+            assert!(l.hit("auth-register", &key).is_some());
+        }
+        let held = crate::test_alloc::live_bytes() - before;
+        println!("{} counters, {held} bytes held", l.len());
+        assert!(l.len() <= 110_000, "{} counters", l.len());
+        assert!(held < 32 * 1024 * 1024, "{held} bytes held");
+        // The hot key of a victim under the flood is still counted.
+        let l = Limiters::new(true, &HashMap::new(), 1_000);
+        for n in 0..100_000u32 {
+            l.hit("ac-upload", "victim");
+            l.hit("ac-upload", &n.to_string());
+        }
+        assert!(l.peek("ac-upload", "victim").unwrap().exceeded());
+    }
 
     #[test]
     fn limits_parse_from_configuration() {
@@ -472,7 +715,7 @@ mod tests {
     #[test]
     fn a_fixed_window_counts_then_refuses_then_resets() {
         let overrides = HashMap::from([("ac-upload".to_owned(), limit(2, 60))]);
-        let l = Limiters::new(true, &overrides);
+        let l = Limiters::new(true, &overrides, 1000);
         let now = 1_000;
         assert_eq!(l.apply("ac-upload", "u1", 1, now).unwrap().remaining, 1);
         assert_eq!(l.apply("ac-upload", "u1", 1, now).unwrap().remaining, 0);
@@ -489,7 +732,7 @@ mod tests {
 
     #[test]
     fn switched_off_limiters_never_refuse() {
-        let l = Limiters::new(false, &HashMap::new());
+        let l = Limiters::new(false, &HashMap::new(), 1000);
         assert!(l.hit("ac-upload", "u1").is_none());
     }
 

@@ -18,9 +18,11 @@ use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 
 use crate::{
     app::{AppState, routes},
-    config::{Config, DatabaseUrl, ImageProviderConfig, SchemaGateMode},
+    config::{Config, DatabaseUrl, ImageProviderConfig, Limits, SchemaGateMode},
+    pose_generator::events::EventsHub,
     providers::{ImageProvider, http::HttpProvider, local::LocalProvider},
     schema_gate::{SchemaMonitor, SchemaReport},
+    slots::Slots,
     storage::Storage,
 };
 
@@ -112,7 +114,16 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
     };
     tracing::info!(model = provider.model_key(), "image provider");
     let storage = Storage::from_config(&config).map_err(StartupError::Storage)?;
+    let limits = config.limits;
     Ok(AppState {
+        exports: Slots::new(
+            "exports",
+            limits.max_exports_per_user,
+            Some(limits.max_exports),
+        ),
+        streams: Slots::new("progress streams", limits.max_streams_per_user, None),
+        events: Arc::new(EventsHub::new(db.clone(), config.sse_poll)),
+        storage_probe: Arc::default(),
         storage,
         schema: Arc::new(SchemaMonitor::new(db.clone(), initial_report)),
         provider,
@@ -180,7 +191,15 @@ impl Application {
             shutdown.await;
             stop_workers.stop();
         };
-        let served = serve(self.listener, routes(self.state), shutdown, SHUTDOWN_GRACE).await;
+        let limits = self.state.config.limits;
+        let served = serve(
+            self.listener,
+            routes(self.state),
+            shutdown,
+            SHUTDOWN_GRACE,
+            limits,
+        )
+        .await;
         workers.stop().await;
         if let Err(err) = db.close().await {
             tracing::warn!(error = %err, "closing the database pool failed");
@@ -195,30 +214,50 @@ impl Application {
 /// [`HEADER_READ_TIMEOUT`] and [`MAX_HEADERS`]. On `shutdown` it stops accepting, lets
 /// each connection finish the request in progress (idle ones close at once), and
 /// after `grace` closes whatever is still open.
+///
+/// At most `MAX_CONNECTIONS` connections are served at once (`MAX_CONNECTIONS`): with
+/// every slot taken the server stops accepting, and new connections wait in the
+/// kernel's listen backlog until one closes. What each connection can hold is bounded
+/// (headers, body size and read time), so this bounds the memory clients can take.
 async fn serve(
     listener: TcpListener,
     endpoint: impl Endpoint + 'static,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
+    limits: Limits,
 ) -> io::Result<()> {
     let endpoint = Arc::new(endpoint.map_to_response().boxed());
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let local = LocalAddr(Addr::SocketAddr(listener.local_addr()?));
     let (closing, closing_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     tracing::info!(addr = %listener.local_addr()?, "listening");
     loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
         tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote)) => {
-                    connections.spawn(connection(
+                    let connection = connection(
                         stream,
                         local.clone(),
                         RemoteAddr(Addr::SocketAddr(remote)),
                         endpoint.clone(),
                         closing_rx.clone(),
-                    ));
+                        limits.send_timeout,
+                    );
+                    connections.spawn(async move {
+                        connection.await;
+                        drop(slot);
+                    });
                 }
                 Err(err) => {
                     // Out of file descriptors and the like: back off, keep serving.
@@ -257,8 +296,14 @@ async fn connection(
     remote: RemoteAddr,
     endpoint: Arc<poem::endpoint::BoxEndpoint<'static, Response>>,
     mut closing: watch::Receiver<bool>,
+    send_timeout: Duration,
 ) {
     let _ = stream.set_nodelay(true);
+    // A client that reads nothing of an answer for `send_timeout` is dropped: its
+    // connection, the streamed body behind it and what that holds are freed.
+    let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+    stream.set_write_timeout(Some(send_timeout));
+    let stream = Box::pin(stream);
     let service = hyper::service::service_fn(move |req| {
         let (endpoint, local, remote) = (endpoint.clone(), local.clone(), remote.clone());
         async move {
@@ -402,6 +447,29 @@ mod tests {
             "still listening"
         );
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A connection error names the database, never its password, wherever the URL
+    /// holds it.
+    #[tokio::test]
+    async fn a_connection_error_never_prints_the_password() {
+        for url in [
+            "postgres://app:hunter2@127.0.0.1:1/app",
+            "postgres://app@127.0.0.1:1/app?password=hunter2&connect_timeout=1",
+        ] {
+            let config = Config::from_vars([
+                ("DATABASE_URL", url),
+                ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ])
+            .unwrap();
+            let err = prepare(config)
+                .await
+                .err()
+                .expect("nothing listens on port 1");
+            let printed = format!("{err} {err:?}");
+            assert!(printed.contains("127.0.0.1:1"), "{printed}");
+            assert!(!printed.contains("hunter2"), "{printed}");
+        }
     }
 
     #[tokio::test]

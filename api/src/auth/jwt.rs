@@ -1,5 +1,7 @@
 //! Access tokens (api.md §1.8): HS256 JWTs with the claims `userId`, `email`, `iat`,
-//! `exp`, interchangeable with the previous backend's tokens.
+//! `exp`, interchangeable with the previous backend's tokens. Tokens issued by this
+//! service also name their session (`sid`, a row of `sessions`), so they can be ended
+//! before they expire; the previous backend's tokens have none.
 //!
 //! `jsonwebtoken` is built without a crypto backend (its two backends bring RSA, ECDSA
 //! and EdDSA along); [`HS256_ONLY`] supplies HMAC-SHA256 from `hmac` + `sha2` and
@@ -30,6 +32,9 @@ pub struct Claims {
     #[serde(default)]
     pub iat: i64,
     pub exp: i64,
+    /// The session this token belongs to; absent in the previous backend's tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Why a token was refused. [`TokenError::Expired`] is worth telling the client apart.
@@ -41,22 +46,44 @@ pub enum TokenError {
     Invalid,
 }
 
-/// Signs a token for `user_id` valid for `expires_in` from now.
+/// Signs a token for `user_id` valid for `expires_in` from now, without a session:
+/// the shape of the previous backend's tokens.
 pub fn issue(
     secret: &str,
     user_id: &str,
     email: &str,
     expires_in: Duration,
 ) -> Result<String, jsonwebtoken::errors::Error> {
-    install_provider();
+    sign(secret, claims(user_id, email, None, expires_in))
+}
+
+/// Signs a token of session `session_id`; returns it with its claims (`exp` is the
+/// session's end).
+pub fn issue_for_session(
+    secret: &str,
+    user_id: &str,
+    email: &str,
+    session_id: &str,
+    expires_in: Duration,
+) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
+    let claims = claims(user_id, email, Some(session_id), expires_in);
+    Ok((sign(secret, claims.clone())?, claims))
+}
+
+fn claims(user_id: &str, email: &str, session_id: Option<&str>, expires_in: Duration) -> Claims {
     let iat = chrono::Utc::now().timestamp();
     let lifetime = i64::try_from(expires_in.as_secs()).unwrap_or(i64::MAX);
-    let claims = Claims {
+    Claims {
         user_id: user_id.to_owned(),
         email: email.to_owned(),
         iat,
         exp: iat.saturating_add(lifetime),
-    };
+        sid: session_id.map(str::to_owned),
+    }
+}
+
+fn sign(secret: &str, claims: Claims) -> Result<String, jsonwebtoken::errors::Error> {
+    install_provider();
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
@@ -184,6 +211,15 @@ mod tests {
         );
         let claims = verify(SECRET, &token).unwrap();
         assert_eq!(claims.user_id, "cm3k9u1xz0000qz8h7f3a2b1c");
+        assert_eq!(claims.sid, None);
+    }
+
+    #[test]
+    fn session_tokens_name_their_session() {
+        let (token, claims) =
+            issue_for_session(SECRET, "u", "a@b.co", "csession", Duration::from_secs(60)).unwrap();
+        assert_eq!(claims.sid.as_deref(), Some("csession"));
+        assert_eq!(verify(SECRET, &token).unwrap(), claims);
     }
 
     #[test]

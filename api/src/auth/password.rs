@@ -72,26 +72,29 @@ fn dummy_hash(cost: u32) -> &'static str {
 }
 
 pub const MIN_CHARS: usize = 12;
-pub const MAX_CHARS: usize = 128;
+/// bcrypt reads only this many bytes: a longer new password would silently be cut.
+pub const MAX_BYTES: usize = 72;
+/// A login password longer than this is refused before any hashing (api.md §4.2).
+pub const LOGIN_MAX_BYTES: usize = 1024;
 
-/// Every rule `password` breaks, one message each, in a fixed order; empty when it is
-/// acceptable. Characters are counted as sent: passwords are never trimmed.
+/// Every rule a new `password` breaks, one message each, in a fixed order; empty when
+/// it is acceptable. Characters are counted as sent: passwords are never trimmed. A
+/// password over [`MAX_BYTES`] is refused at once, before the other rules look at it.
 pub fn problems(password: &str) -> Vec<&'static str> {
-    let chars: Vec<char> = password.chars().collect();
     let mut problems = Vec::new();
-    if chars.len() < MIN_CHARS {
+    if password.len() > MAX_BYTES {
+        problems.push("Password must be at most 72 bytes long (bcrypt ignores anything beyond)");
+        return problems;
+    }
+    if password.chars().count() < MIN_CHARS {
         problems.push("Password must be at least 12 characters long");
     }
-    if chars.len() > MAX_CHARS {
-        problems.push("Password must be at most 128 characters long");
-    }
 
-    let lower = chars.iter().any(|c| c.is_lowercase());
-    let upper = chars.iter().any(|c| c.is_uppercase());
-    let digit = chars.iter().any(|c| c.is_ascii_digit());
-    let other = chars
-        .iter()
-        .any(|c| !c.is_lowercase() && !c.is_uppercase() && !c.is_ascii_digit());
+    let chars = || password.chars();
+    let lower = chars().any(char::is_lowercase);
+    let upper = chars().any(char::is_uppercase);
+    let digit = chars().any(|c| c.is_ascii_digit());
+    let other = chars().any(|c| !c.is_lowercase() && !c.is_uppercase() && !c.is_ascii_digit());
     if [lower, upper, digit, other]
         .into_iter()
         .filter(|x| *x)
@@ -104,7 +107,16 @@ pub fn problems(password: &str) -> Vec<&'static str> {
         );
     }
 
-    if chars.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]) {
+    let mut run = (None, 0);
+    let repeats = chars().any(|c| {
+        run = if run.0 == Some(c) {
+            (Some(c), run.1 + 1)
+        } else {
+            (Some(c), 1)
+        };
+        run.1 >= 3
+    });
+    if repeats {
         problems.push("Password must not repeat a character 3 or more times in a row");
     }
 
@@ -224,7 +236,14 @@ mod tests {
         assert_eq!(problems("aaa").len(), 3, "{:?}", problems("aaa"));
         assert_eq!(problems("Password123!"), vec!["Password is too common"]);
         assert_eq!(problems("PASSWORD123!"), vec!["Password is too common"]);
-        assert_eq!(problems(&"Ab1!".repeat(33)).len(), 1);
+        assert_eq!(
+            problems(&"Ab1!".repeat(19)),
+            vec!["Password must be at most 72 bytes long (bcrypt ignores anything beyond)"]
+        );
+        assert!(problems(&"Ab1!".repeat(18)).is_empty(), "72 bytes pass");
+        // 54 characters, 72 bytes ("Ä" is two): pass; one more character does not.
+        assert!(problems(&"Äb1".repeat(18)).is_empty());
+        assert_eq!(problems(&format!("{}x", "Äb1".repeat(18))).len(), 1);
         assert_eq!(
             problems("Abcdefg1111x"),
             vec!["Password must not repeat a character 3 or more times in a row"]

@@ -2,12 +2,12 @@
 //! every failing field reported at once; the work is done by [`super::service`].
 
 use entity::users;
-use poem::web::Data;
+use poem::{Request, web::Data};
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json, types::MaybeUndefined};
 
 use super::{
     BearerAuth, email, password,
-    service::{self, NewAccount, PasswordChange, ProfileChanges},
+    service::{self, NewAccount, ProfileChanges},
 };
 use crate::{
     app::AppState,
@@ -19,7 +19,6 @@ use crate::{
 use crate::{json_body::JsonBody, text::Text};
 
 const NAME_MAX_CHARS: usize = 100;
-const LOGIN_PASSWORD_MAX_CHARS: usize = 1024;
 
 pub struct AuthApi;
 
@@ -90,10 +89,11 @@ impl AuthApi {
         if !email::is_valid(body.email.trim()) {
             fields.add("email", email::INVALID_MESSAGE);
         }
-        match body.password.chars().count() {
+        // Counted in bytes, before any hashing: bcrypt reads 72 of them anyway.
+        match body.password.len() {
             0 => fields.add("password", "Password is required"),
-            n if n > LOGIN_PASSWORD_MAX_CHARS => {
-                fields.add("password", "Password must be at most 1024 characters long");
+            n if n > password::LOGIN_MAX_BYTES => {
+                fields.add("password", "Password must be at most 1024 bytes long");
             }
             _ => {}
         }
@@ -132,10 +132,53 @@ impl AuthApi {
         Ok(Json(profile(&state, auth.0).await?))
     }
 
+    /// Log out
+    ///
+    /// Ends the session of the token presented: later requests with it answer 401
+    /// "Session ended". A token issued by the previous backend has no session of its
+    /// own; logging out with one ends every such token of the user.
+    #[oai(path = "/logout", method = "post", operation_id = "authLogout")]
+    async fn logout(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        req: &Request,
+    ) -> Result<Json<LogoutResponse>, Errors<401>> {
+        let token = bearer_token(req)?;
+        service::logout(&state.db, &state.config, &auth.0, token)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Json(LogoutResponse {
+            success: true,
+            message: "Logged out".to_owned(),
+        }))
+    }
+
+    /// Log out everywhere
+    ///
+    /// Ends every session of the caller, this one included, and every token the
+    /// previous backend issued to them.
+    #[oai(path = "/logout-all", method = "post", operation_id = "authLogoutAll")]
+    async fn logout_all(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> Result<Json<LogoutAllResponse>, Errors<401>> {
+        let ended = service::logout_all(&state.db, &auth.0)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Json(LogoutAllResponse {
+            success: true,
+            message: "Logged out of every session".to_owned(),
+            sessions_ended: i64::try_from(ended).unwrap_or(i64::MAX),
+        }))
+    }
+
     /// Update profile
     ///
-    /// Changes the name, the email and/or the password. A new token is returned only
-    /// when the email changes.
+    /// Changes the name, the email and/or the password. Changing the email or the
+    /// password needs `currentPassword`, ends every other session of the user and
+    /// returns a new token for the caller (the one sent stops working).
     #[oai(path = "/profile", method = "put", operation_id = "authUpdateProfile")]
     async fn update_profile(
         &self,
@@ -156,6 +199,16 @@ impl AuthApi {
             message: "Profile updated successfully".to_owned(),
         }))
     }
+}
+
+/// The token of the `Authorization: Bearer` header (already verified by
+/// [`BearerAuth`]).
+fn bearer_token(req: &Request) -> Result<&str, ApiError> {
+    req.header("authorization")
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
+        .ok_or_else(|| ApiError::Unauthorized("No token provided".into()))
 }
 
 async fn profile(state: &AppState, user: users::Model) -> Result<Profile, ApiError> {
@@ -198,17 +251,18 @@ fn validate_profile_changes(body: UpdateProfileRequest) -> Result<ProfileChanges
         for problem in password::problems(&new) {
             fields.add("newPassword", problem);
         }
-        match current_password {
-            Some(current) => changes.password = Some(PasswordChange { current, new }),
-            None => fields.add(
+        if current_password.is_none() {
+            fields.add(
                 "currentPassword",
                 "Current password is required to change password",
-            ),
+            );
         }
+        changes.new_password = Some(new);
     }
+    changes.current_password = current_password;
     reject(fields)?;
 
-    if changes.name.is_none() && changes.email.is_none() && changes.password.is_none() {
+    if changes.name.is_none() && changes.email.is_none() && changes.new_password.is_none() {
         return Err(ApiError::invalid_field("body", "No changes provided"));
     }
     Ok(changes)
@@ -249,8 +303,9 @@ fn reject(fields: FieldErrors) -> Result<(), ApiError> {
 pub struct RegisterRequest {
     /// A valid address, at most 254 characters; stored trimmed and lowercased.
     pub email: Text,
-    /// 12..128 characters; at least 3 of lowercase, uppercase, digit, other; no
-    /// character 3+ times in a row; not a common password.
+    /// At least 12 characters and at most 72 bytes (bcrypt's limit); at least 3 of
+    /// lowercase, uppercase, digit, other; no character 3+ times in a row; not a common
+    /// password.
     pub password: Text,
     /// 1..100 characters after trimming; empty means none.
     #[oai(nullable)]
@@ -293,7 +348,7 @@ pub struct RegisteredUser {
 #[oai(rename_all = "camelCase", example)]
 pub struct LoginRequest {
     pub email: Text,
-    /// 1..1024 characters.
+    /// 1..1024 bytes.
     pub password: Text,
 }
 
@@ -343,9 +398,10 @@ pub struct UpdateProfileRequest {
     /// 1..100 characters after trimming; `null` or `""` clears the name.
     #[oai(nullable)]
     pub name: MaybeUndefined<Text>,
-    /// A valid address not used by another account.
+    /// A valid address not used by another account. Changing it needs
+    /// `currentPassword`.
     pub email: MaybeUndefined<Text>,
-    /// Required with `newPassword`.
+    /// Required to change `email` or `newPassword`.
     pub current_password: MaybeUndefined<Text>,
     /// Same rules as the register password.
     pub new_password: MaybeUndefined<Text>,
@@ -363,9 +419,27 @@ pub struct UpdateProfileResponse {
 #[oai(rename_all = "camelCase")]
 pub struct UpdateProfileData {
     pub user: Profile,
-    /// Present only when the email changed.
+    /// Present only when the email or the password changed: the caller's new token
+    /// (every other session, and the token sent, ended).
     #[oai(skip_serializing_if_is_none)]
     pub token: Option<String>,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct LogoutResponse {
+    pub success: bool,
+    pub message: String,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct LogoutAllResponse {
+    pub success: bool,
+    pub message: String,
+    /// Sessions of this service that were ended (tokens of the previous backend are
+    /// ended too, but not counted).
+    pub sessions_ended: i64,
 }
 
 impl poem_openapi::types::Example for RegisterRequest {

@@ -1,14 +1,24 @@
-//! Accounts: register, log in, resolve a token to its user, change the profile
-//! (api.md §1.8, §4). No HTTP here: inputs arrive validated ([`super::routes`] checks
-//! the field rules), and failures are [`AuthError`]s.
+//! Accounts: register, log in, resolve a token to its user, change the profile, end
+//! sessions (api.md §1.8, §4). No HTTP here: inputs arrive validated
+//! ([`super::routes`] checks the field rules), and failures are [`AuthError`]s.
+//!
+//! Sessions: every token this service issues names a row of `sessions` (its `token`
+//! column holds the SHA-256 of the token, never the token itself). Logging out deletes
+//! the row; a token whose row is gone is refused with "Session ended". Tokens of the
+//! previous backend have no session: they end when `session_revocations` says so for
+//! their user (password or email changed, log out everywhere). Checking either is
+//! part of the one statement that loads the caller's user row.
 
-use entity::users;
+use chrono::NaiveDateTime;
+use entity::{session_revocations, sessions, users};
 use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, SqlErr,
-    sea_query::{Expr, ExprTrait, Func},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryResult, QuerySelect, SqlErr, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func, OnConflict, Query},
 };
+use sha2::{Digest, Sha256};
 
 use super::{
     jwt::{self, TokenError},
@@ -36,8 +46,14 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("Current password is incorrect")]
     CurrentPasswordIncorrect,
+    /// Changing the email or the password ends other sessions: it needs the password.
+    #[error("Current password is required to change email or password")]
+    CurrentPasswordRequired,
     #[error("Token expired")]
     TokenExpired,
+    /// The token's session was ended (log out, password or email change).
+    #[error("Session ended")]
+    SessionEnded,
     #[error("Invalid token")]
     InvalidToken,
     /// The token is valid but its user no longer exists.
@@ -77,16 +93,13 @@ pub struct ProfileChanges {
     pub name: Option<Option<String>>,
     /// Already normalised.
     pub email: Option<String>,
-    pub password: Option<PasswordChange>,
+    pub new_password: Option<String>,
+    /// Needed to change the email or the password.
+    pub current_password: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-pub struct PasswordChange {
-    pub current: String,
-    pub new: String,
-}
-
-/// The profile after an update; `token` is set only when the email changed.
+/// The profile after an update; `token` is set when the email or the password changed
+/// (every other session of the user was ended, the caller gets a new one).
 #[derive(Debug, Clone)]
 pub struct UpdatedProfile {
     pub user: users::Model,
@@ -139,11 +152,10 @@ pub async fn register(
         NewEntry::new(WELCOME_BONUS, EntryType::Bonus, WELCOME_BONUS_DESCRIPTION),
     )
     .await?;
+    let token = start_session(&txn, config, &user).await?;
     txn.commit()
         .await
         .map_err(|err| unique_violation_as(err, AuthError::EmailAlreadyRegistered))?;
-
-    let token = issue_token(config, &user)?;
     Ok(Session { user, token })
 }
 
@@ -167,25 +179,211 @@ pub async fn login(
     if password::needs_rehash(&user.password, config.bcrypt_cost) {
         rehash(db, &user, password, config.bcrypt_cost).await;
     }
-    let token = issue_token(config, &user)?;
+    let token = start_session(db, config, &user).await?;
     Ok(Session { user, token })
 }
 
-/// The user a bearer token belongs to (api.md §1.8). The row, not the token, is the
-/// source of truth for email and role.
+/// The claims of a token with a valid signature that has not expired.
+pub fn claims_of(config: &Config, token: &str) -> Result<jwt::Claims, AuthError> {
+    jwt::verify(config.jwt_secret.expose(), token).map_err(|err| match err {
+        TokenError::Expired => AuthError::TokenExpired,
+        TokenError::Invalid => AuthError::InvalidToken,
+    })
+}
+
+/// The caller's user row with what decides whether the token's session still holds.
+struct Caller {
+    user: users::Model,
+    /// The token's session row exists (tokens with a session claim).
+    session_live: bool,
+    /// When the user's tokens without a session claim were last ended.
+    revoked_before: Option<NaiveDateTime>,
+}
+
+const SESSION_LIVE: &str = "sessionLive";
+const REVOKED_BEFORE: &str = "revokedBefore";
+
+impl FromQueryResult for Caller {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            user: users::Model::from_query_result(row, pre)?,
+            session_live: row
+                .try_get::<Option<bool>>(pre, SESSION_LIVE)
+                .ok()
+                .flatten()
+                .unwrap_or(false),
+            revoked_before: row
+                .try_get::<Option<NaiveDateTime>>(pre, REVOKED_BEFORE)
+                .ok()
+                .flatten(),
+        })
+    }
+}
+
+/// The user a bearer token belongs to (api.md §1.8), if its session still holds. The
+/// row, not the token, is the source of truth for email and role. One statement: the
+/// user row, with the session's existence (or the revocation mark) as a sub-select.
 pub async fn user_for_token(
     db: &DatabaseConnection,
     config: &Config,
     token: &str,
 ) -> Result<users::Model, AuthError> {
-    let claims = jwt::verify(config.jwt_secret.expose(), token).map_err(|err| match err {
-        TokenError::Expired => AuthError::TokenExpired,
-        TokenError::Invalid => AuthError::InvalidToken,
-    })?;
-    users::Entity::find_by_id(claims.user_id)
+    let claims = claims_of(config, token)?;
+    let select = users::Entity::find_by_id(claims.user_id.as_str());
+    let select = match &claims.sid {
+        Some(sid) => select.expr_as(
+            Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(sessions::Entity)
+                    .and_where(Expr::col((sessions::Entity, sessions::Column::Id)).eq(sid))
+                    .and_where(
+                        Expr::col((sessions::Entity, sessions::Column::UserId))
+                            .equals((users::Entity, users::Column::Id)),
+                    )
+                    .to_owned(),
+            ),
+            SESSION_LIVE,
+        ),
+        None => select.expr_as(
+            Expr::SubQuery(
+                None,
+                Box::new(
+                    Query::select()
+                        .column(session_revocations::Column::RevokedBefore)
+                        .from(session_revocations::Entity)
+                        .and_where(
+                            Expr::col((
+                                session_revocations::Entity,
+                                session_revocations::Column::UserId,
+                            ))
+                            .equals((users::Entity, users::Column::Id)),
+                        )
+                        .to_owned()
+                        .into(),
+                ),
+            ),
+            REVOKED_BEFORE,
+        ),
+    };
+    let caller = select
+        .into_model::<Caller>()
         .one(db)
         .await?
-        .ok_or(AuthError::UserNotFound)
+        .ok_or(AuthError::UserNotFound)?;
+    let ended = match &claims.sid {
+        Some(_) => !caller.session_live,
+        // The previous backend's tokens: issued (whole seconds) before the mark.
+        None => caller.revoked_before.is_some_and(|mark| {
+            claims.iat.saturating_mul(1000) < mark.and_utc().timestamp_millis()
+        }),
+    };
+    if ended {
+        return Err(AuthError::SessionEnded);
+    }
+    Ok(caller.user)
+}
+
+/// Ends the session of `token` (api.md §4, log out). A token of the previous backend
+/// has no session of its own: every such token of the user ends.
+pub async fn logout(
+    db: &DatabaseConnection,
+    config: &Config,
+    user: &users::Model,
+    token: &str,
+) -> Result<(), AuthError> {
+    match claims_of(config, token)?.sid {
+        Some(sid) => {
+            sessions::Entity::delete_many()
+                .filter(sessions::Column::Id.eq(sid))
+                .filter(sessions::Column::UserId.eq(user.id.as_str()))
+                .exec(db)
+                .await?;
+        }
+        None => revoke_legacy_tokens(db, &user.id).await?,
+    }
+    Ok(())
+}
+
+/// Ends every session of `user`, the previous backend's tokens included; returns how
+/// many sessions of this service were ended.
+pub async fn logout_all(db: &DatabaseConnection, user: &users::Model) -> Result<u64, AuthError> {
+    let txn = db.begin().await?;
+    let ended = end_all_sessions(&txn, &user.id).await?;
+    txn.commit().await?;
+    Ok(ended)
+}
+
+async fn end_all_sessions(conn: &impl ConnectionTrait, user_id: &str) -> Result<u64, DbErr> {
+    let ended = sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    revoke_legacy_tokens(conn, user_id).await?;
+    Ok(ended)
+}
+
+/// Tokens without a session claim issued until now stop working.
+async fn revoke_legacy_tokens(conn: &impl ConnectionTrait, user_id: &str) -> Result<(), DbErr> {
+    let now = timestamp::now();
+    session_revocations::Entity::insert(session_revocations::ActiveModel {
+        id: Set(ids::new_id()),
+        user_id: Set(user_id.to_owned()),
+        revoked_before: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(session_revocations::Column::UserId)
+            .update_columns([
+                session_revocations::Column::RevokedBefore,
+                session_revocations::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// A new session of `user`: its `sessions` row and its token.
+async fn start_session(
+    conn: &impl ConnectionTrait,
+    config: &Config,
+    user: &users::Model,
+) -> Result<String, AuthError> {
+    let id = ids::new_id();
+    let (token, claims) = jwt::issue_for_session(
+        config.jwt_secret.expose(),
+        &user.id,
+        &user.email,
+        &id,
+        config.jwt_expires_in,
+    )?;
+    // Far-future expiries (a huge JWT_EXPIRES_IN) are kept within what every
+    // database's timestamp can hold.
+    let expires_at = chrono::DateTime::from_timestamp(Ord::min(claims.exp, 253_402_300_799), 0)
+        .unwrap_or_default()
+        .naive_utc();
+    sessions::ActiveModel {
+        id: Set(id),
+        user_id: Set(user.id.clone()),
+        token: Set(token_digest(&token)),
+        expires_at: Set(expires_at),
+        created_at: Set(timestamp::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+/// What `sessions.token` holds: the SHA-256 of the token, hex, so that reading the
+/// table gives no usable token.
+fn token_digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Applies `changes` to `user`. The current password is checked before the email's
@@ -196,16 +394,21 @@ pub async fn update_profile(
     user: users::Model,
     changes: ProfileChanges,
 ) -> Result<UpdatedProfile, AuthError> {
-    let new_hash = match &changes.password {
-        Some(change) => {
-            if !password::verify(&change.current, &user.password).await {
-                return Err(AuthError::CurrentPasswordIncorrect);
-            }
-            Some(password::hash(&change.new, config.bcrypt_cost).await?)
+    let new_email = changes.email.filter(|email| *email != user.email);
+    // A changed email or password ends the other sessions: both need the password.
+    let sensitive = new_email.is_some() || changes.new_password.is_some();
+    if sensitive {
+        let Some(current) = &changes.current_password else {
+            return Err(AuthError::CurrentPasswordRequired);
+        };
+        if !password::verify(current, &user.password).await {
+            return Err(AuthError::CurrentPasswordIncorrect);
         }
+    }
+    let new_hash = match &changes.new_password {
+        Some(new) => Some(password::hash(new, config.bcrypt_cost).await?),
         None => None,
     };
-    let new_email = changes.email.filter(|email| *email != user.email);
     if let Some(email) = &new_email
         && email_owner(db, email)
             .await?
@@ -225,25 +428,21 @@ pub async fn update_profile(
         row.password = Set(hash);
     }
     row.updated_at = Set(timestamp::now());
+    let txn = db.begin().await?;
     let user = row
-        .update(db)
+        .update(&txn)
         .await
         .map_err(|err| unique_violation_as(err, AuthError::EmailInUse))?;
-
-    let token = match new_email {
-        Some(_) => Some(issue_token(config, &user)?),
-        None => None,
+    let token = if sensitive {
+        end_all_sessions(&txn, &user.id).await?;
+        Some(start_session(&txn, config, &user).await?)
+    } else {
+        None
     };
+    txn.commit()
+        .await
+        .map_err(|err| unique_violation_as(err, AuthError::EmailInUse))?;
     Ok(UpdatedProfile { user, token })
-}
-
-fn issue_token(config: &Config, user: &users::Model) -> Result<String, AuthError> {
-    Ok(jwt::issue(
-        config.jwt_secret.expose(),
-        &user.id,
-        &user.email,
-        config.jwt_expires_in,
-    )?)
 }
 
 /// The id of any account whose email equals `email` ignoring case.

@@ -1,24 +1,20 @@
 //! Avatar upload (api.md §6.6, §8.12, §8.13): `POST /projects/:projectId/avatars/upload`.
 //!
 //! Order of checks: auth (401); the form is read with the size limits enforced while
-//! streaming (413); form fields, including the presence of `image` (400); project
+//! streaming (413, [`crate::body_limit`]); form fields, including the presence of `image` (400); project
 //! ownership (404); image content (415, then 400); the files are stored; then one
 //! transaction charges the credits (402), inserts the avatar and the `app_usages` row.
 //! If anything fails after the files were written, they are removed again, so a
 //! refused upload leaves no file and no row.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
-
 use entity::{avatar_projects, avatars, users};
-use futures_util::StreamExt;
+use std::sync::Arc;
+
 use migration::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, EntityTrait, QueryFilter, QuerySelect, sea_query::LockType,
 };
-use poem::{Body, Endpoint, EndpointExt, IntoResponse, web::Data};
+use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload,
 };
@@ -39,8 +35,6 @@ use crate::{
 /// `app_usages.appId` and `action` of an upload (api.md §8.2.3).
 pub const APP_ID: &str = "avatar-creator";
 pub const ACTION: &str = "upload_avatar";
-/// The whole request may exceed the file limit by this much (the other form parts).
-pub const FORM_OVERHEAD_BYTES: usize = 64 * 1024;
 
 /// Whether `users.userTags` (JSON text, an array of strings) contains
 /// `enterprise_unlimited`. Malformed JSON means no tags (api.md §8.2.4).
@@ -224,7 +218,7 @@ pub async fn upload(
         .ok_or_else(|| ApiError::internal(format!("user id {:?} is not a plain id", user.id)))?;
     let thumbnail = original.thumbnail_of();
     let stored = async {
-        storage.put(&original, bytes.to_vec()).await?;
+        storage.put(&original, image.stored).await?;
         storage.put(&thumbnail, image.thumbnail_jpeg).await
     }
     .await;
@@ -315,32 +309,6 @@ pub(super) async fn lock_project(
         .ok_or_else(|| ApiError::NotFound("Project not found".into()))
 }
 
-/// Caps the request body at 10 MiB + 64 KiB while it streams, whatever
-/// `Content-Length` says; going over answers 413 with `details.maxBytes`.
-fn limit_upload_body<E: Endpoint + 'static>(ep: E) -> impl Endpoint {
-    ep.around(|ep, mut req| async move {
-        let limit = MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES;
-        let exceeded = Arc::new(AtomicBool::new(false));
-        let flag = exceeded.clone();
-        let mut total = 0usize;
-        let stream = req.take_body().into_bytes_stream().map(move |chunk| {
-            let chunk = chunk?;
-            total = total.saturating_add(chunk.len());
-            if total > limit {
-                flag.store(true, Ordering::SeqCst);
-                return Err(std::io::Error::other("request body too large"));
-            }
-            Ok(chunk)
-        });
-        req.set_body(Body::from_bytes_stream(stream));
-        let result = ep.call(req).await.map(IntoResponse::into_response);
-        if exceeded.load(Ordering::SeqCst) {
-            return Err(images::payload_too_large().into());
-        }
-        result
-    })
-}
-
 pub struct AvatarUploadApi;
 
 #[derive(Object, Debug)]
@@ -373,8 +341,7 @@ impl AvatarUploadApi {
     #[oai(
         path = "/projects/:projectId/avatars/upload",
         method = "post",
-        operation_id = "avatarCreatorUploadAvatar",
-        transform = "limit_upload_body"
+        operation_id = "avatarCreatorUploadAvatar"
     )]
     async fn upload_avatar(
         &self,

@@ -1,9 +1,16 @@
-//! The progress stream of a generation (api.md §7.13), as Server-Sent Events. It
-//! reads the generation from the database every `SSE_POLL_MS`, so it works whatever
-//! process runs the worker, and emits an event for each change it sees.
+//! The progress stream of a generation (api.md §7.13), as Server-Sent Events. The
+//! generation is read from the database every `SSE_POLL_MS`, so the stream works
+//! whatever process runs the worker, by one poller per generation ([`EventsHub`])
+//! however many streams follow it; each stream emits an event for each change it sees.
 
-use std::collections::HashMap;
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use entity::{generated_poses, pose_generations};
 use migration::sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
@@ -14,6 +21,7 @@ use poem_openapi::{
     registry::{MetaSchemaRef, Registry},
     types::{ToJSON, Type},
 };
+use tokio::sync::watch;
 
 use super::generations::Progress;
 use super::job::{COMPLETED, FAILED, PARTIAL, PROCESSING};
@@ -245,10 +253,7 @@ fn changes(
     events
 }
 
-async fn read(
-    db: &DatabaseConnection,
-    id: &str,
-) -> Result<Option<(pose_generations::Model, Vec<generated_poses::Model>)>, DbErr> {
+async fn read(db: &DatabaseConnection, id: &str) -> Result<Reading, DbErr> {
     let Some(generation) = pose_generations::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
@@ -256,73 +261,170 @@ async fn read(
         .filter(generated_poses::Column::GenerationId.eq(id))
         .all(db)
         .await?;
-    Ok(Some((generation, poses)))
+    Ok(Some(Arc::new((generation, poses))))
 }
 
-/// The stream of an (already authorised) generation: `retry`, a snapshot, then the
-/// changes until the terminal event, the generation's deletion, `max` or the client
-/// leaving.
-pub fn stream(
+/// A generation and its poses as a poller read them; `None` once it is deleted.
+pub type Reading = Option<Arc<(pose_generations::Model, Vec<generated_poses::Model>)>>;
+
+/// The pollers of the generations being followed: one per generation, however many
+/// streams follow it, reading the database every `SSE_POLL_MS` while anyone listens.
+pub struct EventsHub {
     db: DatabaseConnection,
-    generation: pose_generations::Model,
-    poses: Vec<generated_poses::Model>,
     poll: Duration,
-    max: Duration,
-) -> Body {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
-    tokio::spawn(async move {
-        let id = generation.id.clone();
-        let mut seen = Seen {
-            status: generation.status.clone(),
-            completed: generation.poses_completed,
-            failed: generation.poses_failed,
-            recovery_attempts: generation.recovery_attempts,
-            poses: poses
-                .iter()
-                .map(|p| (p.id.clone(), (p.status.clone(), p.output_image_url.clone())))
-                .collect(),
-        };
-        let snapshot = GenerationEvent {
-            status: Some(public_status(&generation.status)),
-            progress: Some(Progress::of(&generation)),
-            ..GenerationEvent::new("snapshot", &id)
-        };
-        let mut frames = vec![format!("retry: {RETRY_MS}\n\n"), snapshot.frame()];
-        let finished = terminal(&generation);
-        if let Some(event) = &finished {
-            frames.push(event.frame());
+    pollers: Mutex<HashMap<String, Arc<watch::Sender<Reading>>>>,
+    polls: AtomicU64,
+}
+
+impl EventsHub {
+    pub fn new(db: DatabaseConnection, poll: Duration) -> Self {
+        Self {
+            db,
+            poll,
+            pollers: Mutex::default(),
+            polls: AtomicU64::new(0),
         }
-        for frame in frames {
-            if tx.send(Ok(frame)).await.is_err() {
+    }
+
+    /// Database readings made by all pollers so far.
+    pub fn polls(&self) -> u64 {
+        self.polls.load(Ordering::Relaxed)
+    }
+
+    /// Generations with a poller now.
+    pub fn followed(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<watch::Sender<Reading>>>> {
+        self.pollers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The readings of generation `id` from now on; starts its poller if none runs.
+    /// `current` is what the caller has just read itself.
+    fn subscribe(self: &Arc<Self>, id: &str, current: Reading) -> watch::Receiver<Reading> {
+        let mut pollers = self.lock();
+        if let Some(sender) = pollers.get(id) {
+            return sender.subscribe();
+        }
+        let (sender, receiver) = watch::channel(current);
+        let sender = Arc::new(sender);
+        pollers.insert(id.to_owned(), sender.clone());
+        tokio::spawn(self.clone().poll_generation(id.to_owned(), sender));
+        receiver
+    }
+
+    /// Removes the poller of `id` if it is `sender` and, unless `finished`, nobody
+    /// listens any more; whether it did. Under the map's lock, so that no stream
+    /// subscribes to a poller that is going away.
+    fn retire(&self, id: &str, sender: &Arc<watch::Sender<Reading>>, finished: bool) -> bool {
+        let mut pollers = self.lock();
+        if !finished && sender.receiver_count() > 0 {
+            return false;
+        }
+        if pollers.get(id).is_some_and(|s| Arc::ptr_eq(s, sender)) {
+            pollers.remove(id);
+        }
+        true
+    }
+
+    async fn poll_generation(self: Arc<Self>, id: String, sender: Arc<watch::Sender<Reading>>) {
+        loop {
+            tokio::time::sleep(self.poll).await;
+            if self.retire(&id, &sender, false) {
                 return;
             }
-        }
-        if finished.is_some() {
-            return;
-        }
-        let deadline = tokio::time::Instant::now() + max;
-        let mut next_ping = tokio::time::Instant::now() + PING_EVERY;
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep(poll) => {}
-                () = tokio::time::sleep_until(deadline) => return,
-                () = tx.closed() => return,
-            }
-            if tokio::time::Instant::now() >= next_ping {
-                next_ping += PING_EVERY;
-                if tx.send(Ok(": ping\n\n".into())).await.is_err() {
-                    return;
-                }
-            }
-            let (generation, poses) = match read(&db, &id).await {
-                Ok(Some(found)) => found,
-                Ok(None) => return,
+            self.polls.fetch_add(1, Ordering::Relaxed);
+            let reading = match read(&self.db, &id).await {
+                Ok(reading) => reading,
                 Err(err) => {
                     tracing::warn!(generation = id, error = %err, "progress stream: reading failed");
                     continue;
                 }
             };
-            for event in changes(&mut seen, &generation, &poses) {
+            // Deleted or finished: the last reading is kept for the streams to
+            // report, and nothing more will change.
+            let finished = reading.as_ref().is_none_or(|r| terminal(&r.0).is_some());
+            sender.send_replace(reading);
+            if finished {
+                self.retire(&id, &sender, true);
+                return;
+            }
+        }
+    }
+}
+
+/// The stream of an (already authorised) generation: `retry`, a snapshot, then the
+/// changes until the terminal event, the generation's deletion, `max` or the client
+/// leaving. `slot` (the user's cap on open streams) is held until the stream ends.
+pub fn stream(
+    hub: &Arc<EventsHub>,
+    generation: pose_generations::Model,
+    poses: Vec<generated_poses::Model>,
+    max: Duration,
+    slot: crate::slots::Slot,
+) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
+    let id = generation.id.clone();
+    let mut seen = Seen {
+        status: generation.status.clone(),
+        completed: generation.poses_completed,
+        failed: generation.poses_failed,
+        recovery_attempts: generation.recovery_attempts,
+        poses: poses
+            .iter()
+            .map(|p| (p.id.clone(), (p.status.clone(), p.output_image_url.clone())))
+            .collect(),
+    };
+    let snapshot = GenerationEvent {
+        status: Some(public_status(&generation.status)),
+        progress: Some(Progress::of(&generation)),
+        ..GenerationEvent::new("snapshot", &id)
+    };
+    let mut frames = vec![format!("retry: {RETRY_MS}\n\n"), snapshot.frame()];
+    let finished = terminal(&generation);
+    if let Some(event) = &finished {
+        frames.push(event.frame());
+    }
+    let mut readings = finished
+        .is_none()
+        .then(|| hub.subscribe(&id, Some(Arc::new((generation, poses)))));
+    tokio::spawn(async move {
+        let _slot = slot;
+        for frame in frames {
+            if tx.send(Ok(frame)).await.is_err() {
+                return;
+            }
+        }
+        let Some(readings) = readings.as_mut() else {
+            return;
+        };
+        let deadline = tokio::time::Instant::now() + max;
+        let mut ping =
+            tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+        loop {
+            tokio::select! {
+                changed = readings.changed() => {
+                    // The poller is gone: it stopped after the last reading.
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+                _ = ping.tick() => {
+                    if tx.send(Ok(": ping\n\n".into())).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                () = tokio::time::sleep_until(deadline) => return,
+                () = tx.closed() => return,
+            }
+            let reading = readings.borrow_and_update().clone();
+            let Some(reading) = reading else {
+                return; // deleted
+            };
+            let (generation, poses) = &*reading;
+            for event in changes(&mut seen, generation, poses) {
                 let last = event.kind == "completed" || event.kind == "failed";
                 if tx.send(Ok(event.frame())).await.is_err() || last {
                     return;

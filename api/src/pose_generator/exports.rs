@@ -2,7 +2,10 @@
 //! do not exist yet are rendered from the pose's current image and saved, so later
 //! exports reuse them; the ZIP is written entry by entry into the response stream.
 
-use std::io::{self, Write};
+use std::{
+    io::{self, Write},
+    sync::{Arc, Mutex},
+};
 
 use entity::{generated_poses, pose_generations};
 use migration::sea_orm::{
@@ -68,7 +71,8 @@ pub fn parse_formats(query: &str) -> Result<Vec<&'static str>, ApiError> {
 
 /// Renders the `missing` formats of `pose` from its current output image, stores them
 /// and records their URLs in the pose's `exportFormats` (other keys kept). With
-/// `replace`, the given formats are rendered again under new names.
+/// `replace`, the given formats are rendered again under new names, and the files
+/// they replace are removed once the new URLs are committed.
 pub async fn ensure_renditions(
     db: &DatabaseConnection,
     storage: &Storage,
@@ -101,6 +105,7 @@ pub async fn ensure_renditions(
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
     let mut written = Vec::new();
+    let mut replaced = Vec::new();
     for (format, data) in renditions {
         let url = match data {
             None => image_key.url(),
@@ -113,7 +118,12 @@ pub async fn ensure_renditions(
                 key.url()
             }
         };
-        exports.insert(format, Value::from(url));
+        if let Some(Value::String(old)) = exports.insert(format, Value::from(url.clone()))
+            && old != url
+            && old != pose.output_image_url
+        {
+            replaced.push(old);
+        }
     }
     let mut active: generated_poses::ActiveModel = pose.clone().into();
     active.export_formats = Set(Value::Object(exports.clone()));
@@ -128,6 +138,9 @@ pub async fn ensure_renditions(
             err => err.into(),
         });
     }
+    storage
+        .delete_urls_best_effort(replaced.iter().map(String::as_str))
+        .await;
     Ok(exports)
 }
 
@@ -233,27 +246,23 @@ pub async fn prepare_zip(
     Ok(entries)
 }
 
-/// A `Write` that hands each chunk to the response stream. Once the client has gone,
-/// the first write fails (which ends the export) and later ones are dropped: the ZIP
-/// writer finalises the archive when it is dropped, and would otherwise print that
-/// failure to stderr.
-struct ChannelWriter {
-    tx: tokio::sync::mpsc::Sender<io::Result<Vec<u8>>>,
-    gone: bool,
+/// The ZIP writer's output: appended to in memory, drained into the response after
+/// each entry. Writing into it never waits.
+#[derive(Clone, Default)]
+struct ZipBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl ZipBuffer {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
-impl Write for ChannelWriter {
+impl Write for ZipBuffer {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.gone {
-            return Ok(buf.len());
-        }
-        if self.tx.blocking_send(Ok(buf.to_vec())).is_err() {
-            self.gone = true;
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "the client went away",
-            ));
-        }
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
 
@@ -262,35 +271,58 @@ impl Write for ChannelWriter {
     }
 }
 
-/// Streams the ZIP of `entries` (stored, not deflated): a blocking task reads each
-/// file and writes its entry into a bounded channel that the response body drains.
+/// Streams the ZIP of `entries` (stored, not deflated) as a task on the async runtime:
+/// each file is read from storage, written into the archive in memory and handed to
+/// the response, which holds at most one file and a small queue at a time. Nothing
+/// blocks a thread while the client reads: a client that stops reading leaves the
+/// task parked on the full queue until the connection's send timeout
+/// (`SEND_TIMEOUT`, `startup`) closes the connection, which ends the task and gives
+/// back `slot`.
 pub fn stream_zip(
     storage: Storage,
     entries: Vec<ZipEntry>,
+    slot: crate::slots::Slot,
 ) -> impl futures_util::Stream<Item = io::Result<Vec<u8>>> + Send + 'static {
-    let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(8);
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let errors = tx.clone();
-        let written = (|| -> io::Result<()> {
-            let mut zip = zip::ZipWriter::new_stream(ChannelWriter { tx, gone: false });
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Stored)
-                .large_file(false);
+    let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(2);
+    tokio::spawn(async move {
+        let _slot = slot;
+        let buffer = ZipBuffer::default();
+        let mut zip = zip::ZipWriter::new_stream(buffer.clone());
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(false);
+        let written: io::Result<()> = async {
             for entry in entries {
-                let bytes = runtime.block_on(storage.get(&entry.key))?.ok_or_else(|| {
+                let bytes = storage.get(&entry.key).await?.ok_or_else(|| {
                     io::Error::other(format!("{} is missing", entry.key.as_str()))
                 })?;
                 zip.start_file(entry.name, options)
                     .map_err(io::Error::other)?;
                 zip.write_all(&bytes)?;
+                drop(bytes);
+                if tx.send(Ok(buffer.take())).await.is_err() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::BrokenPipe,
+                        "the client went away",
+                    ));
+                }
             }
             zip.finish().map_err(io::Error::other)?;
+            let tail = buffer.take();
+            if tx.send(Ok(tail)).await.is_err() {
+                return Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "the client went away",
+                ));
+            }
             Ok(())
-        })();
+        }
+        .await;
         if let Err(err) = written {
             tracing::warn!(error = %err, "export ZIP aborted");
-            let _ = errors.blocking_send(Err(err));
+            // Ends the response with an error, so the client sees a broken download,
+            // not a short archive.
+            let _ = tx.try_send(Err(err));
         }
     });
     futures_util::stream::unfold(rx, |mut rx| async move {

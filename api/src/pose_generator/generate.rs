@@ -456,7 +456,13 @@ pub async fn start(
         let day = take_quota(&txn, &user, count, now).await?;
         (0, 0, Some(day), 0)
     } else {
-        let cost = count * (costs.pose_per_pose + per_background);
+        // Bounded prices (config::MAX_COST) and counts keep this far from overflow;
+        // checked anyway, since a wrapped price would grant credits.
+        let cost = costs
+            .pose_per_pose
+            .checked_add(per_background)
+            .and_then(|unit| unit.checked_mul(count))
+            .ok_or_else(|| ApiError::internal("pose generation price overflows"))?;
         if cost > 0 {
             let entry = NewEntry::new(
                 -cost,

@@ -179,8 +179,8 @@ pub async fn check(state: &AppState) -> PoseHealth {
             reason: Some("Database unavailable".into()),
         }
     };
-    let storage = match tokio::time::timeout(STORAGE_TIMEOUT, state.storage.probe_writable()).await
-    {
+    let probe = state.storage_probe.writable(&state.storage);
+    let storage = match tokio::time::timeout(STORAGE_TIMEOUT, probe).await {
         Ok(Ok(())) => PoseStorageState::Writable,
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "pose generator health: storage is not writable");

@@ -620,7 +620,10 @@ pub async fn finalise(
     } else {
         match payload {
             Some(p) => {
-                failed * (p.per_pose + p.per_background) + background_failures * p.per_background
+                let unit = p.per_pose.saturating_add(p.per_background);
+                failed
+                    .saturating_mul(unit)
+                    .saturating_add(background_failures.saturating_mul(p.per_background))
             }
             None => generation.credit_charged,
         }

@@ -17,7 +17,7 @@ mod serve;
 
 pub use local::LocalStorage;
 pub use object::ObjectStorage;
-pub use serve::files_endpoint;
+pub use serve::{REFERENCE_FILES_CACHE, USER_FILES_CACHE, files_endpoint};
 
 use std::io;
 
@@ -199,6 +199,39 @@ impl Storage {
     }
 }
 
+/// The result of the last [`Storage::probe_writable`], reused for
+/// [`ProbeCache::EVERY`]: the public health check must not write to storage (a PUT and
+/// a DELETE on S3) on every anonymous request.
+#[derive(Debug, Default)]
+pub struct ProbeCache {
+    last: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
+    runs: std::sync::atomic::AtomicU64,
+}
+
+impl ProbeCache {
+    pub const EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// Whether `storage` took a write lately: the cached answer if it is recent, else
+    /// a new probe (concurrent callers wait for that one probe).
+    pub async fn writable(&self, storage: &Storage) -> Result<(), String> {
+        let mut last = self.last.lock().await;
+        if let Some((at, result)) = &*last
+            && at.elapsed() < Self::EVERY
+        {
+            return result.clone();
+        }
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let result = storage.probe_writable().await.map_err(|e| e.to_string());
+        *last = Some((std::time::Instant::now(), result.clone()));
+        result
+    }
+
+    /// How many probes actually ran.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Relative paths the server may have written: non-empty segments of
 /// `[A-Za-z0-9._-]` that do not start with a dot (so no `.`, `..` or temporary files),
 /// no backslashes, no percent-encoding.
@@ -314,13 +347,16 @@ mod tests {
 
         let cli = TestClient::new(Route::new().nest(
             "/uploads",
-            files_endpoint(Storage::Local(LocalStorage::new(root.clone()))),
+            files_endpoint(
+                Storage::Local(LocalStorage::new(root.clone())),
+                USER_FILES_CACHE,
+            ),
         ));
         let resp = cli.get("/uploads/avatar-creator/u1/a.png").send().await;
         resp.assert_status_is_ok();
         resp.assert_header("Content-Type", "image/png");
         resp.assert_header("X-Content-Type-Options", "nosniff");
-        resp.assert_header("Cache-Control", "public, max-age=31536000, immutable");
+        resp.assert_header("Cache-Control", "private, max-age=3600");
         resp.assert_bytes("png").await;
 
         for path in [

@@ -8,22 +8,39 @@ use poem::{
 
 use super::{Storage, StorageKey, served_content_type};
 
+/// `Cache-Control` of user files (`/uploads`): capability URLs that stop working when
+/// the file is deleted, so shared caches must not keep them and browsers only for an
+/// hour.
+pub const USER_FILES_CACHE: &str = "private, max-age=3600";
+/// `Cache-Control` of the seeded reference images (`/presets`): public, and they
+/// change only with the seed.
+pub const REFERENCE_FILES_CACHE: &str = "public, max-age=86400";
+
 /// The public file endpoint over `storage`, to mount with
-/// `Route::new().nest("/uploads", files_endpoint(storage))`.
+/// `Route::new().nest("/uploads", files_endpoint(storage, USER_FILES_CACHE))`.
 ///
-/// GET and HEAD only, no auth. Serves `.jpg`, `.jpeg`, `.png` and `.webp` files with
-/// `Content-Type` from the extension, `X-Content-Type-Options: nosniff` and an
-/// immutable cache policy. Everything else is 404: other extensions, directories, `..`
-/// or dot-segments, percent-encoded characters (so no encoded separators), and, on a
-/// local directory, symlinks whose target lies outside it.
-pub fn files_endpoint(storage: Storage) -> impl Endpoint<Output = Response> {
+/// GET and HEAD only, no auth: a stored file's URL holds 128 random bits, so knowing
+/// it is the permission to read it (README "Security"). Serves `.jpg`, `.jpeg`, `.png`
+/// and `.webp` files with `Content-Type` from the extension,
+/// `X-Content-Type-Options: nosniff` and `cache_control`. Everything else is 404:
+/// other extensions, directories, `..` or dot-segments, percent-encoded characters (so
+/// no encoded separators), and, on a local directory, symlinks whose target lies
+/// outside it.
+pub fn files_endpoint(
+    storage: Storage,
+    cache_control: &'static str,
+) -> impl Endpoint<Output = Response> {
     poem::endpoint::make(move |req: Request| {
         let storage = storage.clone();
-        async move { serve(&storage, &req).await }
+        async move { serve(&storage, &req, cache_control).await }
     })
 }
 
-async fn serve(storage: &Storage, req: &Request) -> poem::Result<Response> {
+async fn serve(
+    storage: &Storage,
+    req: &Request,
+    cache_control: &'static str,
+) -> poem::Result<Response> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Err(MethodNotAllowedError.into());
     }
@@ -55,7 +72,7 @@ async fn serve(storage: &Storage, req: &Request) -> poem::Result<Response> {
     );
     headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
+        HeaderValue::from_static(cache_control),
     );
     Ok(resp)
 }

@@ -9,9 +9,14 @@ use std::{
     time::{Duration, Instant},
 };
 
+use serde_json::{Value, json};
 use tests::util::TempDir;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
 
-use crate::api_client::SECRET;
+use crate::api_client::{PASSWORD, SECRET};
 
 /// An API process, killed (SIGKILL) when dropped.
 pub struct Process {
@@ -115,4 +120,124 @@ pub fn logs(files: &Path) -> String {
             format!("--- {} ---\n{text}", p.display())
         })
         .collect()
+}
+
+impl Process {
+    /// Polls `GET /health` until it answers 200 (at most 120 s: a loaded machine).
+    pub async fn ready(mut self) -> Self {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(reply) = http(self.addr, "GET", "/health", &[], None).await
+                && reply.status == 200
+            {
+                return self;
+            }
+            assert!(
+                self.alive(),
+                "the API process exited at start-up:\n{}",
+                self.log()
+            );
+            assert!(
+                Instant::now() < deadline,
+                "the API did not become ready:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A reply read off the wire.
+#[derive(Debug, Clone)]
+pub struct Wire {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// One HTTP/1.1 request on a new connection (`Connection: close`), the whole reply read
+/// until the server closes. Errors are transport errors (refused, reset, truncated).
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Result<Wire, String> {
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    stream
+        .write_all(&request_bytes(method, path, headers, body))
+        .await
+        .map_err(|e| format!("write: {e}"))?;
+    read_reply(&mut stream).await
+}
+
+pub fn request_bytes(
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Vec<u8> {
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body.as_bytes());
+    bytes
+}
+
+pub async fn read_reply(stream: &mut TcpStream) -> Result<Wire, String> {
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .await
+        .map_err(|e| format!("read: {e}"))?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("truncated reply: {text:?}"))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("bad status line: {head:?}"))?;
+    let length = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse::<usize>().ok())?
+    });
+    if let Some(length) = length
+        && body.len() != length
+    {
+        return Err(format!("body of {} bytes, announced {length}", body.len()));
+    }
+    Ok(Wire {
+        status,
+        body: serde_json::from_str(body).unwrap_or(Value::Null),
+    })
+}
+
+/// Registers `email` through the wire and returns its token.
+pub async fn register(addr: SocketAddr, email: &str) -> String {
+    let reply = http(
+        addr,
+        "POST",
+        "/api/auth/register",
+        &[],
+        Some(&json!({ "email": email, "password": PASSWORD })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.status, 201, "{reply:?}");
+    reply.body["data"]["token"].as_str().unwrap().to_owned()
 }

@@ -248,8 +248,8 @@ dual_test! {
             m.get("origin").assert_string("applied");
         }
         body.get("drift").object().get("findings").array().assert_len(0);
-        body.get("build").object().get("migrationHead").assert_string("m20251120_000003_jobs_and_votes");
-        body.get("database").object().get("migrationHead").assert_string("m20251120_000003_jobs_and_votes");
+        body.get("build").object().get("migrationHead").assert_string("m20261206_000001_session_revocations");
+        body.get("database").object().get("migrationHead").assert_string("m20261206_000001_session_revocations");
     }
 
     /// A database that records a migration this build does not know (an older replica

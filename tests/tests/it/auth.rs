@@ -210,7 +210,7 @@ dual_test! {
         assert_eq!(renamed.body["message"], "Profile updated successfully");
         assert_eq!(renamed.body["data"]["user"]["name"], "Dewi S.");
         assert_eq!(renamed.body["data"]["user"]["creditBalance"], 100);
-        assert!(renamed.body["data"].get("token").is_none(), "no new token without an email change");
+        assert!(renamed.body["data"].get("token").is_none(), "no new token without an email or password change");
 
         let cleared = put(&token, json!({ "name": null })).await;
         assert_eq!(cleared.body["data"]["user"]["name"], Value::Null);
@@ -239,22 +239,39 @@ dual_test! {
         }))
         .await;
         assert_eq!(changed.status, StatusCode::OK, "{changed:?}");
+        // The password change ended the token used for it; the caller got a new one.
+        let ended = get_as(&cli, "/api/auth/profile", &token).await;
+        assert_eq!(ended.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(ended.error_message(), "Session ended");
+        let token = changed.body["data"]["token"].as_str().expect("a new token").to_owned();
+        assert_eq!(get_as(&cli, "/api/auth/profile", &token).await.status, StatusCode::OK);
         let login = send(cli.post("/api/auth/login").body_json(&json!({
             "email": "dewi@example.com", "password": "Another-Horse-43",
         })))
         .await;
         assert_eq!(login.status, StatusCode::OK);
 
-        let conflict = put(&token, json!({ "email": "TAKEN@example.com" })).await;
+        // Changing the email needs the password too.
+        let no_password = put(&token, json!({ "email": "dewi.new@example.com" })).await;
+        assert_eq!(no_password.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            no_password.body["error"]["details"]["currentPassword"],
+            json!(["Current password is required to change email or password"])
+        );
+        let conflict = put(&token, json!({ "email": "TAKEN@example.com", "currentPassword": "Another-Horse-43" })).await;
         assert_eq!(conflict.status, StatusCode::CONFLICT);
         assert_eq!(conflict.error_message(), "Email is already in use");
+        // The same email (any case) is no change: no password needed.
+        let same = put(&token, json!({ "email": "dewi@example.com", "name": "Dewi" })).await;
+        assert_eq!(same.status, StatusCode::OK, "{same:?}");
 
-        let moved = put(&token, json!({ "email": " Dewi.New@Example.com " })).await;
+        let moved = put(&token, json!({ "email": " Dewi.New@Example.com ", "currentPassword": "Another-Horse-43" })).await;
         assert_eq!(moved.status, StatusCode::OK, "{moved:?}");
         assert_eq!(moved.body["data"]["user"]["email"], "dewi.new@example.com");
         let new_token = moved.body["data"]["token"].as_str().expect("a new token");
         let profile = get_as(&cli, "/api/auth/profile", new_token).await;
         assert_eq!(profile.body["email"], "dewi.new@example.com");
+        assert_eq!(get_as(&cli, "/api/auth/profile", &token).await.status, StatusCode::UNAUTHORIZED);
     }
 
     /// Every way a token can fail is a 401 with `WWW-Authenticate: Bearer` and its own

@@ -114,7 +114,49 @@ dual_test! {
         let reply = s.post("/poses/nope/regenerate-export", &json!({ "format": "tiktok" })).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
         assert_eq!(reply.error_message(), "Pose not found");
+
+        // Regenerating again and again leaves no orphan: the files stored for the
+        // generation are exactly those its rows reference.
+        for _ in 0..5 {
+            let reply = s.post(&format!("/poses/{}/regenerate-export", completed.id), &json!({ "format": "print_4x6" })).await;
+            assert_eq!(reply.status, StatusCode::OK);
+        }
+        let rows = generated_poses::Entity::find().all(&s.state.db).await.unwrap();
+        let mut referenced: Vec<String> = rows
+            .iter()
+            .flat_map(|p| {
+                let exports = p.export_formats.as_object().unwrap().values().map(|v| v.as_str().unwrap().to_owned());
+                [p.output_image_url.clone(), p.thumbnail_url.clone()].into_iter().chain(exports).collect::<Vec<_>>()
+            })
+            .filter(|url| url.starts_with("/uploads/"))
+            .collect();
+        referenced.sort();
+        referenced.dedup();
+        let stored = stored_urls(&s.state.config.upload_dir, &format!("poses/{id}"));
+        assert_eq!(stored, referenced, "files in storage vs files the database references");
     }
+}
+
+/// The `/uploads/…` URL of every file stored under `folder` of the upload root.
+pub fn stored_urls(root: &std::path::Path, folder: &str) -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root.join(folder), &mut files);
+    let mut urls: Vec<String> = files
+        .iter()
+        .map(|p| format!("/uploads/{}", p.strip_prefix(root).unwrap().display()))
+        .collect();
+    urls.sort();
+    urls
 }
 
 dual_test! {

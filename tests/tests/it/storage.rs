@@ -62,7 +62,7 @@ dual_test! {
         resp.assert_status_is_ok();
         resp.assert_header("Content-Type", "image/png");
         resp.assert_header("X-Content-Type-Options", "nosniff");
-        resp.assert_header("Cache-Control", "public, max-age=31536000, immutable");
+        resp.assert_header("Cache-Control", "private, max-age=3600");
         resp.assert_bytes(original).await;
         let thumb = cli.get(&thumb_url).send().await;
         thumb.assert_status_is_ok();

@@ -79,16 +79,17 @@ impl EventsApi {
         auth: StreamAuth,
         state: Data<&AppState>,
         #[oai(name = "generationId")] generation_id: Path<String>,
-    ) -> Result<EventsResponse, Errors<401, 404>> {
+    ) -> Result<EventsResponse, Errors<401, 404, 429>> {
+        let slot = state.streams.acquire_or_refuse(&auth.user().id)?;
         let generation =
             generations::find_owned(&state.db, &auth.user().id, &generation_id).await?;
         let poses = generations::poses(&state.db, &generation.id).await?;
         Ok(EventsResponse::Stream(EventStreamBody(events::stream(
-            state.db.clone(),
+            &state.events,
             generation,
             poses,
-            state.config.sse_poll,
             state.config.sse_max,
+            slot,
         ))))
     }
 }

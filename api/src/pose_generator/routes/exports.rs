@@ -56,7 +56,9 @@ impl ExportsApi {
     /// Download a generation as a ZIP
     ///
     /// Every completed pose in each requested format; missing renditions are rendered
-    /// and kept. Each included pose's `downloadCount` goes up by one.
+    /// and kept. Each included pose's `downloadCount` goes up by one. A user may
+    /// download `MAX_EXPORTS_PER_USER` (2) ZIPs at once (429 beyond), the server
+    /// `MAX_EXPORTS` (503 beyond).
     #[oai(
         path = "/generations/:generationId/export-zip",
         method = "get",
@@ -71,7 +73,8 @@ impl ExportsApi {
         /// export formats, else those already rendered, else instagram_feed,
         /// instagram_story, tiktok, shopee_product.
         formats: Query<Option<String>>,
-    ) -> Result<ZipResponse, Errors<400, 401, 404, 409, 429>> {
+    ) -> Result<ZipResponse, Errors<400, 401, 404, 409, 429, 503>> {
+        let slot = state.exports.acquire_or_refuse(&auth.0.id)?;
         let entries = exports::prepare_zip(
             &state.db,
             &state.storage,
@@ -80,7 +83,7 @@ impl ExportsApi {
             formats.as_deref(),
         )
         .await?;
-        let stream = exports::stream_zip(state.storage.clone(), entries);
+        let stream = exports::stream_zip(state.storage.clone(), entries, slot);
         Ok(ZipResponse::Zip(
             Binary(Body::from_bytes_stream(stream)),
             format!("attachment; filename=\"poses-{}.zip\"", generation_id.0),
