@@ -77,9 +77,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
             &state.config.rate_limit_overrides,
             state.config.limits.rate_limit_max_keys,
         ))))
-        .with(BodyLimit {
-            read_timeout: state.config.limits.body_read_timeout,
-        })
+        .with(BodyLimit::new(
+            state.config.limits.body_read_timeout,
+            state.config.limits.max_concurrent_uploads,
+        ))
         .data(state)
         .before(reject_nul)
         .with(RequestContext)

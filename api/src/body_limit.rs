@@ -9,6 +9,10 @@
 //! * Time: the whole body must arrive within `BODY_READ_TIMEOUT` (30 s) of the request
 //!   head; a client trickling it is cut off with 408 `REQUEST_TIMEOUT`.
 //!
+//! * Uploads at once: the avatar upload form (up to 10 MiB, then a decode) is read by
+//!   at most `MAX_CONCURRENT_UPLOADS` requests at a time; one more waits up to
+//!   [`UPLOAD_WAIT`] for a turn, then answers 503 with `Retry-After`.
+//!
 //! The cut is made in the stream itself, so whichever reader hit it (and whatever it
 //! made of the I/O error it got) the answer is the 413 or 408, never a 400.
 
@@ -49,6 +53,11 @@ pub fn payload_too_large(max_bytes: usize) -> ApiError {
     }
 }
 
+/// 503 when every upload turn stayed taken for [`UPLOAD_WAIT`].
+fn uploads_busy() -> ApiError {
+    ApiError::ServiceUnavailable("Too many uploads in progress; try again shortly".into())
+}
+
 /// 408 for a body that did not arrive in time.
 pub fn request_timeout(limit: Duration) -> ApiError {
     ApiError::RequestTimeout(format!(
@@ -57,10 +66,14 @@ pub fn request_timeout(limit: Duration) -> ApiError {
     ))
 }
 
+/// How long an upload waits for one of the `MAX_CONCURRENT_UPLOADS` turns.
+pub const UPLOAD_WAIT: Duration = Duration::from_secs(10);
+
 /// What a route may receive: the cap, and the error that reports going over it.
 struct Cap {
     max_bytes: usize,
     too_large: fn() -> ApiError,
+    upload: bool,
 }
 
 /// The avatar upload form (api.md §6.6); every other body is JSON-sized.
@@ -73,11 +86,13 @@ fn cap_for(method: &Method, path: &str) -> Cap {
             max_bytes: MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES,
             // The file limit is what the client must respect (§6.6).
             too_large: crate::images::payload_too_large,
+            upload: true,
         }
     } else {
         Cap {
             max_bytes: JSON_MAX_BYTES,
             too_large: || payload_too_large(JSON_MAX_BYTES),
+            upload: false,
         }
     }
 }
@@ -89,7 +104,17 @@ const TIMED_OUT: u8 = 2;
 /// The middleware; add it inside the request context and outside everything that may
 /// read a body (the rate limiter reads login bodies).
 pub struct BodyLimit {
-    pub read_timeout: Duration,
+    read_timeout: Duration,
+    uploads: Arc<tokio::sync::Semaphore>,
+}
+
+impl BodyLimit {
+    pub fn new(read_timeout: Duration, concurrent_uploads: usize) -> Self {
+        Self {
+            read_timeout,
+            uploads: Arc::new(tokio::sync::Semaphore::new(concurrent_uploads.max(1))),
+        }
+    }
 }
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {
@@ -99,6 +124,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
         BodyLimitEndpoint {
             inner: ep,
             read_timeout: self.read_timeout,
+            uploads: self.uploads.clone(),
         }
     }
 }
@@ -106,6 +132,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
 pub struct BodyLimitEndpoint<E> {
     inner: E,
     read_timeout: Duration,
+    uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
@@ -121,6 +148,15 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         if declared.is_some_and(|n| n > cap.max_bytes as u64) {
             return Err((cap.too_large)().into());
         }
+        // Held until the upload's answer is ready: reading, decoding and storing.
+        let _turn = if cap.upload {
+            match tokio::time::timeout(UPLOAD_WAIT, self.uploads.clone().acquire_owned()).await {
+                Ok(Ok(turn)) => Some(turn),
+                _ => return Err(uploads_busy().into()),
+            }
+        } else {
+            None
+        };
         let state = Arc::new(AtomicU8::new(READING));
         let body = req.take_body();
         req.set_body(limited(
@@ -193,13 +229,7 @@ mod tests {
     }
 
     fn client(timeout: Duration) -> TestClient<impl Endpoint> {
-        TestClient::new(
-            read_all
-                .with(BodyLimit {
-                    read_timeout: timeout,
-                })
-                .map_to_response(),
-        )
+        TestClient::new(read_all.with(BodyLimit::new(timeout, 2)).map_to_response())
     }
 
     #[tokio::test]

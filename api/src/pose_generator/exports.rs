@@ -276,8 +276,9 @@ impl Write for ZipBuffer {
 /// the response, which holds at most one file and a small queue at a time. Nothing
 /// blocks a thread while the client reads: a client that stops reading leaves the
 /// task parked on the full queue until the connection's send timeout
-/// (`SEND_TIMEOUT`, `startup`) closes the connection, which ends the task and gives
-/// back `slot`.
+/// (`SEND_TIMEOUT`, `startup`) closes the connection, which ends the task. `slot` is
+/// held by the response body: given back once the last byte is sent or the body is
+/// dropped.
 pub fn stream_zip(
     storage: Storage,
     entries: Vec<ZipEntry>,
@@ -285,7 +286,6 @@ pub fn stream_zip(
 ) -> impl futures_util::Stream<Item = io::Result<Vec<u8>>> + Send + 'static {
     let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(2);
     tokio::spawn(async move {
-        let _slot = slot;
         let buffer = ZipBuffer::default();
         let mut zip = zip::ZipWriter::new_stream(buffer.clone());
         let options = zip::write::SimpleFileOptions::default()
@@ -325,7 +325,7 @@ pub fn stream_zip(
             let _ = tx.try_send(Err(err));
         }
     });
-    futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+    futures_util::stream::unfold((rx, slot), |(mut rx, slot)| async move {
+        rx.recv().await.map(|item| (item, (rx, slot)))
     })
 }

@@ -482,6 +482,17 @@ dual_test! {
         assert_eq!((decoded.width(), decoded.height()), (768, 1024));
         assert_eq!(files_under(&s.uploads).len(), 4, "two originals, two thumbnails");
 
+        // Deleting an avatar removes its two files.
+        let gone = send(
+            s.cli
+                .delete(format!("{BASE}/avatars/{}", generation["avatarId"].as_str().unwrap()))
+                .header("Authorization", format!("Bearer {}", s.token)),
+        )
+        .await;
+        assert_eq!(gone.status, StatusCode::OK, "{:?}", gone.body);
+        assert_eq!(files_under(&s.uploads).len(), 2, "the generated avatar's files removed");
+        s.cli.get(&url).send().await.assert_status(StatusCode::NOT_FOUND);
+
         let deleted = send(
             s.cli
                 .delete(format!("{BASE}/projects/{}", s.project_id))
@@ -495,5 +506,109 @@ dual_test! {
             0
         );
         assert!(files_under(&s.uploads).is_empty(), "files removed after the commit");
+    }
+}
+
+/// A TIFF (EXIF) block, little-endian: IFD0 with `Orientation` = `orientation` and a
+/// GPS IFD holding a latitude of 52° N.
+fn exif_with_gps(orientation: u16) -> Vec<u8> {
+    let mut t = b"II*\0".to_vec();
+    t.extend_from_slice(&8u32.to_le_bytes()); // IFD0 at 8
+    let entry = |tag: u16, kind: u16, count: u32, value: u32| {
+        let mut e = tag.to_le_bytes().to_vec();
+        e.extend_from_slice(&kind.to_le_bytes());
+        e.extend_from_slice(&count.to_le_bytes());
+        e.extend_from_slice(&value.to_le_bytes());
+        e
+    };
+    // IFD0: 2 entries (8 + 2 + 24 + 4 = 38 bytes), GPS IFD at 38.
+    t.extend_from_slice(&2u16.to_le_bytes());
+    t.extend(entry(0x0112, 3, 1, u32::from(orientation)));
+    t.extend(entry(0x8825, 4, 1, 38));
+    t.extend_from_slice(&0u32.to_le_bytes());
+    // GPS IFD: LatitudeRef "N", Latitude 52/1 0/1 0/1 at 38 + 2 + 24 + 4 = 68.
+    t.extend_from_slice(&2u16.to_le_bytes());
+    t.extend(entry(0x0001, 2, 2, u32::from_le_bytes(*b"N\0\0\0")));
+    t.extend(entry(0x0002, 5, 3, 68));
+    t.extend_from_slice(&0u32.to_le_bytes());
+    for (num, den) in [(52u32, 1u32), (0, 1), (0, 1)] {
+        t.extend_from_slice(&num.to_le_bytes());
+        t.extend_from_slice(&den.to_le_bytes());
+    }
+    t
+}
+
+/// `jpeg` with an APP1 EXIF segment (`exif`) and a comment right after SOI.
+fn jpeg_with_exif(jpeg: &[u8], exif: &[u8]) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(exif);
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&u16::try_from(app1.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(&app1);
+    let comment = b"shot at home, 52.0 N";
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(comment);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// `png` with `tEXt` and `iTXt` chunks right after IHDR.
+fn png_with_text(png: &[u8]) -> Vec<u8> {
+    let ihdr_end = 8 + 4 + 4 + 13 + 4;
+    let mut out = png[..ihdr_end].to_vec();
+    for (kind, data) in [
+        (b"tEXt", b"Comment\0secret-location-52N".to_vec()),
+        (b"iTXt", b"Author\0\0\0\0\0Dewi at home".to_vec()),
+    ] {
+        let mut chunk = kind.to_vec();
+        chunk.extend_from_slice(&data);
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        out.extend_from_slice(&chunk);
+        out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
+    out.extend_from_slice(&png[ihdr_end..]);
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+dual_test! {
+    /// Stored originals carry no metadata: a phone photo's EXIF (with its GPS
+    /// position) and comment are gone, and its orientation was applied to the pixels
+    /// first; a PNG's text chunks are gone and its pixels are the same.
+    async fn uploads_are_stored_without_their_metadata(db: TestDb) {
+        let s = setup(&db).await;
+        // 640×480 pixels, EXIF orientation 6: shown rotated 90° clockwise, 480×640.
+        let photo = jpeg_with_exif(&jpeg(640, 480), &exif_with_gps(6));
+        assert!(contains(&photo, b"Exif\0\0") && contains(&photo, b"52.0 N"));
+        let uploaded = s.upload(image_form(photo, "phone.jpg")).await;
+        assert_eq!(uploaded.status, StatusCode::CREATED, "{:?}", uploaded.body);
+        let url = uploaded.body["avatar"]["baseImageUrl"].as_str().unwrap();
+        let stored = s.cli.get(url).send().await.0.into_body().into_vec().await.unwrap();
+        assert!(!contains(&stored, b"Exif"), "EXIF left in the stored file");
+        assert!(!contains(&stored, b"52.0 N"), "comment left in the stored file");
+        let decoded = image::load_from_memory(&stored).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (480, 640), "orientation applied");
+
+        let plain = png(320, 400);
+        let tagged = png_with_text(&plain);
+        assert!(contains(&tagged, b"secret-location-52N"));
+        let uploaded = s.upload(image_form(tagged, "me.png")).await;
+        assert_eq!(uploaded.status, StatusCode::CREATED, "{:?}", uploaded.body);
+        let url = uploaded.body["avatar"]["baseImageUrl"].as_str().unwrap();
+        let stored = s.cli.get(url).send().await.0.into_body().into_vec().await.unwrap();
+        assert!(!contains(&stored, b"secret-location-52N") && !contains(&stored, b"Dewi at home"));
+        assert_eq!(stored, plain, "only the text chunks were removed");
+
+        // An image without metadata is stored byte for byte.
+        let clean = jpeg(300, 300);
+        let uploaded = s.upload(image_form(clean.clone(), "clean.jpg")).await;
+        let url = uploaded.body["avatar"]["baseImageUrl"].as_str().unwrap();
+        let stored = s.cli.get(url).send().await.0.into_body().into_vec().await.unwrap();
+        assert_eq!(stored, clean);
     }
 }

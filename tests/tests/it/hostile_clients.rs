@@ -8,13 +8,15 @@ use std::{
     time::{Duration, Instant},
 };
 
+use serde_json::{Value, json};
 use tests::util::TempDir;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
+    net::{TcpSocket, TcpStream},
 };
 
-use crate::api_processes::{Process, http, spawn};
+use crate::api_client::PASSWORD;
+use crate::api_processes::{Process, http, read_reply, register, spawn};
 
 const MIB: usize = 1024 * 1024;
 
@@ -219,4 +221,266 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
         .unwrap()
         .unwrap();
     assert_eq!(reply.status, 200);
+}
+
+/// `POST path` with a multipart body of one file part `image` and a `name` field, over
+/// a new connection; the status.
+async fn upload(addr: SocketAddr, path: &str, token: &str, png: &[u8]) -> u16 {
+    let boundary = "hostile-boundary-7d1f";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nTimed\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"t.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(png);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body).await.unwrap();
+    read_reply(&mut stream).await.map_or(0, |r| r.status)
+}
+
+/// The 99th percentile of `samples` (the largest but one of 100, here of 30).
+fn p99(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    let at = ((samples.len() as f64) * 0.99).ceil() as usize;
+    samples[at.saturating_sub(1).min(samples.len() - 1)]
+}
+
+/// Login and upload latencies: 30 of each, one after the other.
+async fn latencies(
+    addr: SocketAddr,
+    token: &str,
+    project: &str,
+    png: &[u8],
+) -> (Duration, Duration) {
+    let mut logins = Vec::new();
+    let mut uploads = Vec::new();
+    let path = format!("/api/apps/avatar-creator/projects/{project}/avatars/upload");
+    for _ in 0..30 {
+        let started = Instant::now();
+        let reply = http(
+            addr,
+            "POST",
+            "/api/auth/login",
+            &[],
+            Some(&json!({ "email": "timer@example.com", "password": PASSWORD })),
+        )
+        .await
+        .unwrap();
+        assert_eq!(reply.status, 200, "{reply:?}");
+        logins.push(started.elapsed());
+        let started = Instant::now();
+        assert_eq!(upload(addr, &path, token, png).await, 201);
+        uploads.push(started.elapsed());
+    }
+    (p99(logins), p99(uploads))
+}
+
+/// A 512×512 PNG to upload.
+fn upload_png() -> Vec<u8> {
+    let image = image::RgbImage::from_fn(512, 512, |x, y| image::Rgb([x as u8, y as u8, 60]));
+    let mut out = Vec::new();
+    image
+        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
+        .unwrap();
+    out
+}
+
+/// 20 clients that start an export ZIP and never read it hold nothing that others
+/// need: meanwhile login and upload stay as fast as when idle (p99 under 2×), and
+/// after `SEND_TIMEOUT` the server drops them and their export slots are free again.
+/// (Each export used to pin a blocking-pool thread, the pool bcrypt and image
+/// decoding run on, for as long as its client stalled.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_export_downloads_hold_nothing_others_need() {
+    let Some(db) = tests::TestDb::new(tests::Backend::Sqlite).await else {
+        return;
+    };
+    let files = TempDir::new("hostile-exports-").unwrap();
+    let api = spawn(
+        &files,
+        &["serve", "--workers", "2"],
+        &[
+            ("DATABASE_URL", db.url.as_str()),
+            ("AUTO_MIGRATE", "true"),
+            ("SEND_TIMEOUT", "4"),
+            ("MAX_EXPORTS", "20"),
+        ],
+    )
+    .ready()
+    .await;
+    let addr = api.addr;
+    let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+    // The server seeded the library at start-up (the embedded default): three poses.
+    let poses: Vec<String> = {
+        use migration::sea_orm::{EntityTrait, QuerySelect};
+        entity::pose_library::Entity::find()
+            .select_only()
+            .column(entity::pose_library::Column::Id)
+            .limit(3)
+            .into_tuple()
+            .all(&conn)
+            .await
+            .unwrap()
+    };
+    assert_eq!(poses.len(), 3);
+
+    // Ten users, each with a completed generation of six 1024×1024 images.
+    let mut exports = Vec::new();
+    for n in 0..10 {
+        let token = register(addr, &format!("exporter{n}@example.com")).await;
+        let auth = format!("Bearer {token}");
+        let headers = [("Authorization", auth.as_str())];
+        let project = http(
+            addr,
+            "POST",
+            "/api/apps/pose-generator/projects",
+            &headers,
+            Some(&json!({ "projectName": "Stalled" })),
+        )
+        .await
+        .unwrap();
+        let project = project.body["project"]["id"].as_str().unwrap().to_owned();
+        // 30 credits an image: grant enough through the ledger's own rules.
+        crate::pose_generation::grant_in(&conn, &user_of(&token), 1000).await;
+        let started = http(
+            addr,
+            "POST",
+            "/api/apps/pose-generator/generate",
+            &headers,
+            Some(
+                &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                          "selectedPoseIds": poses, "batchSize": 2 }),
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(started.status, 202, "{started:?}");
+        exports.push((
+            token,
+            started.body["generationId"].as_str().unwrap().to_owned(),
+        ));
+    }
+    for (token, id) in &exports {
+        let auth = format!("Bearer {token}");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let g = http(
+                addr,
+                "GET",
+                &format!("/api/apps/pose-generator/generations/{id}"),
+                &[("Authorization", auth.as_str())],
+                None,
+            )
+            .await
+            .unwrap();
+            if g.body["generation"]["status"] == "completed" {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{g:?}\n{}", api.log());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    let timer = register(addr, "timer@example.com").await;
+    let project = http(
+        addr,
+        "POST",
+        "/api/apps/avatar-creator/projects",
+        &[("Authorization", format!("Bearer {timer}").as_str())],
+        Some(&json!({ "name": "Timing" })),
+    )
+    .await
+    .unwrap();
+    let project = project.body["project"]["id"].as_str().unwrap().to_owned();
+    crate::pose_generation::grant_in(&conn, &user_of(&timer), 1000).await;
+    let png = upload_png();
+    let (idle_login, idle_upload) = latencies(addr, &timer, &project, &png).await;
+
+    // 20 downloads (two per user) whose clients read nothing, with a tiny receive
+    // window so that the server's sends stall at once. The originals need no
+    // rendering: what is measured is what a stalled download holds, not CPU.
+    let mut stalled = Vec::new();
+    for (token, id) in exports.iter().chain(exports.iter()) {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut stream = socket.connect(addr).await.unwrap();
+        let request = format!(
+            "GET /api/apps/pose-generator/generations/{id}/export-zip?formats=original HTTP/1.1\r\n\
+             Host: test\r\nAuthorization: Bearer {token}\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stalled.push(stream);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stalled_at = Instant::now();
+    let (busy_login, busy_upload) = latencies(addr, &timer, &project, &png).await;
+    eprintln!(
+        "stalled exports: login p99 idle {} ms / with 20 stalled {} ms; upload p99 idle {} ms / stalled {} ms",
+        idle_login.as_millis(),
+        busy_login.as_millis(),
+        idle_upload.as_millis(),
+        busy_upload.as_millis()
+    );
+    let slack = Duration::from_millis(20);
+    assert!(
+        busy_login < idle_login * 2 + slack,
+        "login p99 {busy_login:?} vs idle {idle_login:?}"
+    );
+    assert!(
+        busy_upload < idle_upload * 2 + slack,
+        "upload p99 {busy_upload:?} vs idle {idle_upload:?}"
+    );
+
+    // Past SEND_TIMEOUT the server has dropped every stalled client: reading now
+    // gives what was buffered, then the end.
+    tokio::time::sleep(Duration::from_secs(6).saturating_sub(stalled_at.elapsed())).await;
+    for stream in &mut stalled {
+        let mut sink = vec![0u8; 64 * 1024];
+        let closed = tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                match stream.read(&mut sink).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        assert!(
+            closed.is_ok(),
+            "a stalled download was still open:\n{}",
+            api.log()
+        );
+    }
+    // Their slots are free: each user may download again.
+    let (token, id) = &exports[0];
+    for _ in 0..2 {
+        let reply = http(
+            addr,
+            "GET",
+            &format!("/api/apps/pose-generator/generations/{id}/export-zip?formats=original"),
+            &[("Authorization", format!("Bearer {token}").as_str())],
+            None,
+        )
+        .await;
+        assert_eq!(reply.map(|r| r.status).unwrap_or(0), 200, "{}", api.log());
+    }
+}
+
+/// The user id inside a token.
+fn user_of(token: &str) -> String {
+    let payload = token.split('.').nth(1).unwrap();
+    let json: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    json["userId"].as_str().unwrap().to_owned()
 }

@@ -89,3 +89,66 @@ dual_test! {
         missing.assert_status(StatusCode::NOT_FOUND);
     }
 }
+
+dual_test! {
+    /// One poller per generation: 50 streams following one generation read the
+    /// database as often as one stream does; all 50 still see it to its end. A user's
+    /// streams are capped (`MAX_STREAMS_PER_USER`): one more is a 429.
+    async fn followers_of_a_generation_share_one_poller(db: TestDb) {
+        let s = setup(&db, &[("SSE_POLL_MS", "50"), ("MAX_STREAMS_PER_USER", "51")]).await;
+        let poses = library(&s.state, false).await;
+        let project = s.project(json!({ "projectName": "Watched" })).await;
+        let reply = s
+            .post("/generate", &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                                        "selectedPoseIds": poses, "batchSize": 1 }))
+            .await;
+        let id = reply.body["generationId"].as_str().unwrap().to_owned();
+        let open = || {
+            s.cli
+                .get(format!("{PG}/generations/{id}/events"))
+                .header("Authorization", format!("Bearer {}", s.token))
+                .send()
+        };
+        let events = s.state.events.clone();
+        let polls_during = |window: Duration| {
+            let events = events.clone();
+            async move {
+                let before = events.polls();
+                tokio::time::sleep(window).await;
+                events.polls() - before
+            }
+        };
+
+        let one = open().await;
+        one.assert_status_is_ok();
+        let alone = polls_during(Duration::from_secs(1)).await;
+        let mut streams = vec![one];
+        for _ in 0..49 {
+            let resp = open().await;
+            resp.assert_status_is_ok();
+            streams.push(resp);
+        }
+        let shared = polls_during(Duration::from_secs(1)).await;
+        assert_eq!(s.state.events.followed(), 1);
+        assert!(alone >= 5, "the poller reads every 50 ms: {alone}");
+        assert!(shared <= alone * 2, "50 streams: {shared} polls/s, one stream: {alone}");
+        let extra = open().await;
+        extra.assert_status_is_ok();
+        open().await.assert_status(StatusCode::TOO_MANY_REQUESTS);
+        drop(extra);
+
+        let workers = Workers::start(&s.state, 1);
+        let bodies = futures_util::future::join_all(
+            streams.into_iter().map(|resp| resp.0.into_body().into_string()),
+        );
+        let bodies = tokio::time::timeout(Duration::from_secs(60), bodies).await.expect("every stream ends");
+        workers.stop().await;
+        for body in bodies {
+            let kinds: Vec<String> = parse(&body.unwrap()).1.into_iter().map(|(k, _)| k).collect();
+            assert_eq!(kinds.last().map(String::as_str), Some("completed"), "{kinds:?}");
+            assert_eq!(kinds.iter().filter(|k| *k == "pose").count(), poses.len(), "{kinds:?}");
+        }
+        eprintln!("progress streams: 1 follower -> {alone} polls/s, 50 followers -> {shared} polls/s");
+        assert_eq!(s.state.events.followed(), 0, "the poller stopped with the generation");
+    }
+}

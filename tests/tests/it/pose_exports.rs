@@ -211,3 +211,47 @@ dual_test! {
         assert!(matches!(err, api::error::ApiError::NotFound(_)), "{err:?}");
     }
 }
+
+dual_test! {
+    /// A user may stream `MAX_EXPORTS_PER_USER` ZIPs at once: the next is a 429 with
+    /// `Retry-After`, until one of them ends.
+    async fn concurrent_exports_are_capped_per_user(db: TestDb) {
+        let s = setup(&db, &[("MAX_EXPORTS_PER_USER", "2")]).await;
+        library(&s.state, true).await;
+        let project = s.project(json!({ "projectName": "Capped" })).await;
+        let workers = Workers::start(&s.state, 1);
+        let reply = s
+            .post("/generate", &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                                        "selectedPoseIds": ["pose-0"], "batchSize": 1 }))
+            .await;
+        let id = reply.body["generationId"].as_str().unwrap().to_owned();
+        s.wait(&id).await;
+        workers.stop().await;
+        let export = || {
+            s.cli
+                .get(format!("{PG}/generations/{id}/export-zip?formats=original"))
+                .header("Authorization", format!("Bearer {}", s.token))
+                .send()
+        };
+        // Two downloads in flight, their bodies not read yet.
+        let first = export().await;
+        first.assert_status_is_ok();
+        let second = export().await;
+        second.assert_status_is_ok();
+        let third = export().await;
+        third.assert_status(StatusCode::TOO_MANY_REQUESTS);
+        third.assert_header("Retry-After", "5");
+        assert_eq!(s.state.exports.in_use(), 2);
+        // Reading one to its end gives its slot back.
+        let bytes = first.0.into_body().into_vec().await.unwrap();
+        assert!(zip::ZipArchive::new(Cursor::new(bytes)).is_ok());
+        for _ in 0..100 {
+            if s.state.exports.in_use() < 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        export().await.assert_status_is_ok();
+        drop(second);
+    }
+}

@@ -125,6 +125,23 @@ pub(crate) async fn library(state: &AppState, with_broken: bool) -> Vec<String> 
     ids
 }
 
+/// An `admin_grant` of `amount` credits to `user_id`, through the ledger.
+pub(crate) async fn grant_in(
+    db: &migration::sea_orm::DatabaseConnection,
+    user_id: &str,
+    amount: i32,
+) {
+    let txn = ledger::begin(db).await.unwrap();
+    ledger::append(
+        &txn,
+        user_id,
+        NewEntry::new(amount, EntryType::AdminGrant, "test grant"),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+}
+
 impl<E: Endpoint> Setup<E> {
     pub(crate) async fn post(&self, path: &str, body: &Value) -> Reply {
         send(
@@ -147,15 +164,7 @@ impl<E: Endpoint> Setup<E> {
     }
 
     pub(crate) async fn grant(&self, amount: i32) {
-        let txn = ledger::begin(&self.state.db).await.unwrap();
-        ledger::append(
-            &txn,
-            &self.user_id,
-            NewEntry::new(amount, EntryType::AdminGrant, "test grant"),
-        )
-        .await
-        .unwrap();
-        txn.commit().await.unwrap();
+        grant_in(&self.state.db, &self.user_id, amount).await;
     }
 
     pub(crate) async fn balance(&self) -> i32 {

@@ -787,6 +787,13 @@ dual_test! {
         assert_eq!(reply.body["status"], "degraded", "{:?}", reply.body);
         assert_eq!(reply.body["checks"]["queue"]["counts"]["failed"], 101);
         assert_eq!(reply.body["checks"]["queue"]["reason"], "101 jobs failed in the last 24 hours");
+
+        // Anonymous health checks do not write to storage each time: one probe per
+        // 10 s for all of the requests above and 20 more.
+        for _ in 0..20 {
+            assert_eq!(send(s.cli.get(&url)).await.status, StatusCode::OK);
+        }
+        assert_eq!(s.state.storage_probe.runs(), 1);
     }
 }
 

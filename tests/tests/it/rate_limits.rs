@@ -91,3 +91,53 @@ dual_test! {
         }
     }
 }
+
+dual_test! {
+    /// Strangers failing to log in to one account from 50 addresses cannot lock its
+    /// owner out: the owner's right password from a fresh address succeeds (after at
+    /// most the capped slowdown), and each stranger's address is limited on its own.
+    async fn failed_logins_from_many_addresses_never_lock_the_owner_out(db: TestDb) {
+        let (cli, _) = api_client::start(&db, &[
+            ("RATE_LIMITS", "on"), ("TRUST_PROXY", "1"), ("RATE_LIMIT_AUTH_REGISTER", "100/60s"),
+        ]).await;
+        register(&cli, "owner@example.com").await;
+        let login = |from: String, password: &'static str| {
+            cli.post("/api/auth/login")
+                .header("X-Forwarded-For", from)
+                .body_json(&json!({ "email": "owner@example.com", "password": password }))
+        };
+        let attempts: Vec<_> = (0..50)
+            .map(|i| send(login(format!("198.51.100.{i}"), "Wrong-Horse-1234")))
+            .collect();
+        for reply in futures_util::future::join_all(attempts).await {
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        }
+        let started = std::time::Instant::now();
+        let owner = send(login("203.0.113.7".into(), PASSWORD)).await;
+        assert_eq!(owner.status, StatusCode::OK, "{:?}", owner.body);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "slowed by {:?}", started.elapsed());
+        // The owner's success ends the slowdown.
+        let again = send(login("203.0.113.8".into(), PASSWORD)).await;
+        assert_eq!(again.status, StatusCode::OK);
+    }
+
+    /// Behind one trusted proxy that appends to `X-Forwarded-For`, a client cannot
+    /// pick its own key: a spoofed left-hand value neither resets nor escapes its
+    /// address's limit.
+    async fn a_spoofed_forwarded_for_does_not_escape_the_limit(db: TestDb) {
+        let (cli, _) = api_client::start(&db, &[
+            ("RATE_LIMITS", "on"), ("TRUST_PROXY", "1"), ("RATE_LIMIT_AUTH_REGISTER", "2/60s"),
+        ]).await;
+        let register_from = |spoof: String, n: usize| {
+            cli.post("/api/auth/register")
+                // What the client sent, then what our proxy appended.
+                .header("X-Forwarded-For", format!("{spoof}, 203.0.113.9"))
+                .body_json(&json!({ "email": format!("user{n}@example.com"), "password": PASSWORD }))
+        };
+        for n in 0..2 {
+            assert_eq!(send(register_from(format!("10.0.0.{n}"), n)).await.status, StatusCode::CREATED);
+        }
+        let third = send(register_from("10.9.9.9".into(), 2)).await;
+        assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS, "a new spoofed value got through");
+    }
+}

@@ -99,6 +99,16 @@ dual_test! {
         cli.get(generated_url).send().await.assert_status_is_ok();
         assert!(files_under(uploads.path()).is_empty());
 
+        // Deleting an avatar removes its objects (image and thumbnail).
+        let deleted = send(
+            cli.delete(format!("{BASE}/avatars/{}", done["avatarId"].as_str().unwrap()))
+                .header("Authorization", &bearer),
+        )
+        .await;
+        assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.body);
+        assert_eq!(s3.keys(), expected, "only the uploaded avatar's objects are left");
+        cli.get(generated_url).send().await.assert_status(StatusCode::NOT_FOUND);
+
         // Deleting the project removes every object.
         let deleted = send(
             cli.delete(format!("{BASE}/projects/{project_id}")).header("Authorization", &bearer),

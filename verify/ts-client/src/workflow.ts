@@ -593,6 +593,13 @@ async function main(): Promise<void> {
     expectEqual("balance after deletes (no refunds for deletes)", balance3.data.balance, 28);
     step("credits: balance still 28 after the deletes");
 
+    const loggedOut = expectStatus("POST /api/auth/logout", await api.POST("/api/auth/logout"), 200);
+    expectEqual("logout: success", loggedOut.success, true);
+    const ended = await api.GET("/api/auth/profile");
+    expectError("GET /api/auth/profile after logout", ended, 401, "UNAUTHORIZED");
+    expectEqual("after logout: message", ended.error?.error.message, "Session ended");
+    step("logout -> 200; the token then answers 401 Session ended");
+
     console.log(`TS CLIENT WORKFLOW PASSED: ${stepNo} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
