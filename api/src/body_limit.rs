@@ -106,6 +106,7 @@ const TIMED_OUT: u8 = 2;
 pub struct BodyLimit {
     read_timeout: Duration,
     uploads: Arc<tokio::sync::Semaphore>,
+    upload_wait: Duration,
 }
 
 impl BodyLimit {
@@ -113,6 +114,7 @@ impl BodyLimit {
         Self {
             read_timeout,
             uploads: Arc::new(tokio::sync::Semaphore::new(concurrent_uploads.max(1))),
+            upload_wait: UPLOAD_WAIT,
         }
     }
 }
@@ -125,6 +127,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
             inner: ep,
             read_timeout: self.read_timeout,
             uploads: self.uploads.clone(),
+            upload_wait: self.upload_wait,
         }
     }
 }
@@ -133,6 +136,7 @@ pub struct BodyLimitEndpoint<E> {
     inner: E,
     read_timeout: Duration,
     uploads: Arc<tokio::sync::Semaphore>,
+    upload_wait: Duration,
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
@@ -150,7 +154,8 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         }
         // Held until the upload's answer is ready: reading, decoding and storing.
         let _turn = if cap.upload {
-            match tokio::time::timeout(UPLOAD_WAIT, self.uploads.clone().acquire_owned()).await {
+            match tokio::time::timeout(self.upload_wait, self.uploads.clone().acquire_owned()).await
+            {
                 Ok(Ok(turn)) => Some(turn),
                 _ => return Err(uploads_busy().into()),
             }
@@ -278,6 +283,43 @@ mod tests {
             .send()
             .await;
         resp.assert_status(StatusCode::REQUEST_TIMEOUT);
+    }
+
+    /// With every upload turn taken, one more upload waits, then gets a 503; other
+    /// requests never wait for a turn.
+    #[tokio::test]
+    async fn uploads_beyond_the_cap_wait_then_get_503() {
+        let limit = BodyLimit {
+            upload_wait: Duration::from_millis(200),
+            ..BodyLimit::new(Duration::from_secs(5), 1)
+        };
+        let cli = TestClient::new(read_all.with(limit).map_to_response());
+        const UPLOAD: &str = "/api/apps/avatar-creator/projects/p1/avatars/upload";
+        // The first upload holds the only turn while its body trickles in.
+        let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(1);
+        let body = Body::from_bytes_stream(futures_util::stream::unfold(rx, |mut rx| async {
+            rx.recv().await.map(|item| (item, rx))
+        }));
+        let first = async { cli.post(UPLOAD).body(body).send().await.0.status() };
+        let meanwhile = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let second = cli.post(UPLOAD).body("x").send().await;
+            second.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+            cli.post("/api/auth/login")
+                .body("{}")
+                .send()
+                .await
+                .assert_status_is_ok();
+            tx.send(Ok(b"done".to_vec())).await.unwrap();
+            drop(tx);
+        };
+        let (first, ()) = tokio::join!(first, meanwhile);
+        assert_eq!(first, StatusCode::OK);
+        cli.post(UPLOAD)
+            .body("x")
+            .send()
+            .await
+            .assert_status_is_ok();
     }
 
     #[test]

@@ -462,18 +462,328 @@ impl ErrorResponse {
     }
 }
 
-#[derive(Object, Debug, Clone)]
-#[oai(rename_all = "camelCase")]
+/// `error` of the error body: `message`, `code`, `statusCode` and, for some codes,
+/// `details`. On the wire it is one JSON object; in the OpenAPI document it is
+/// [`documented::ErrorInfo`], a `oneOf` told apart by `code`, each variant with the
+/// shape of its `details`, so a client narrows by `code` and reads them typed.
+#[derive(Debug, Clone)]
 pub struct ErrorInfo {
     /// Short human-readable English; do not branch on it.
     pub message: String,
     pub code: ErrorCode,
     pub status_code: i32,
-    /// Present only for some codes. `VALIDATION_ERROR`: each failing field with its
-    /// messages; `SCHEMA_NOT_READY` from readiness: the checks; `SERVICE_UNAVAILABLE`
-    /// from an app's health check: its health report.
-    #[oai(skip_serializing_if_is_none)]
+    /// Present only for some codes (api.md §1.6).
     pub details: Option<ErrorDetails>,
+}
+
+impl poem_openapi::types::Type for ErrorInfo {
+    const IS_REQUIRED: bool = true;
+
+    type RawValueType = Self;
+
+    type RawElementValueType = Self;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        <documented::ErrorInfo as poem_openapi::types::Type>::name()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        <documented::ErrorInfo as poem_openapi::types::Type>::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        <documented::ErrorInfo as poem_openapi::types::Type>::register(registry);
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl poem_openapi::types::ToJSON for ErrorInfo {
+    fn to_json(&self) -> Option<Value> {
+        let mut object = serde_json::Map::new();
+        object.insert("message".into(), Value::from(self.message.clone()));
+        object.insert("code".into(), self.code.to_json()?);
+        object.insert("statusCode".into(), Value::from(self.status_code));
+        if let Some(details) = &self.details {
+            object.insert(
+                "details".into(),
+                Value::Object(details.clone().into_iter().collect()),
+            );
+        }
+        Some(Value::Object(object))
+    }
+}
+
+impl poem_openapi::types::ParseFromJSON for ErrorInfo {
+    fn parse_from_json(value: Option<Value>) -> poem_openapi::types::ParseResult<Self> {
+        use poem_openapi::types::ParseError;
+        let value = value.unwrap_or_default();
+        let object = value
+            .as_object()
+            .ok_or_else(|| ParseError::expected_type(value.clone()))?;
+        let field = |name: &str| object.get(name).cloned();
+        Ok(Self {
+            message: String::parse_from_json(field("message")).map_err(ParseError::propagate)?,
+            code: ErrorCode::parse_from_json(field("code")).map_err(ParseError::propagate)?,
+            status_code: i32::parse_from_json(field("statusCode"))
+                .map_err(ParseError::propagate)?,
+            details: match field("details") {
+                Some(Value::Object(map)) => Some(map.into_iter().collect()),
+                _ => None,
+            },
+        })
+    }
+}
+
+/// The error body as the OpenAPI document describes it: one variant per `code`, each
+/// with the type of its `details`. Only for the document (and the test that every
+/// error the API sends fits it); [`super::ErrorInfo`] writes the body.
+pub mod documented {
+    use std::collections::BTreeMap;
+
+    use poem_openapi::{Object, Union};
+    use serde_json::Value;
+
+    use crate::{health::ReadinessChecks, timestamp::Timestamp};
+
+    /// An error without `details`.
+    macro_rules! plain {
+        ($($(#[$meta:meta])* $name:ident),+ $(,)?) => {$(
+            $(#[$meta])*
+            #[derive(Object, Debug, Clone)]
+            #[oai(rename_all = "camelCase")]
+            pub struct $name {
+                pub message: String,
+                pub status_code: i32,
+            }
+        )+};
+    }
+
+    plain! {
+        /// 401: no, or an invalid, expired or ended token, or wrong credentials.
+        UnauthorizedError,
+        /// 403: the `admin` role is required.
+        ForbiddenError,
+        /// 404: no such resource (or not the caller's), or no such route.
+        NotFoundError,
+        /// 405: the path exists with other methods (see `Allow`).
+        MethodNotAllowedError,
+        /// 408: the request body did not arrive within `BODY_READ_TIMEOUT`.
+        RequestTimeoutError,
+        /// 500: unexpected; the request id finds it in the logs.
+        InternalError,
+    }
+
+    /// 400: each failing request field (`selectedPoseIds[3]`, `inner.label`, or
+    /// `body` for the whole body) with its messages.
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct ValidationError {
+        pub message: String,
+        pub status_code: i32,
+        pub details: BTreeMap<String, Vec<String>>,
+    }
+
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct InsufficientCreditsDetails {
+        /// Credits the action costs.
+        pub required: i64,
+        /// The balance.
+        pub available: i64,
+    }
+
+    /// 402: the balance does not cover the action.
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct InsufficientCreditsError {
+        pub message: String,
+        pub status_code: i32,
+        pub details: InsufficientCreditsDetails,
+    }
+
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct InsufficientQuotaDetails {
+        /// Units the request needs.
+        pub required: i64,
+        /// Units left today.
+        pub remaining: i64,
+        pub daily_quota: i64,
+        /// When the quota starts again (00:00 UTC).
+        pub reset_at: Timestamp,
+    }
+
+    /// 403: the unlimited tier's daily quota cannot cover the request.
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct InsufficientQuotaError {
+        pub message: String,
+        pub status_code: i32,
+        pub details: InsufficientQuotaDetails,
+    }
+
+    /// What a 409 says about the state in the way; which fields depend on the action.
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct ConflictDetails {
+        /// The resource's current status (a generation not ready, a pose request).
+        #[oai(skip_serializing_if_is_none)]
+        pub status: Option<String>,
+        /// The statuses the transition is allowed from (pose requests).
+        #[oai(skip_serializing_if_is_none)]
+        pub allowed_from: Option<Vec<String>>,
+        /// Generations still running (deleting a project).
+        #[oai(skip_serializing_if_is_none)]
+        pub active_generations: Option<i64>,
+    }
+
+    /// 409: a duplicate, or a state that forbids the action.
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct ConflictError {
+        pub message: String,
+        pub status_code: i32,
+        #[oai(skip_serializing_if_is_none)]
+        pub details: Option<ConflictDetails>,
+    }
+
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct PayloadTooLargeDetails {
+        /// The limit the body or file went over, in bytes.
+        pub max_bytes: i64,
+    }
+
+    /// 413: the body or the file is over its limit.
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct PayloadTooLargeError {
+        pub message: String,
+        pub status_code: i32,
+        pub details: PayloadTooLargeDetails,
+    }
+
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct UnsupportedMediaTypeDetails {
+        /// The real type of the file sent.
+        pub detected: String,
+        pub allowed: Vec<String>,
+    }
+
+    /// 415: a request `Content-Type` the operation does not take (no details), or an
+    /// image of another type (details).
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct UnsupportedMediaTypeError {
+        pub message: String,
+        pub status_code: i32,
+        #[oai(skip_serializing_if_is_none)]
+        pub details: Option<UnsupportedMediaTypeDetails>,
+    }
+
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct RateLimitedDetails {
+        /// Seconds to wait; also the `Retry-After` header.
+        pub retry_after: i64,
+        pub limit: i64,
+        /// The limiter's window; absent for caps on things held at once (exports,
+        /// progress streams).
+        #[oai(skip_serializing_if_is_none)]
+        pub window_seconds: Option<i64>,
+    }
+
+    /// 429: a rate limit or a cap on things held at once.
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct RateLimitedError {
+        pub message: String,
+        pub status_code: i32,
+        pub details: RateLimitedDetails,
+    }
+
+    /// 503: the database (or an app's dependency) is unavailable, or the server is at
+    /// a cap; retry. From an app's health check, `details` is its health report.
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct ServiceUnavailableError {
+        pub message: String,
+        pub status_code: i32,
+        #[oai(skip_serializing_if_is_none)]
+        pub details: Option<BTreeMap<String, Value>>,
+    }
+
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct SchemaNotReadyDetails {
+        /// `not_ready`.
+        pub status: String,
+        pub checks: ReadinessChecks,
+    }
+
+    /// 503: the database schema does not match this build (details on readiness only).
+    #[derive(Object, Debug, Clone)]
+    #[oai(rename_all = "camelCase")]
+    pub struct SchemaNotReadyError {
+        pub message: String,
+        pub status_code: i32,
+        #[oai(skip_serializing_if_is_none)]
+        pub details: Option<SchemaNotReadyDetails>,
+    }
+
+    /// Whether `error` (the `error` object of a body) fits the variant of its `code`.
+    pub fn check(error: &Value) -> Result<(), String> {
+        use poem_openapi::types::ParseFromJSON;
+        ErrorInfo::parse_from_json(Some(error.clone()))
+            .map(|_| ())
+            .map_err(|e| e.into_message())
+    }
+
+    /// `error` of every error body, told apart by `code` (api.md §1.6).
+    #[derive(Union, Debug, Clone)]
+    #[oai(discriminator_name = "code", one_of)]
+    pub enum ErrorInfo {
+        #[oai(mapping = "VALIDATION_ERROR")]
+        Validation(ValidationError),
+        #[oai(mapping = "UNAUTHORIZED")]
+        Unauthorized(UnauthorizedError),
+        #[oai(mapping = "INSUFFICIENT_CREDITS")]
+        InsufficientCredits(InsufficientCreditsError),
+        #[oai(mapping = "FORBIDDEN")]
+        Forbidden(ForbiddenError),
+        #[oai(mapping = "INSUFFICIENT_QUOTA")]
+        InsufficientQuota(InsufficientQuotaError),
+        #[oai(mapping = "NOT_FOUND")]
+        NotFound(NotFoundError),
+        #[oai(mapping = "METHOD_NOT_ALLOWED")]
+        MethodNotAllowed(MethodNotAllowedError),
+        #[oai(mapping = "CONFLICT")]
+        Conflict(ConflictError),
+        #[oai(mapping = "REQUEST_TIMEOUT")]
+        RequestTimeout(RequestTimeoutError),
+        #[oai(mapping = "PAYLOAD_TOO_LARGE")]
+        PayloadTooLarge(PayloadTooLargeError),
+        #[oai(mapping = "UNSUPPORTED_MEDIA_TYPE")]
+        UnsupportedMediaType(UnsupportedMediaTypeError),
+        #[oai(mapping = "RATE_LIMITED")]
+        RateLimited(RateLimitedError),
+        #[oai(mapping = "INTERNAL_ERROR")]
+        Internal(InternalError),
+        #[oai(mapping = "SERVICE_UNAVAILABLE")]
+        ServiceUnavailable(ServiceUnavailableError),
+        #[oai(mapping = "SCHEMA_NOT_READY")]
+        SchemaNotReady(SchemaNotReadyError),
+    }
 }
 
 /// Turns any error reaching the top of the stack into the JSON error body. Internal
@@ -758,6 +1068,74 @@ mod tests {
         ] {
             assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR, "{err}");
             assert_eq!(err.message(), INTERNAL_MESSAGE);
+        }
+    }
+
+    /// What the API sends for every kind of error fits the documented variant of its
+    /// `code` (the integration tests check every error body they receive, too).
+    #[test]
+    fn every_error_body_fits_its_documented_variant() {
+        use poem_openapi::types::{ParseFromJSON, ToJSON};
+        let details = |pairs: &[(&str, Value)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect::<ErrorDetails>()
+        };
+        let mut errors: Vec<ApiError> = [
+            400, 401, 402, 403, 404, 405, 408, 409, 413, 415, 429, 500, 503,
+        ]
+        .into_iter()
+        .map(ApiError::example_for)
+        .collect();
+        errors.extend([
+            ApiError::InsufficientQuota(details(&[
+                ("required", 8.into()),
+                ("remaining", 3.into()),
+                ("dailyQuota", 100.into()),
+                ("resetAt", "2025-10-19T00:00:00.000Z".into()),
+            ])),
+            ApiError::Conflict {
+                message: "Not ready".into(),
+                details: Some(details(&[("status", "processing".into())])),
+            },
+            ApiError::Conflict {
+                message: "Wrong state".into(),
+                details: Some(details(&[
+                    ("status", "rejected".into()),
+                    ("allowedFrom", Value::from(vec!["pending"])),
+                ])),
+            },
+            ApiError::Conflict {
+                message: "Busy".into(),
+                details: Some(details(&[("activeGenerations", 2.into())])),
+            },
+            crate::images::payload_too_large(),
+            ApiError::UnsupportedMediaType {
+                message: "Not an image".into(),
+                details: Some(details(&[
+                    ("detected", "text/plain".into()),
+                    ("allowed", Value::from(vec!["image/png"])),
+                ])),
+            },
+            ApiError::RateLimited {
+                message: "Busy".into(),
+                details: Some(details(&[("retryAfter", 5.into()), ("limit", 2.into())])),
+            },
+            ApiError::Unhealthy {
+                message: "Down".into(),
+                details: details(&[("status", "unhealthy".into())]),
+            },
+            ApiError::SchemaNotReady {
+                message: "Not ready".into(),
+                details: None,
+            },
+        ]);
+        for err in errors {
+            let body = err.body(&RequestId::generate());
+            let json = body.error.to_json().unwrap();
+            let parsed = documented::ErrorInfo::parse_from_json(Some(json.clone()));
+            assert!(parsed.is_ok(), "{json} does not fit: {:?}", parsed.err());
         }
     }
 

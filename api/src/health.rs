@@ -1,5 +1,7 @@
 //! Liveness, readiness and the schema report (api.md §3.1–§3.3).
 
+use crate::presence::Nullable;
+use crate::vocabulary::{DatabaseBackend, MigrationOrigin, Word};
 use std::time::{Duration, Instant};
 
 use migration::check;
@@ -260,11 +262,10 @@ pub struct BuildInfo {
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase")]
 pub struct DatabaseInfo {
-    /// `postgres` or `sqlite`.
-    pub backend: String,
+    pub backend: Word<DatabaseBackend>,
     /// The last migration the database records; null when it records none.
     #[oai(nullable)]
-    pub migration_head: Option<String>,
+    pub migration_head: Nullable<String>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -272,13 +273,11 @@ pub struct DatabaseInfo {
 pub struct AppliedMigration {
     pub name: String,
     pub applied_at: Timestamp,
-    /// `applied` (by the deploy tool) or `adopted` (verified present in an existing
-    /// schema); `unverified` when another tool recorded it.
-    pub origin: String,
+    pub origin: Word<MigrationOrigin>,
     /// False when the migration's source changed after it was applied; null when no
     /// checksum was recorded.
     #[oai(nullable)]
-    pub checksum_ok: Option<bool>,
+    pub checksum_ok: Nullable<bool>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -324,12 +323,12 @@ pub struct DriftFinding {
     /// `table`, `table.column`, or an index or constraint name.
     pub object: String,
     #[oai(nullable)]
-    pub expected: Option<String>,
+    pub expected: Nullable<String>,
     #[oai(nullable)]
-    pub actual: Option<String>,
+    pub actual: Nullable<String>,
     /// The migration that creates the expected object; null for extra objects.
     #[oai(nullable)]
-    pub migration: Option<String>,
+    pub migration: Nullable<String>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -369,13 +368,16 @@ impl From<&check::Report> for SchemaReportBody {
                     .unwrap_or_default()
                     .into(),
                 origin: match r.state {
-                    "adopted" | "unverified" => r.state.to_owned(),
-                    _ => "applied".to_owned(),
-                },
+                    "adopted" => MigrationOrigin::Adopted,
+                    "unverified" => MigrationOrigin::Unverified,
+                    _ => MigrationOrigin::Applied,
+                }
+                .into(),
                 checksum_ok: match r.state {
                     "unverified" => None,
                     state => Some(state != "checksum_mismatch"),
-                },
+                }
+                .into(),
             })
             .collect();
         let status = if report.blocking().next().is_some() {
@@ -411,9 +413,9 @@ impl From<&check::Report> for SchemaReportBody {
                     check::Kind::ExtraForeignKey => FindingKind::ExtraForeignKey,
                 },
                 object: f.object.clone(),
-                expected: f.expected.clone(),
-                actual: f.actual.clone(),
-                migration: f.migration.map(str::to_owned),
+                expected: f.expected.clone().into(),
+                actual: f.actual.clone().into(),
+                migration: f.migration.map(str::to_owned).into(),
             })
             .collect();
         let database_head = rows
@@ -433,8 +435,8 @@ impl From<&check::Report> for SchemaReportBody {
                     .unwrap_or_default(),
             },
             database: DatabaseInfo {
-                backend: report.backend.to_owned(),
-                migration_head: database_head,
+                backend: Word::stored(report.backend),
+                migration_head: database_head.into(),
             },
             migrations: MigrationsInfo {
                 applied,

@@ -10,6 +10,11 @@
 //! not an object) the framework's message stays, under `body`, as before. The check
 //! runs only on bodies the framework has already rejected, so it never turns away a
 //! body that parses.
+//!
+//! It names wrong JSON types only. Whether a required field is there and whether a
+//! word is one of its set are the handlers' rules ([`crate::presence::Required`],
+//! [`crate::vocabulary::Word`]), with their own messages; a body rejected for a wrong
+//! type elsewhere must not get a second, different message for those.
 
 use std::ops::{Deref, DerefMut};
 
@@ -185,13 +190,8 @@ fn check_object(
         } else {
             format!("{path}.{name}")
         };
-        let required = schema.required.contains(name);
         match object.get(*name) {
-            // Absent or null optional fields are `None` / `MaybeUndefined`.
-            None if required => errors.add(field, "Required"),
-            Some(Value::Null) if required => {
-                check(registry, property, &Value::Null, &field, errors)
-            }
+            // Absence and null are the handler's to judge.
             None | Some(Value::Null) => {}
             Some(value) => check(registry, property, value, &field, errors),
         }
@@ -212,20 +212,6 @@ fn check(
         ("string", Value::String(text)) => {
             if text.contains('\0') {
                 errors.add(path, crate::text::NUL_MESSAGE);
-            }
-            if !schema.enum_items.is_empty() && !schema.enum_items.contains(value) {
-                let expected: Vec<String> = schema
-                    .enum_items
-                    .iter()
-                    .map(|item| format!("'{}'", item.as_str().unwrap_or_default()))
-                    .collect();
-                errors.add(
-                    path,
-                    format!(
-                        "Invalid enum value. Expected {}, received '{text}'",
-                        expected.join(" | ")
-                    ),
-                );
             }
             true
         }
@@ -354,12 +340,11 @@ mod tests {
     }
 
     #[test]
-    fn missing_or_null_required_fields_are_named() {
-        assert_eq!(details(json!({})), json!({ "name": ["Required"] }));
+    fn absence_and_null_are_left_to_the_handler() {
+        assert!(field_errors::<Probe>(&json!({})).is_empty());
         assert_eq!(
             details(json!({ "name": null, "age": 1_i64 << 40, "tags": "x" })),
             json!({
-                "name": ["Expected string, received null"],
                 "age": ["Only integers from -2147483648 to 2147483647 are accepted"],
                 "tags": ["Expected array, received string"],
             })

@@ -31,6 +31,8 @@ pub enum ApiTags {
     PoseGenerator,
     /// Pose Generator administration: pose requests and job recovery (role `admin`)
     PoseGeneratorAdmin,
+    /// Stored images (uploads and generations) and seeded reference images
+    Files,
 }
 
 pub const TITLE: &str = "Creator Platform API";
@@ -44,12 +46,16 @@ pub fn apis() -> impl OpenApi {
         crate::avatar_creator::apis(),
         crate::avatar_creator::uploads::AvatarUploadApi,
         crate::pose_generator::apis(),
+        crate::storage::StoredFilesApi,
         SecuritySchemes,
     )
 }
 
 pub fn service() -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new(BodyLimitErrors(apis()), TITLE, env!("CARGO_PKG_VERSION"))
+        // Relative: a generated client talks to the server that served the document;
+        // point it elsewhere with the client's base URL (README "Clients").
+        .server("/")
         .description(
             "Backend of the Avatar Creator and Pose Generator apps. Every error uses the \
              `ErrorResponse` body; every response carries `X-Request-Id`.",

@@ -56,11 +56,13 @@ impl PageRequest {
     /// The answer's `pagination` object for `total` matching items.
     pub fn of(&self, total: u64) -> Pagination {
         let total_pages = total.div_ceil(self.limit);
+        // Signed in the document (api.md §1.2: no unsigned formats).
+        let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         Pagination {
-            page: self.page,
-            limit: self.limit,
-            total,
-            total_pages,
+            page: signed(self.page),
+            limit: signed(self.limit),
+            total: signed(total),
+            total_pages: signed(total_pages),
             has_more: self.page < total_pages,
         }
     }
@@ -118,12 +120,12 @@ where
 #[derive(Object, Debug, Clone, PartialEq, Eq)]
 #[oai(rename_all = "camelCase")]
 pub struct Pagination {
-    pub page: u64,
-    pub limit: u64,
+    pub page: i64,
+    pub limit: i64,
     /// Items matching the filters.
-    pub total: u64,
+    pub total: i64,
     /// `ceil(total / limit)`; 0 when there are none.
-    pub total_pages: u64,
+    pub total_pages: i64,
     /// `page < totalPages`.
     pub has_more: bool,
 }

@@ -1,6 +1,9 @@
 //! `/api/auth`: register, login, profile (api.md §4). Field rules are checked here,
 //! every failing field reported at once; the work is done by [`super::service`].
 
+use crate::presence::Nullable;
+use crate::presence::Required;
+use crate::vocabulary::{Role, Word};
 use entity::users;
 use poem::{Request, web::Data};
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json, types::MaybeUndefined};
@@ -35,12 +38,20 @@ impl AuthApi {
     ) -> Result<RegisterCreated, Errors<400, 409, 415, 429>> {
         let body = body.0;
         let mut fields = FieldErrors::new();
-        let email = email::normalise(&body.email);
-        if !email::is_valid(&email) {
+        let email = email::normalise(body.email.as_deref().unwrap_or_default());
+        if body.email.is_none() {
+            fields.add("email", "Email is required");
+        } else if !email::is_valid(&email) {
             fields.add("email", email::INVALID_MESSAGE);
         }
-        for problem in password::problems(&body.password) {
-            fields.add("password", problem);
+        let password = body.password.into_option().map(Text::into_inner);
+        match &password {
+            None => fields.add("password", "Password is required"),
+            Some(password) => {
+                for problem in password::problems(password) {
+                    fields.add("password", problem);
+                }
+            }
         }
         let name = match body.name.as_deref().map(name_rule).transpose() {
             Ok(name) => name.flatten(),
@@ -53,7 +64,7 @@ impl AuthApi {
 
         let account = NewAccount {
             email,
-            password: body.password.into_inner(),
+            password: password.unwrap_or_default(),
             name,
         };
         let session = service::register(&state.db, &state.config, account)
@@ -65,7 +76,7 @@ impl AuthApi {
                 user: RegisteredUser {
                     id: session.user.id,
                     email: session.user.email,
-                    name: session.user.name,
+                    name: session.user.name.into(),
                     created_at: session.user.created_at.into(),
                 },
                 token: session.token,
@@ -85,12 +96,16 @@ impl AuthApi {
         body: JsonBody<LoginRequest>,
     ) -> Result<Json<LoginResponse>, Errors<400, 401, 415, 429>> {
         let body = body.0;
+        let email = body.email.as_deref().unwrap_or_default();
+        let password = body.password.as_deref().unwrap_or_default();
         let mut fields = FieldErrors::new();
-        if !email::is_valid(body.email.trim()) {
+        if body.email.is_none() {
+            fields.add("email", "Email is required");
+        } else if !email::is_valid(email.trim()) {
             fields.add("email", email::INVALID_MESSAGE);
         }
         // Counted in bytes, before any hashing: bcrypt reads 72 of them anyway.
-        match body.password.len() {
+        match password.len() {
             0 => fields.add("password", "Password is required"),
             n if n > password::LOGIN_MAX_BYTES => {
                 fields.add("password", "Password must be at most 1024 bytes long");
@@ -99,7 +114,7 @@ impl AuthApi {
         }
         reject(fields)?;
 
-        let session = service::login(&state.db, &state.config, &body.email, &body.password)
+        let session = service::login(&state.db, &state.config, email, password)
             .await
             .map_err(ApiError::from)?;
         let credit_balance = ledger::balance(&state.db, &session.user.id)
@@ -111,7 +126,7 @@ impl AuthApi {
                 user: LoggedInUser {
                     id: session.user.id,
                     email: session.user.email,
-                    name: session.user.name,
+                    name: session.user.name.into(),
                     credit_balance,
                 },
                 token: session.token,
@@ -216,8 +231,8 @@ async fn profile(state: &AppState, user: users::Model) -> Result<Profile, ApiErr
     Ok(Profile {
         id: user.id,
         email: user.email,
-        name: user.name,
-        role: user.role,
+        name: user.name.into(),
+        role: Word::stored(&user.role),
         created_at: user.created_at.into(),
         credit_balance,
     })
@@ -302,11 +317,11 @@ fn reject(fields: FieldErrors) -> Result<(), ApiError> {
 #[oai(rename_all = "camelCase", example)]
 pub struct RegisterRequest {
     /// A valid address, at most 254 characters; stored trimmed and lowercased.
-    pub email: Text,
+    pub email: Required<Text>,
     /// At least 12 characters and at most 72 bytes (bcrypt's limit); at least 3 of
     /// lowercase, uppercase, digit, other; no character 3+ times in a row; not a common
     /// password.
-    pub password: Text,
+    pub password: Required<Text>,
     /// 1..100 characters after trimming; empty means none.
     #[oai(nullable)]
     pub name: Option<Text>,
@@ -340,16 +355,16 @@ pub struct RegisteredUser {
     pub id: String,
     pub email: String,
     #[oai(nullable)]
-    pub name: Option<String>,
+    pub name: Nullable<String>,
     pub created_at: Timestamp,
 }
 
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase", example)]
 pub struct LoginRequest {
-    pub email: Text,
+    pub email: Required<Text>,
     /// 1..1024 bytes.
-    pub password: Text,
+    pub password: Required<Text>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -373,7 +388,7 @@ pub struct LoggedInUser {
     pub id: String,
     pub email: String,
     #[oai(nullable)]
-    pub name: Option<String>,
+    pub name: Nullable<String>,
     pub credit_balance: i32,
 }
 
@@ -384,9 +399,8 @@ pub struct Profile {
     pub id: String,
     pub email: String,
     #[oai(nullable)]
-    pub name: Option<String>,
-    /// `user` or `admin`.
-    pub role: String,
+    pub name: Nullable<String>,
+    pub role: Word<Role>,
     pub created_at: Timestamp,
     pub credit_balance: i32,
 }
@@ -445,8 +459,8 @@ pub struct LogoutAllResponse {
 impl poem_openapi::types::Example for RegisterRequest {
     fn example() -> Self {
         Self {
-            email: "dewi@example.com".into(),
-            password: "Correct-Horse-42".into(),
+            email: Text::from("dewi@example.com").into(),
+            password: Text::from("Correct-Horse-42").into(),
             name: Some("Dewi Lestari".into()),
         }
     }
@@ -455,8 +469,8 @@ impl poem_openapi::types::Example for RegisterRequest {
 impl poem_openapi::types::Example for LoginRequest {
     fn example() -> Self {
         Self {
-            email: "dewi@example.com".into(),
-            password: "Correct-Horse-42".into(),
+            email: Text::from("dewi@example.com").into(),
+            password: Text::from("Correct-Horse-42").into(),
         }
     }
 }

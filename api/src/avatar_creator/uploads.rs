@@ -7,6 +7,10 @@
 //! If anything fails after the files were written, they are removed again, so a
 //! refused upload leaves no file and no row.
 
+use crate::{
+    presence::Required,
+    vocabulary::{AgeRange, Gender, Word},
+};
 use entity::{avatar_projects, avatars, users};
 use std::sync::Arc;
 
@@ -52,22 +56,20 @@ pub struct UploadAvatarForm {
     /// Required. One JPEG, PNG or WebP file, at most 10 MiB (10485760 bytes),
     /// 256..4096 pixels per side. The file name's extension must match the content
     /// (`.jpg`/`.jpeg`, `.png`, `.webp`); the name is used for nothing else.
-    pub image: Option<Upload>,
-    /// Required. 1..100 characters after trimming; always text.
-    pub name: Option<String>,
+    pub image: Required<Upload>,
+    /// Required. 1..100 characters after trimming.
+    pub name: Required<String>,
     /// At most 100 characters.
     pub persona_name: Option<String>,
-    /// Decimal integer 1..120.
-    pub persona_age: Option<String>,
+    /// 1..120 (sent as decimal text, as every multipart value).
+    pub persona_age: Option<Word<i32>>,
     /// Text holding a JSON array of strings, e.g. `["friendly","professional"]`: at
     /// most 10 items, each 1..50 characters.
     pub persona_personality: Option<String>,
     /// At most 500 characters.
     pub persona_background: Option<String>,
-    /// `male`, `female` or `unisex`.
-    pub gender: Option<String>,
-    /// `young`, `adult` or `mature`.
-    pub age_range: Option<String>,
+    pub gender: Option<Word<Gender>>,
+    pub age_range: Option<Word<AgeRange>>,
     /// At most 50 characters.
     pub ethnicity: Option<String>,
     /// At most 50 characters.
@@ -117,7 +119,7 @@ impl UploadAvatarForm {
             return Err(images::payload_too_large());
         }
         let mut errors = FieldErrors::new();
-        let image = self.image;
+        let image = self.image.into_option();
         if image.is_none() {
             errors.add("image", "Image file is required");
         }
@@ -381,8 +383,8 @@ mod tests {
 
     fn form() -> UploadAvatarForm {
         UploadAvatarForm {
-            image: None,
-            name: Some("  Sarah ".into()),
+            image: Required(None),
+            name: Required(Some("  Sarah ".into())),
             persona_name: None,
             persona_age: None,
             persona_personality: None,
@@ -406,7 +408,7 @@ mod tests {
     #[test]
     fn the_image_and_a_name_are_required() {
         let mut f = form();
-        f.name = Some("   ".into());
+        f.name = Required(Some("   ".into()));
         let d = details(f.validate().unwrap_err());
         assert_eq!(d["image"][0], "Image file is required");
         assert_eq!(d["name"][0], "Avatar name is required");

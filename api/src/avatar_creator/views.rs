@@ -1,10 +1,14 @@
 //! The Avatar Creator's JSON objects (api.md §2.2 AvatarProject, §2.3 Avatar).
 
+use crate::presence::Nullable;
 use entity::{avatar_projects, avatars};
 use poem_openapi::Object;
 use serde::Serialize;
 
-use crate::timestamp::Timestamp;
+use crate::{
+    timestamp::Timestamp,
+    vocabulary::{AgeRange, AvatarGenerationStatus, Gender, PersonaCategory, PresetCategory, Word},
+};
 
 /// An avatar (api.md §2.3). `personaPersonality` is JSON text (an array of traits),
 /// returned as the string it is stored as (§1.5).
@@ -18,43 +22,44 @@ pub struct Avatar {
     pub name: String,
     pub base_image_url: String,
     #[oai(nullable)]
-    pub thumbnail_url: Option<String>,
+    pub thumbnail_url: Nullable<String>,
     #[oai(nullable)]
-    pub persona_name: Option<String>,
+    pub persona_name: Nullable<String>,
     #[oai(nullable)]
-    pub persona_age: Option<i32>,
+    pub persona_age: Nullable<i32>,
     /// JSON text: an array of personality traits, e.g. `["professional","confident"]`.
     #[oai(nullable)]
-    pub persona_personality: Option<String>,
+    pub persona_personality: Nullable<String>,
     #[oai(nullable)]
-    pub persona_background: Option<String>,
+    pub persona_background: Nullable<String>,
     #[oai(nullable)]
-    pub gender: Option<String>,
+    pub gender: Nullable<Word<Gender>>,
     #[oai(nullable)]
-    pub age_range: Option<String>,
+    pub age_range: Nullable<Word<AgeRange>>,
     #[oai(nullable)]
-    pub ethnicity: Option<String>,
+    pub ethnicity: Nullable<String>,
     #[oai(nullable)]
-    pub body_type: Option<String>,
+    pub body_type: Nullable<String>,
     #[oai(nullable)]
-    pub hair_style: Option<String>,
+    pub hair_style: Nullable<String>,
     #[oai(nullable)]
-    pub hair_color: Option<String>,
+    pub hair_color: Nullable<String>,
     #[oai(nullable)]
-    pub eye_color: Option<String>,
+    pub eye_color: Nullable<String>,
     #[oai(nullable)]
-    pub skin_tone: Option<String>,
+    pub skin_tone: Nullable<String>,
     #[oai(nullable)]
-    pub style: Option<String>,
-    /// `uploaded`, `text_to_image`, `from_preset` (old rows may hold other values).
+    pub style: Nullable<String>,
+    /// How the avatar was made: this service writes for example `uploaded` or
+    /// `text_to_image`; rows of the previous backend may hold other words.
     pub source_type: String,
     #[oai(nullable)]
-    pub generation_prompt: Option<String>,
+    pub generation_prompt: Nullable<String>,
     #[oai(nullable)]
-    pub seed_used: Option<i32>,
+    pub seed_used: Nullable<i32>,
     pub usage_count: i32,
     #[oai(nullable)]
-    pub last_used_at: Option<Timestamp>,
+    pub last_used_at: Nullable<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -67,25 +72,25 @@ impl From<avatars::Model> for Avatar {
             project_id: m.project_id,
             name: m.name,
             base_image_url: m.base_image_url,
-            thumbnail_url: m.thumbnail_url,
-            persona_name: m.persona_name,
-            persona_age: m.persona_age,
-            persona_personality: m.persona_personality,
-            persona_background: m.persona_background,
-            gender: m.gender,
-            age_range: m.age_range,
-            ethnicity: m.ethnicity,
-            body_type: m.body_type,
-            hair_style: m.hair_style,
-            hair_color: m.hair_color,
-            eye_color: m.eye_color,
-            skin_tone: m.skin_tone,
-            style: m.style,
+            thumbnail_url: m.thumbnail_url.into(),
+            persona_name: m.persona_name.into(),
+            persona_age: m.persona_age.into(),
+            persona_personality: m.persona_personality.into(),
+            persona_background: m.persona_background.into(),
+            gender: m.gender.as_deref().map(Word::stored).into(),
+            age_range: m.age_range.as_deref().map(Word::stored).into(),
+            ethnicity: m.ethnicity.into(),
+            body_type: m.body_type.into(),
+            hair_style: m.hair_style.into(),
+            hair_color: m.hair_color.into(),
+            eye_color: m.eye_color.into(),
+            skin_tone: m.skin_tone.into(),
+            style: m.style.into(),
             source_type: m.source_type,
-            generation_prompt: m.generation_prompt,
-            seed_used: m.seed_used,
+            generation_prompt: m.generation_prompt.into(),
+            seed_used: m.seed_used.into(),
             usage_count: m.usage_count,
-            last_used_at: m.last_used_at.map(Into::into),
+            last_used_at: m.last_used_at.map(Into::into).into(),
             created_at: m.created_at.into(),
             updated_at: m.updated_at.into(),
         }
@@ -103,7 +108,7 @@ pub struct AvatarProject {
     pub name: String,
     /// At most 500 characters.
     #[oai(nullable)]
-    pub description: Option<String>,
+    pub description: Nullable<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -114,7 +119,7 @@ impl From<avatar_projects::Model> for AvatarProject {
             id: m.id,
             user_id: m.user_id,
             name: m.name,
-            description: m.description,
+            description: m.description.into(),
             created_at: m.created_at.into(),
             updated_at: m.updated_at.into(),
         }
@@ -130,7 +135,7 @@ pub struct AvatarProjectWithAvatars {
     pub user_id: String,
     pub name: String,
     #[oai(nullable)]
-    pub description: Option<String>,
+    pub description: Nullable<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub avatars: Vec<Avatar>,
@@ -168,8 +173,7 @@ pub struct AvatarPreset {
     pub id: String,
     pub name: String,
     pub preview_image_url: String,
-    /// `professional`, `casual`, `sports`, `fashion`, `traditional`.
-    pub category: String,
+    pub category: Word<PresetCategory>,
     /// JSON text: `{name, age, personality[], background}`.
     pub persona_template: String,
     /// JSON text: the visual attributes (gender, ageRange, ethnicity, style, …).
@@ -187,7 +191,7 @@ impl From<entity::avatar_presets::Model> for AvatarPreset {
             id: m.id,
             name: m.name,
             preview_image_url: m.preview_image_url,
-            category: m.category,
+            category: Word::stored(&m.category),
             persona_template: m.persona_template,
             visual_attributes: m.visual_attributes,
             generation_prompt: m.generation_prompt,
@@ -206,8 +210,7 @@ impl From<entity::avatar_presets::Model> for AvatarPreset {
 pub struct PersonaExample {
     pub id: String,
     pub name: String,
-    /// `business`, `creative`, `lifestyle`, `healthcare`.
-    pub category: String,
+    pub category: Word<PersonaCategory>,
     pub persona_name: String,
     pub persona_age: i32,
     /// JSON text: an array of traits.
@@ -215,7 +218,7 @@ pub struct PersonaExample {
     pub persona_background: String,
     /// JSON text: suggested visual attributes.
     #[oai(nullable)]
-    pub suggested_attributes: Option<String>,
+    pub suggested_attributes: Nullable<String>,
     pub display_order: i32,
     pub is_active: bool,
     pub created_at: Timestamp,
@@ -226,12 +229,12 @@ impl From<entity::persona_examples::Model> for PersonaExample {
         Self {
             id: m.id,
             name: m.name,
-            category: m.category,
+            category: Word::stored(&m.category),
             persona_name: m.persona_name,
             persona_age: m.persona_age,
             persona_personality: m.persona_personality,
             persona_background: m.persona_background,
-            suggested_attributes: m.suggested_attributes,
+            suggested_attributes: m.suggested_attributes.into(),
             display_order: m.display_order,
             is_active: m.is_active,
             created_at: m.created_at.into(),
@@ -250,12 +253,12 @@ pub struct AvatarUsage {
     pub app_name: String,
     pub action: String,
     #[oai(nullable)]
-    pub reference_id: Option<String>,
+    pub reference_id: Nullable<String>,
     #[oai(nullable)]
-    pub reference_type: Option<String>,
+    pub reference_type: Nullable<String>,
     /// JSON text: a free-form object.
     #[oai(nullable)]
-    pub metadata: Option<String>,
+    pub metadata: Nullable<String>,
     pub created_at: Timestamp,
 }
 
@@ -268,9 +271,9 @@ impl From<entity::avatar_usage_history::Model> for AvatarUsage {
             app_id: m.app_id,
             app_name: m.app_name,
             action: m.action,
-            reference_id: m.reference_id,
-            reference_type: m.reference_type,
-            metadata: m.metadata,
+            reference_id: m.reference_id.into(),
+            reference_type: m.reference_type.into(),
+            metadata: m.metadata.into(),
             created_at: m.created_at.into(),
         }
     }
@@ -294,36 +297,37 @@ pub struct AvatarGeneration {
     pub user_id: String,
     /// Set when the generation completes; null again if that avatar is deleted.
     #[oai(nullable)]
-    pub avatar_id: Option<String>,
+    pub avatar_id: Nullable<String>,
     pub project_id: String,
-    /// `pending`, `processing`, `completed` or `failed`.
-    pub status: String,
+    pub status: Word<AvatarGenerationStatus>,
     pub prompt: String,
     /// JSON text: `{width, height, seed, modelKey, modelName}`.
     #[oai(nullable)]
-    pub options: Option<String>,
+    pub options: Nullable<String>,
     /// Safe, user-facing failure reason (at most 500 characters).
     #[oai(nullable)]
-    pub error_message: Option<String>,
+    pub error_message: Nullable<String>,
     pub created_at: Timestamp,
     /// Set on `completed` and `failed`.
     #[oai(nullable)]
-    pub completed_at: Option<Timestamp>,
+    pub completed_at: Nullable<Timestamp>,
 }
 
 impl From<entity::avatar_generations::Model> for AvatarGeneration {
     fn from(m: entity::avatar_generations::Model) -> Self {
         Self {
-            status: crate::avatar_creator::generations::visible_status(&m.status).to_owned(),
+            status: Word::stored(crate::avatar_creator::generations::visible_status(
+                &m.status,
+            )),
             id: m.id,
             user_id: m.user_id,
-            avatar_id: m.avatar_id,
+            avatar_id: m.avatar_id.into(),
             project_id: m.project_id,
             prompt: m.prompt,
-            options: m.options,
-            error_message: m.error_message,
+            options: m.options.into(),
+            error_message: m.error_message.into(),
             created_at: m.created_at.into(),
-            completed_at: m.completed_at.map(Into::into),
+            completed_at: m.completed_at.map(Into::into).into(),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! `GET /api/credits/balance` and `GET /api/credits/history` (api.md §5).
 
+use crate::presence::Nullable;
+use crate::vocabulary::{CreditType, Word};
 use entity::credits;
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
@@ -88,21 +90,20 @@ pub struct CreditEntry {
     pub amount: i32,
     /// Running balance after this row.
     pub balance: i32,
-    /// `bonus`, `usage`, `refund`, `purchase` or `admin_grant`.
     #[oai(rename = "type")]
-    pub kind: String,
+    pub kind: Word<CreditType>,
     #[oai(nullable)]
-    pub description: Option<String>,
+    pub description: Nullable<String>,
     /// What the row is about (generation id, avatar id, job id).
     #[oai(nullable)]
-    pub reference_id: Option<String>,
-    /// `app_usage`, `avatar_generation`, `pose_generation`, `background_change`, or a
-    /// value written by another app.
+    pub reference_id: Nullable<String>,
+    /// The kind of operation: this service writes for example `app_usage` or
+    /// `pose_generation`; other apps sharing the ledger write their own words.
     #[oai(nullable)]
-    pub reference_type: Option<String>,
+    pub reference_type: Nullable<String>,
     /// Payment reference (purchases only).
     #[oai(nullable)]
-    pub payment_id: Option<String>,
+    pub payment_id: Nullable<String>,
     pub created_at: Timestamp,
 }
 
@@ -113,11 +114,11 @@ impl From<credits::Model> for CreditEntry {
             user_id: row.user_id,
             amount: row.amount,
             balance: row.balance,
-            kind: row.r#type,
-            description: row.description,
-            reference_id: row.reference_id,
-            reference_type: row.reference_type,
-            payment_id: row.payment_id,
+            kind: Word::stored(&row.r#type),
+            description: row.description.into(),
+            reference_id: row.reference_id.into(),
+            reference_type: row.reference_type.into(),
+            payment_id: row.payment_id.into(),
             created_at: row.created_at.into(),
         }
     }

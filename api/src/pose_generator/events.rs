@@ -3,6 +3,7 @@
 //! whatever process runs the worker, by one poller per generation ([`EventsHub`])
 //! however many streams follow it; each stream emits an event for each change it sees.
 
+use crate::presence::Nullable;
 use std::{
     collections::HashMap,
     sync::{
@@ -16,7 +17,7 @@ use entity::{generated_poses, pose_generations};
 use migration::sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use poem::{Body, IntoResponse, Response, http::header};
 use poem_openapi::{
-    Object,
+    Enum, Object, Union,
     payload::Payload,
     registry::{MetaSchemaRef, Registry},
     types::{ToJSON, Type},
@@ -27,6 +28,7 @@ use super::generations::Progress;
 use super::job::{COMPLETED, FAILED, PARTIAL, PROCESSING};
 use super::views::public_status;
 use crate::timestamp::Timestamp;
+use crate::vocabulary::{GeneratedPoseStatus, PoseGenerationStatus, Word};
 
 /// The first line of every stream: clients reconnect after 3 s.
 const RETRY_MS: u64 = 3000;
@@ -39,68 +41,135 @@ const PING_EVERY: Duration = Duration::from_secs(15);
 pub struct PoseEventPose {
     pub id: String,
     #[oai(nullable)]
-    pub variation_key: Option<String>,
-    pub status: String,
+    pub variation_key: Nullable<String>,
+    pub status: Word<GeneratedPoseStatus>,
     pub output_image_url: String,
     pub thumbnail_url: String,
     #[oai(nullable)]
-    pub error_message: Option<String>,
+    pub error_message: Nullable<String>,
 }
 
-/// One event of the stream; `type` says which fields it carries (api.md §7.13):
-/// `snapshot` (status, progress), `started` (message), `pose` (pose), `progress`
-/// (completed, failed, total, percentage), `requeued` (recoveryAttempts), `completed`
-/// (status, completed, failed, total, creditRefunded), `failed` (error,
-/// creditRefunded).
+/// `snapshot`: the generation as the stream found it on connecting.
 #[derive(Object, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
-pub struct GenerationEvent {
-    #[oai(rename = "type")]
-    pub kind: String,
+pub struct SnapshotEvent {
     pub generation_id: String,
     pub timestamp: Timestamp,
-    #[oai(skip_serializing_if_is_none)]
-    pub status: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
-    pub progress: Option<Progress>,
-    #[oai(skip_serializing_if_is_none)]
-    pub message: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
-    pub pose: Option<PoseEventPose>,
-    #[oai(skip_serializing_if_is_none)]
-    pub completed: Option<i32>,
-    #[oai(skip_serializing_if_is_none)]
-    pub failed: Option<i32>,
-    #[oai(skip_serializing_if_is_none)]
-    pub total: Option<i32>,
-    #[oai(skip_serializing_if_is_none)]
-    pub percentage: Option<i64>,
-    #[oai(skip_serializing_if_is_none)]
-    pub recovery_attempts: Option<i32>,
-    #[oai(skip_serializing_if_is_none)]
-    pub credit_refunded: Option<i32>,
-    #[oai(skip_serializing_if_is_none)]
-    pub error: Option<String>,
+    pub status: Word<PoseGenerationStatus>,
+    pub progress: Progress,
+}
+
+/// `started`: the generation went to `processing` (again, after a recovery).
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct StartedEvent {
+    pub generation_id: String,
+    pub timestamp: Timestamp,
+    /// `Generation started`.
+    pub message: String,
+}
+
+/// `pose`: an image was stored (completed or failed).
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct PoseStoredEvent {
+    pub generation_id: String,
+    pub timestamp: Timestamp,
+    pub pose: PoseEventPose,
+}
+
+/// `progress`: the counts changed.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct ProgressEvent {
+    pub generation_id: String,
+    pub timestamp: Timestamp,
+    pub completed: i32,
+    pub failed: i32,
+    pub total: i32,
+    pub percentage: i64,
+}
+
+/// `requeued`: a stalled job was put back in the queue (api.md §8.3.6).
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct RequeuedEvent {
+    pub generation_id: String,
+    pub timestamp: Timestamp,
+    pub recovery_attempts: i32,
+}
+
+/// How a generation that produced images ended.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum FinishedStatus {
+    Completed,
+    Partial,
+}
+
+/// `completed`, terminal: every image made (`completed`) or some (`partial`; the
+/// failed part refunded).
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct CompletedEvent {
+    pub generation_id: String,
+    pub timestamp: Timestamp,
+    pub status: FinishedStatus,
+    pub completed: i32,
+    pub failed: i32,
+    pub total: i32,
+    pub credit_refunded: i32,
+}
+
+/// `failed`, terminal: no image could be made; what was charged is refunded.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct FailedEvent {
+    pub generation_id: String,
+    pub timestamp: Timestamp,
+    pub error: String,
+    pub credit_refunded: i32,
+}
+
+/// One event of the progress stream: the JSON of its `data:` line, told apart by
+/// `type` (also the SSE `event:` name). The frame is `event: <type>` then
+/// `data: <this object>` on one line, then an empty line (api.md §7.13).
+#[derive(Union, Debug, Clone, PartialEq)]
+#[oai(discriminator_name = "type", one_of)]
+pub enum GenerationEvent {
+    #[oai(mapping = "snapshot")]
+    Snapshot(SnapshotEvent),
+    #[oai(mapping = "started")]
+    Started(StartedEvent),
+    #[oai(mapping = "pose")]
+    Pose(PoseStoredEvent),
+    #[oai(mapping = "progress")]
+    Progress(ProgressEvent),
+    #[oai(mapping = "requeued")]
+    Requeued(RequeuedEvent),
+    #[oai(mapping = "completed")]
+    Completed(CompletedEvent),
+    #[oai(mapping = "failed")]
+    Failed(FailedEvent),
 }
 
 impl GenerationEvent {
-    fn new(kind: &str, generation_id: &str) -> Self {
-        Self {
-            kind: kind.to_owned(),
-            generation_id: generation_id.to_owned(),
-            timestamp: Timestamp::now(),
-            status: None,
-            progress: None,
-            message: None,
-            pose: None,
-            completed: None,
-            failed: None,
-            total: None,
-            percentage: None,
-            recovery_attempts: None,
-            credit_refunded: None,
-            error: None,
+    /// The `type`, which is also the SSE event name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Snapshot(_) => "snapshot",
+            Self::Started(_) => "started",
+            Self::Pose(_) => "pose",
+            Self::Progress(_) => "progress",
+            Self::Requeued(_) => "requeued",
+            Self::Completed(_) => "completed",
+            Self::Failed(_) => "failed",
         }
+    }
+
+    /// Whether the stream ends after this event.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Completed(_) | Self::Failed(_))
     }
 
     /// `event: <type>` and one `data:` line of JSON.
@@ -109,42 +178,24 @@ impl GenerationEvent {
             .to_json()
             .map(|v| v.to_string())
             .unwrap_or_else(|| "{}".into());
-        format!("event: {}\ndata: {data}\n\n", self.kind)
+        format!("event: {}\ndata: {data}\n\n", self.name())
     }
 }
 
-/// One event of the stream as an SSE parser (a browser's `EventSource`) hands it
-/// over: its `event` name and its `data` line, a `GenerationEvent` as JSON. This
-/// describes the items of the `text/event-stream` body (OpenAPI 3.2's `itemSchema`);
-/// OpenAPI 3.0 cannot type the JSON inside `data`, so `data` describes it in words.
-#[derive(Object, Debug, Clone, PartialEq, Eq)]
-#[oai(rename = "GenerationStreamEvent")]
-pub struct StreamEvent {
-    /// The event's `type`: `snapshot`, `started`, `pose`, `progress`, `requeued`,
-    /// `completed` or `failed`.
-    pub event: String,
-    /// One `GenerationEvent` as a line of JSON: `type`, `generationId`, `timestamp`
-    /// (ISO 8601) and, by `type`: `snapshot` (status, progress), `started` (message),
-    /// `pose` (pose: id, variationKey, status, outputImageUrl, thumbnailUrl,
-    /// errorMessage), `progress` (completed, failed, total, percentage), `requeued`
-    /// (recoveryAttempts), `completed` (status, completed, failed, total,
-    /// creditRefunded), `failed` (error, creditRefunded). api.md §7.13.
-    pub data: String,
-}
-
-/// The `text/event-stream` body, typed in OpenAPI by its [`StreamEvent`] items, whose
-/// `data` is a [`GenerationEvent`].
+/// The `text/event-stream` body. Stream-aware generators (hey-api, openapi-ts) read
+/// the media type's schema as the type of each event's parsed `data`: a
+/// [`GenerationEvent`].
 pub struct EventStreamBody(pub Body);
 
 impl Payload for EventStreamBody {
     const CONTENT_TYPE: &'static str = "text/event-stream";
 
     fn schema_ref() -> MetaSchemaRef {
-        StreamEvent::schema_ref()
+        GenerationEvent::schema_ref()
     }
 
     fn register(registry: &mut Registry) {
-        StreamEvent::register(registry);
+        GenerationEvent::register(registry);
     }
 }
 
@@ -168,43 +219,49 @@ struct Seen {
 }
 
 fn pose_event(generation_id: &str, pose: &generated_poses::Model) -> GenerationEvent {
-    GenerationEvent {
-        pose: Some(PoseEventPose {
+    GenerationEvent::Pose(PoseStoredEvent {
+        generation_id: generation_id.to_owned(),
+        timestamp: Timestamp::now(),
+        pose: PoseEventPose {
             id: pose.id.clone(),
-            variation_key: pose.variation_key.clone(),
-            status: pose.status.clone(),
+            variation_key: pose.variation_key.clone().into(),
+            status: Word::stored(&pose.status),
             output_image_url: pose.output_image_url.clone(),
             thumbnail_url: pose.thumbnail_url.clone(),
-            error_message: pose.error_message.clone(),
-        }),
-        ..GenerationEvent::new("pose", generation_id)
-    }
+            error_message: pose.error_message.clone().into(),
+        },
+    })
 }
 
 /// The terminal event of a finished generation, if it is finished.
 fn terminal(generation: &pose_generations::Model) -> Option<GenerationEvent> {
-    let id = &generation.id;
-    match generation.status.as_str() {
-        COMPLETED | PARTIAL => Some(GenerationEvent {
-            status: Some(generation.status.clone()),
-            completed: Some(generation.poses_completed),
-            failed: Some(generation.poses_failed),
-            total: Some(generation.total_expected_poses),
-            credit_refunded: Some(generation.credit_refunded),
-            ..GenerationEvent::new("completed", id)
-        }),
-        FAILED => Some(GenerationEvent {
-            error: Some(
-                generation
+    let generation_id = generation.id.clone();
+    let timestamp = Timestamp::now();
+    let status = match generation.status.as_str() {
+        COMPLETED => FinishedStatus::Completed,
+        PARTIAL => FinishedStatus::Partial,
+        FAILED => {
+            return Some(GenerationEvent::Failed(FailedEvent {
+                generation_id,
+                timestamp,
+                error: generation
                     .error_message
                     .clone()
                     .unwrap_or_else(|| "Generation failed".into()),
-            ),
-            credit_refunded: Some(generation.credit_refunded),
-            ..GenerationEvent::new("failed", id)
-        }),
-        _ => None,
-    }
+                credit_refunded: generation.credit_refunded,
+            }));
+        }
+        _ => return None,
+    };
+    Some(GenerationEvent::Completed(CompletedEvent {
+        generation_id,
+        timestamp,
+        status,
+        completed: generation.poses_completed,
+        failed: generation.poses_failed,
+        total: generation.total_expected_poses,
+        credit_refunded: generation.credit_refunded,
+    }))
 }
 
 /// The events between two readings.
@@ -216,18 +273,20 @@ fn changes(
     let id = &generation.id;
     let mut events = Vec::new();
     if generation.recovery_attempts > seen.recovery_attempts {
-        events.push(GenerationEvent {
-            recovery_attempts: Some(generation.recovery_attempts),
-            ..GenerationEvent::new("requeued", id)
-        });
+        events.push(GenerationEvent::Requeued(RequeuedEvent {
+            generation_id: id.clone(),
+            timestamp: Timestamp::now(),
+            recovery_attempts: generation.recovery_attempts,
+        }));
     }
     if generation.status == PROCESSING
         && (seen.status != PROCESSING || generation.recovery_attempts > seen.recovery_attempts)
     {
-        events.push(GenerationEvent {
-            message: Some("Generation started".into()),
-            ..GenerationEvent::new("started", id)
-        });
+        events.push(GenerationEvent::Started(StartedEvent {
+            generation_id: id.clone(),
+            timestamp: Timestamp::now(),
+            message: "Generation started".into(),
+        }));
     }
     seen.recovery_attempts = generation.recovery_attempts;
     seen.status = generation.status.clone();
@@ -241,13 +300,14 @@ fn changes(
     if (generation.poses_completed, generation.poses_failed) != (seen.completed, seen.failed) {
         seen.completed = generation.poses_completed;
         seen.failed = generation.poses_failed;
-        events.push(GenerationEvent {
-            completed: Some(generation.poses_completed),
-            failed: Some(generation.poses_failed),
-            total: Some(generation.total_expected_poses),
-            percentage: Some(Progress::of(generation).percentage),
-            ..GenerationEvent::new("progress", id)
-        });
+        events.push(GenerationEvent::Progress(ProgressEvent {
+            generation_id: id.clone(),
+            timestamp: Timestamp::now(),
+            completed: generation.poses_completed,
+            failed: generation.poses_failed,
+            total: generation.total_expected_poses,
+            percentage: Progress::of(generation).percentage,
+        }));
     }
     events.extend(terminal(generation));
     events
@@ -376,11 +436,12 @@ pub fn stream(
             .map(|p| (p.id.clone(), (p.status.clone(), p.output_image_url.clone())))
             .collect(),
     };
-    let snapshot = GenerationEvent {
-        status: Some(public_status(&generation.status)),
-        progress: Some(Progress::of(&generation)),
-        ..GenerationEvent::new("snapshot", &id)
-    };
+    let snapshot = GenerationEvent::Snapshot(SnapshotEvent {
+        generation_id: id.clone(),
+        timestamp: Timestamp::now(),
+        status: Word::stored(&public_status(&generation.status)),
+        progress: Progress::of(&generation),
+    });
     let mut frames = vec![format!("retry: {RETRY_MS}\n\n"), snapshot.frame()];
     let finished = terminal(&generation);
     if let Some(event) = &finished {
@@ -425,7 +486,7 @@ pub fn stream(
             };
             let (generation, poses) = &*reading;
             for event in changes(&mut seen, generation, poses) {
-                let last = event.kind == "completed" || event.kind == "failed";
+                let last = event.is_terminal();
                 if tx.send(Ok(event.frame())).await.is_err() || last {
                     return;
                 }

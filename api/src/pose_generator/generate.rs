@@ -467,7 +467,10 @@ pub async fn start(
             let entry = NewEntry::new(
                 -cost,
                 EntryType::Usage,
-                format!("Pose generation: {count} poses"),
+                format!(
+                    "Pose generation: {count} {}",
+                    if count == 1 { "pose" } else { "poses" }
+                ),
             )
             .reference(generation_id.as_str(), "pose_generation");
             ledger::append(&txn, user_id, entry).await?;

@@ -1,6 +1,8 @@
 //! Reading generations (api.md §7.10–§7.12): the caller's list, one generation with
 //! its poses, project and progress, and the results of a finished one.
 
+use crate::presence::Nullable;
+use crate::vocabulary::{PoseGenerationStatus, Word};
 use entity::{generated_poses, pose_generations};
 use migration::sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -45,10 +47,10 @@ pub struct Progress {
     pub poses_completed: i64,
     pub poses_failed: i64,
     pub poses_total: i64,
-    pub current_status: String,
+    pub current_status: Word<PoseGenerationStatus>,
     /// Seconds, only while `processing`.
     #[oai(nullable)]
-    pub estimated_time_remaining: Option<i64>,
+    pub estimated_time_remaining: Nullable<i64>,
 }
 
 impl Progress {
@@ -78,8 +80,8 @@ impl Progress {
             poses_completed: done,
             poses_failed: failed,
             poses_total: total,
-            current_status: public_status(&generation.status),
-            estimated_time_remaining,
+            current_status: Word::stored(&public_status(&generation.status)),
+            estimated_time_remaining: estimated_time_remaining.into(),
         }
     }
 }
@@ -141,7 +143,7 @@ pub async fn poses(
 #[oai(rename_all = "camelCase")]
 pub struct ResultsSummary {
     pub id: String,
-    pub status: String,
+    pub status: Word<PoseGenerationStatus>,
     pub total_poses: i32,
     pub success_count: i32,
     pub failed_count: i32,
@@ -169,7 +171,7 @@ pub async fn results(
         poses.into_iter().map(Into::into).collect(),
         ResultsSummary {
             id: generation.id,
-            status: generation.status,
+            status: Word::stored(&generation.status),
             total_poses: generation.total_expected_poses,
             success_count: generation.poses_completed,
             failed_count: generation.poses_failed,

@@ -7,6 +7,8 @@
 //!   in the last 24 hours, or the workers look stalled (see [`workers_stalled`]).
 //! * `healthy` otherwise.
 
+use crate::presence::Nullable;
+use crate::vocabulary::{ProviderName, Word};
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, NaiveDateTime};
@@ -110,18 +112,18 @@ pub struct PoseQueueCheck {
     pub status: PoseQueueState,
     /// Null when the job table could not be read.
     #[oai(nullable)]
-    pub counts: Option<PoseQueueCounts>,
+    pub counts: Nullable<PoseQueueCounts>,
     /// Why the queue is not operational; null when it is.
     #[oai(nullable)]
-    pub reason: Option<String>,
+    pub reason: Nullable<String>,
 }
 
 #[derive(Object, Debug, Clone, PartialEq, Eq)]
 #[oai(rename_all = "camelCase")]
 pub struct PoseProviderCheck {
     pub status: PoseProviderState,
-    /// `IMAGE_PROVIDER`: `local` or `http`.
-    pub name: String,
+    /// `IMAGE_PROVIDER`.
+    pub name: Word<ProviderName>,
 }
 
 #[derive(Object, Debug, Clone, PartialEq, Eq)]
@@ -175,8 +177,8 @@ pub async fn check(state: &AppState) -> PoseHealth {
     } else {
         PoseQueueCheck {
             status: PoseQueueState::Unavailable,
-            counts: None,
-            reason: Some("Database unavailable".into()),
+            counts: None.into(),
+            reason: Nullable(Some("Database unavailable".into())),
         }
     };
     let probe = state.storage_probe.writable(&state.storage);
@@ -223,7 +225,7 @@ pub async fn check(state: &AppState) -> PoseHealth {
             queue,
             provider: PoseProviderCheck {
                 status: PoseProviderState::Configured,
-                name: provider,
+                name: Word::stored(&provider),
             },
             storage: PoseStorageCheck { status: storage },
         },
@@ -255,16 +257,16 @@ async fn queue_check(db: &impl ConnectionTrait) -> PoseQueueCheck {
                 } else {
                     PoseQueueState::Operational
                 },
-                counts: Some(counts.into()),
-                reason,
+                counts: Nullable(Some(counts.into())),
+                reason: reason.into(),
             }
         }
         Err(err) => {
             tracing::warn!(error = %err, "pose generator health: the job table cannot be read");
             PoseQueueCheck {
                 status: PoseQueueState::Unavailable,
-                counts: None,
-                reason: Some("Job table unavailable".into()),
+                counts: None.into(),
+                reason: Nullable(Some("Job table unavailable".into())),
             }
         }
     }

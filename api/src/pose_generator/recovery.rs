@@ -1,6 +1,7 @@
 //! What the job queue holds for the Pose Generator (api.md §7.24, §7.26): generation
 //! counts for the recovery status and job counts by state, read from the `jobs` table.
 
+use crate::presence::Nullable;
 use chrono::{Duration, NaiveDateTime};
 use entity::{jobs, pose_generations};
 use migration::sea_orm::{
@@ -89,7 +90,7 @@ pub struct PoseRecoveryStatus {
     pub processing_generations: i64,
     /// When this instance last ran the recovery sweep; null if it has not yet.
     #[oai(nullable)]
-    pub last_recovery_run: Option<Timestamp>,
+    pub last_recovery_run: Nullable<Timestamp>,
     pub jobs: PoseRecoveryJobs,
 }
 
@@ -122,7 +123,7 @@ pub async fn status(
         stalled_generations: int(stalled),
         queued_generations: int(queued),
         processing_generations: int(processing),
-        last_recovery_run: last_run.map(Into::into),
+        last_recovery_run: last_run.map(Into::into).into(),
         jobs: PoseRecoveryJobs {
             queued: jobs.waiting,
             running: jobs.active,

@@ -210,7 +210,8 @@ async fn admin_views(
             user: users
                 .get(&request.user_id)
                 .cloned()
-                .map(PoseRequestUser::from),
+                .map(PoseRequestUser::from)
+                .into(),
             request,
         })
         .collect())

@@ -39,14 +39,39 @@ pub struct TopPose {
 #[oai(rename_all = "camelCase")]
 pub struct PoseStats {
     /// Completed generated poses.
-    pub total_poses_generated: u64,
+    pub total_poses_generated: i64,
     /// Active projects.
-    pub total_projects: u64,
+    pub total_projects: i64,
     /// Generations of the last 7 days.
-    pub recent_generations: u64,
+    pub recent_generations: i64,
     pub credit_usage: CreditUsage,
     /// Up to 5 library poses most often selected, ties by name.
     pub top_used_poses: Vec<TopPose>,
+    /// The prices in force (`COST_POSE_*`), so a client can show a generation's price
+    /// before it is confirmed.
+    pub costs: PoseCosts,
+}
+
+/// The Pose Generator's price list, in credits.
+#[derive(Object, Debug, Clone, PartialEq, Eq)]
+#[oai(rename_all = "camelCase")]
+pub struct PoseCosts {
+    /// Per generated image.
+    pub per_pose: i32,
+    /// Added per image when the background changer is on.
+    pub background_per_pose: i32,
+    /// One background change of a generated image.
+    pub background_change: i32,
+}
+
+impl From<&crate::config::Costs> for PoseCosts {
+    fn from(costs: &crate::config::Costs) -> Self {
+        Self {
+            per_pose: costs.pose_per_pose,
+            background_per_pose: costs.pose_background_per_pose,
+            background_change: costs.pose_background_change,
+        }
+    }
 }
 
 /// Net credits spent on pose generations since `since` (all time for `None`).
@@ -69,7 +94,11 @@ async fn spent(
     Ok(-net.flatten().unwrap_or(0))
 }
 
-pub async fn stats(db: &impl ConnectionTrait, user_id: &str) -> Result<PoseStats, DbErr> {
+pub async fn stats(
+    db: &impl ConnectionTrait,
+    costs: &crate::config::Costs,
+    user_id: &str,
+) -> Result<PoseStats, DbErr> {
     let now = timestamp::now();
     let total_poses_generated = generated_poses::Entity::find()
         .join(
@@ -125,10 +154,12 @@ pub async fn stats(db: &impl ConnectionTrait, user_id: &str) -> Result<PoseStats
         .into_tuple()
         .all(db)
         .await?;
+    let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(PoseStats {
-        total_poses_generated,
-        total_projects,
-        recent_generations,
+        costs: costs.into(),
+        total_poses_generated: signed(total_poses_generated),
+        total_projects: signed(total_projects),
+        recent_generations: signed(recent_generations),
         credit_usage: CreditUsage {
             total_spent,
             last30_days,

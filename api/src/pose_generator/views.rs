@@ -1,5 +1,10 @@
 //! The Pose Generator's JSON objects (api.md §2.8–§2.13).
 
+use crate::presence::Nullable;
+use crate::vocabulary::{
+    AvatarSource, BackgroundMode, Difficulty, Gender, GeneratedPoseStatus, GenerationType,
+    PoseGenerationStatus, PoseProjectStatus, PoseRequestStatus, PoseSourceType, Word,
+};
 use std::collections::BTreeMap;
 
 use entity::{
@@ -19,10 +24,10 @@ pub struct PoseCategory {
     pub name: String,
     pub display_name: String,
     #[oai(nullable)]
-    pub description: Option<String>,
+    pub description: Nullable<String>,
     pub slug: String,
     #[oai(nullable)]
-    pub parent_id: Option<String>,
+    pub parent_id: Nullable<String>,
     pub icon: String,
     pub display_order: i32,
     /// `#RRGGBB`
@@ -39,9 +44,9 @@ impl PoseCategory {
             id: m.id,
             name: m.name,
             display_name: m.display_name,
-            description: m.description,
+            description: m.description.into(),
             slug: m.slug,
-            parent_id: m.parent_id,
+            parent_id: m.parent_id.into(),
             icon: m.icon,
             display_order: m.display_order,
             color: m.color,
@@ -87,22 +92,21 @@ pub struct PoseLibraryItem {
     pub id: String,
     pub name: String,
     #[oai(nullable)]
-    pub description: Option<String>,
+    pub description: Nullable<String>,
     pub category_id: String,
     pub preview_image_url: String,
     pub reference_image_url: String,
     /// The ControlNet-style skeleton (pose map) of the pose.
     pub controlnet_image_url: String,
     #[oai(nullable)]
-    pub thumbnail_url: Option<String>,
-    /// `beginner`, `intermediate` or `advanced`.
-    pub difficulty: String,
-    /// `male`, `female` or `unisex`.
-    pub gender_suitability: String,
+    pub thumbnail_url: Nullable<String>,
+    pub difficulty: Word<Difficulty>,
+    /// Whom the pose suits.
+    pub gender_suitability: Word<Gender>,
     pub tags: Vec<String>,
-    pub source_type: String,
+    pub source_type: Word<PoseSourceType>,
     #[oai(nullable)]
-    pub source_credit: Option<String>,
+    pub source_credit: Nullable<String>,
     pub license_type: String,
     pub usage_count: i32,
     pub favorite_count: i32,
@@ -121,17 +125,17 @@ impl PoseLibraryItem {
         Self {
             id: m.id,
             name: m.name,
-            description: m.description,
+            description: m.description.into(),
             category_id: m.category_id,
             preview_image_url: m.preview_image_url,
             reference_image_url: m.reference_image_url,
             controlnet_image_url: m.controlnet_image_url,
-            thumbnail_url: m.thumbnail_url,
-            difficulty: m.difficulty,
-            gender_suitability: m.gender_suitability,
+            thumbnail_url: m.thumbnail_url.into(),
+            difficulty: Word::stored(&m.difficulty),
+            gender_suitability: Word::stored(&m.gender_suitability),
             tags: m.tags.into_vec(),
-            source_type: m.source_type,
-            source_credit: m.source_credit,
+            source_type: Word::stored(&m.source_type),
+            source_credit: m.source_credit.into(),
             license_type: m.license_type,
             usage_count: m.usage_count,
             favorite_count: m.favorite_count,
@@ -155,17 +159,15 @@ pub struct PoseGeneratorProject {
     pub user_id: String,
     pub project_name: String,
     #[oai(nullable)]
-    pub description: Option<String>,
+    pub description: Nullable<String>,
     #[oai(nullable)]
-    pub avatar_image_url: Option<String>,
-    /// `AVATAR_CREATOR` or `UPLOAD` (old rows may hold lowercase `upload`).
-    pub avatar_source: String,
+    pub avatar_image_url: Nullable<String>,
+    pub avatar_source: Word<AvatarSource>,
     #[oai(nullable)]
-    pub avatar_id: Option<String>,
+    pub avatar_id: Nullable<String>,
     pub total_generations: i64,
     pub total_poses_generated: i64,
-    /// `active` or `archived`.
-    pub status: String,
+    pub status: Word<PoseProjectStatus>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -176,13 +178,13 @@ impl PoseGeneratorProject {
             id: m.id,
             user_id: m.user_id,
             project_name: m.project_name,
-            description: m.description,
-            avatar_image_url: m.avatar_image_url,
-            avatar_source: m.avatar_source,
-            avatar_id: m.avatar_id,
+            description: m.description.into(),
+            avatar_image_url: m.avatar_image_url.into(),
+            avatar_source: Word::stored(&m.avatar_source),
+            avatar_id: m.avatar_id.into(),
             total_generations: totals.0,
             total_poses_generated: totals.1,
-            status: m.status,
+            status: Word::stored(&m.status),
             created_at: m.created_at.into(),
             updated_at: m.updated_at.into(),
         }
@@ -196,49 +198,47 @@ pub struct PoseGeneration {
     pub id: String,
     pub project_id: String,
     pub user_id: String,
-    /// `GALLERY_REFERENCE` or `TEXT_DESCRIPTION`.
-    pub generation_type: String,
+    pub generation_type: Word<GenerationType>,
     #[oai(nullable)]
-    pub text_prompt: Option<String>,
+    pub text_prompt: Nullable<String>,
     /// Reserved; always null in this version.
     #[oai(nullable)]
-    pub generated_pose_structure: Option<String>,
+    pub generated_pose_structure: Nullable<String>,
     #[oai(nullable)]
-    pub avatar_id: Option<String>,
+    pub avatar_id: Nullable<String>,
     /// JSON text `{gender, ageRange, ethnicity, style}` taken at request time.
     #[oai(nullable)]
-    pub avatar_attributes: Option<String>,
+    pub avatar_attributes: Nullable<String>,
     pub batch_size: i32,
     pub total_expected_poses: i32,
     pub use_background_changer: bool,
     #[oai(nullable)]
-    pub background_mode: Option<String>,
+    pub background_mode: Nullable<Word<BackgroundMode>>,
     #[oai(nullable)]
-    pub background_prompt: Option<String>,
+    pub background_prompt: Nullable<String>,
     pub export_formats: Vec<String>,
-    /// `pending`, `processing`, `completed`, `partial` or `failed`.
-    pub status: String,
+    pub status: Word<PoseGenerationStatus>,
     pub progress: i32,
     pub poses_completed: i32,
     pub poses_failed: i32,
     pub credit_charged: i32,
     pub credit_refunded: i32,
     #[oai(nullable)]
-    pub queue_job_id: Option<String>,
+    pub queue_job_id: Nullable<String>,
     #[oai(nullable)]
-    pub error_message: Option<String>,
+    pub error_message: Nullable<String>,
     pub created_at: Timestamp,
     #[oai(nullable)]
-    pub started_at: Option<Timestamp>,
+    pub started_at: Nullable<Timestamp>,
     #[oai(nullable)]
-    pub completed_at: Option<Timestamp>,
+    pub completed_at: Nullable<Timestamp>,
     #[oai(nullable)]
-    pub avg_generation_time: Option<f64>,
+    pub avg_generation_time: Nullable<f64>,
     #[oai(nullable)]
-    pub total_processing_time: Option<f64>,
+    pub total_processing_time: Nullable<f64>,
     pub recovery_attempts: i32,
     #[oai(nullable)]
-    pub last_recovery_at: Option<Timestamp>,
+    pub last_recovery_at: Nullable<Timestamp>,
 }
 
 /// The legacy `queued` status reads as `pending` (api.md §8.3.2).
@@ -253,35 +253,35 @@ pub fn public_status(status: &str) -> String {
 impl From<pose_generations::Model> for PoseGeneration {
     fn from(m: pose_generations::Model) -> Self {
         Self {
-            status: public_status(&m.status),
+            status: Word::stored(&public_status(&m.status)),
             id: m.id,
             project_id: m.project_id,
             user_id: m.user_id,
-            generation_type: m.generation_type,
-            text_prompt: m.text_prompt,
-            generated_pose_structure: m.generated_pose_structure,
-            avatar_id: m.avatar_id,
-            avatar_attributes: m.avatar_attributes,
+            generation_type: Word::stored(&m.generation_type),
+            text_prompt: m.text_prompt.into(),
+            generated_pose_structure: m.generated_pose_structure.into(),
+            avatar_id: m.avatar_id.into(),
+            avatar_attributes: m.avatar_attributes.into(),
             batch_size: m.batch_size,
             total_expected_poses: m.total_expected_poses,
             use_background_changer: m.use_background_changer,
-            background_mode: m.background_mode,
-            background_prompt: m.background_prompt,
+            background_mode: m.background_mode.as_deref().map(Word::stored).into(),
+            background_prompt: m.background_prompt.into(),
             export_formats: m.export_formats.into_vec(),
             progress: m.progress,
             poses_completed: m.poses_completed,
             poses_failed: m.poses_failed,
             credit_charged: m.credit_charged,
             credit_refunded: m.credit_refunded,
-            queue_job_id: m.queue_job_id,
-            error_message: m.error_message,
+            queue_job_id: m.queue_job_id.into(),
+            error_message: m.error_message.into(),
             created_at: m.created_at.into(),
-            started_at: m.started_at.map(Into::into),
-            completed_at: m.completed_at.map(Into::into),
-            avg_generation_time: m.avg_generation_time,
-            total_processing_time: m.total_processing_time,
+            started_at: m.started_at.map(Into::into).into(),
+            completed_at: m.completed_at.map(Into::into).into(),
+            avg_generation_time: m.avg_generation_time.into(),
+            total_processing_time: m.total_processing_time.into(),
             recovery_attempts: m.recovery_attempts,
-            last_recovery_at: m.last_recovery_at.map(Into::into),
+            last_recovery_at: m.last_recovery_at.map(Into::into).into(),
         }
     }
 }
@@ -293,35 +293,34 @@ pub struct GeneratedPose {
     pub id: String,
     pub generation_id: String,
     #[oai(nullable)]
-    pub pose_library_id: Option<String>,
+    pub pose_library_id: Nullable<String>,
     /// `""` for failed poses.
     pub output_image_url: String,
     /// `""` for failed poses.
     pub thumbnail_url: String,
     #[oai(nullable)]
-    pub original_image_url: Option<String>,
+    pub original_image_url: Nullable<String>,
     /// Format key → URL; `{}` when none.
     pub export_formats: BTreeMap<String, String>,
     pub background_changed: bool,
     #[oai(nullable)]
-    pub background_prompt: Option<String>,
+    pub background_prompt: Nullable<String>,
     pub prompt_used: String,
     #[oai(nullable)]
-    pub seed_used: Option<i32>,
+    pub seed_used: Nullable<i32>,
     pub controlnet_weight: f64,
     #[oai(nullable)]
-    pub generation_time: Option<f64>,
+    pub generation_time: Nullable<f64>,
     #[oai(nullable)]
-    pub ai_confidence_score: Option<f64>,
+    pub ai_confidence_score: Nullable<f64>,
     pub is_favorite: bool,
     pub download_count: i32,
-    /// `completed` or `failed`.
-    pub status: String,
+    pub status: Word<GeneratedPoseStatus>,
     #[oai(nullable)]
-    pub error_message: Option<String>,
+    pub error_message: Nullable<String>,
     /// `<poseLibraryId>-v<i>` (gallery) or `text-v<i>` (text).
     #[oai(nullable)]
-    pub variation_key: Option<String>,
+    pub variation_key: Nullable<String>,
     pub created_at: Timestamp,
 }
 
@@ -343,22 +342,22 @@ impl From<generated_poses::Model> for GeneratedPose {
             export_formats: export_map(&m.export_formats),
             id: m.id,
             generation_id: m.generation_id,
-            pose_library_id: m.pose_library_id,
+            pose_library_id: m.pose_library_id.into(),
             output_image_url: m.output_image_url,
             thumbnail_url: m.thumbnail_url,
-            original_image_url: m.original_image_url,
+            original_image_url: m.original_image_url.into(),
             background_changed: m.background_changed,
-            background_prompt: m.background_prompt,
+            background_prompt: m.background_prompt.into(),
             prompt_used: m.prompt_used,
-            seed_used: m.seed_used,
+            seed_used: m.seed_used.into(),
             controlnet_weight: m.controlnet_weight,
-            generation_time: m.generation_time,
-            ai_confidence_score: m.ai_confidence_score,
+            generation_time: m.generation_time.into(),
+            ai_confidence_score: m.ai_confidence_score.into(),
             is_favorite: m.is_favorite,
             download_count: m.download_count,
-            status: m.status,
-            error_message: m.error_message,
-            variation_key: m.variation_key,
+            status: Word::stored(&m.status),
+            error_message: m.error_message.into(),
+            variation_key: m.variation_key.into(),
             created_at: m.created_at.into(),
         }
     }
@@ -372,7 +371,7 @@ pub struct PoseRequestCompletedPose {
     pub name: String,
     pub preview_image_url: String,
     #[oai(nullable)]
-    pub thumbnail_url: Option<String>,
+    pub thumbnail_url: Nullable<String>,
 }
 
 impl From<pose_library::Model> for PoseRequestCompletedPose {
@@ -381,7 +380,7 @@ impl From<pose_library::Model> for PoseRequestCompletedPose {
             id: m.id,
             name: m.name,
             preview_image_url: m.preview_image_url,
-            thumbnail_url: m.thumbnail_url,
+            thumbnail_url: m.thumbnail_url.into(),
         }
     }
 }
@@ -396,26 +395,25 @@ pub struct PoseRequest {
     pub pose_name: String,
     pub description: String,
     #[oai(nullable)]
-    pub reference_image_url: Option<String>,
+    pub reference_image_url: Nullable<String>,
     #[oai(nullable)]
-    pub category_id: Option<String>,
+    pub category_id: Nullable<String>,
     #[oai(nullable)]
-    pub use_case: Option<String>,
+    pub use_case: Nullable<String>,
     pub votes_count: i32,
-    /// `pending`, `approved`, `in_progress`, `completed` or `rejected`.
-    pub status: String,
+    pub status: Word<PoseRequestStatus>,
     /// Null in `GET /requests?scope=all` for other users' requests.
     #[oai(nullable)]
-    pub admin_notes: Option<String>,
+    pub admin_notes: Nullable<String>,
     /// The library pose that fulfilled the request.
     #[oai(nullable)]
-    pub completed_pose_id: Option<String>,
+    pub completed_pose_id: Nullable<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     #[oai(nullable)]
-    pub category: Option<PoseCategory>,
+    pub category: Nullable<PoseCategory>,
     #[oai(nullable)]
-    pub completed_pose: Option<PoseRequestCompletedPose>,
+    pub completed_pose: Nullable<PoseRequestCompletedPose>,
 }
 
 impl PoseRequest {
@@ -429,17 +427,17 @@ impl PoseRequest {
             user_id: m.user_id,
             pose_name: m.pose_name,
             description: m.description,
-            reference_image_url: m.reference_image_url,
-            category_id: m.category_id,
-            use_case: m.use_case,
+            reference_image_url: m.reference_image_url.into(),
+            category_id: m.category_id.into(),
+            use_case: m.use_case.into(),
             votes_count: m.votes_count,
-            status: m.status,
-            admin_notes: m.admin_notes,
-            completed_pose_id: m.completed_pose_id,
+            status: Word::stored(&m.status),
+            admin_notes: m.admin_notes.into(),
+            completed_pose_id: m.completed_pose_id.into(),
             created_at: m.created_at.into(),
             updated_at: m.updated_at.into(),
-            category,
-            completed_pose,
+            category: category.into(),
+            completed_pose: completed_pose.into(),
         }
     }
 }
@@ -460,7 +458,7 @@ pub struct PoseRequestUser {
     pub id: String,
     pub email: String,
     #[oai(nullable)]
-    pub name: Option<String>,
+    pub name: Nullable<String>,
 }
 
 impl From<users::Model> for PoseRequestUser {
@@ -468,7 +466,7 @@ impl From<users::Model> for PoseRequestUser {
         Self {
             id: m.id,
             email: m.email,
-            name: m.name,
+            name: m.name.into(),
         }
     }
 }
@@ -481,7 +479,7 @@ pub struct PoseRequestWithUser {
     pub request: PoseRequest,
     /// Null only if the user row is gone (the foreign key cascades, so not in practice).
     #[oai(nullable)]
-    pub user: Option<PoseRequestUser>,
+    pub user: Nullable<PoseRequestUser>,
 }
 
 /// Pose requests per status (`GET /admin/pose-requests/stats`).

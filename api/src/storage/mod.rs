@@ -17,7 +17,7 @@ mod serve;
 
 pub use local::LocalStorage;
 pub use object::ObjectStorage;
-pub use serve::{REFERENCE_FILES_CACHE, USER_FILES_CACHE, files_endpoint};
+pub use serve::{REFERENCE_FILES_CACHE, StoredFilesApi, USER_FILES_CACHE, files_endpoint};
 
 use std::io;
 

@@ -1,9 +1,21 @@
 //! The public file endpoints `/uploads/*` and `/presets/*` (api.md §8.12).
 
+use std::collections::HashMap;
+
 use poem::{
     Body, Endpoint, Request, Response,
+    endpoint::BoxEndpoint,
     error::{InternalServerError, MethodNotAllowedError, NotFoundError},
     http::{HeaderValue, Method, header},
+};
+use poem_openapi::{
+    Tags,
+    payload::{Binary, Payload},
+    registry::{
+        MetaApi, MetaHeader, MetaMediaType, MetaOperation, MetaOperationParam, MetaParamIn,
+        MetaPath, MetaResponse, MetaResponses, Registry,
+    },
+    types::Type,
 };
 
 use super::{Storage, StorageKey, served_content_type};
@@ -75,4 +87,109 @@ async fn serve(
         HeaderValue::from_static(cache_control),
     );
     Ok(resp)
+}
+
+/// `/uploads/{path}` and `/presets/{path}` in the OpenAPI document, so that clients and
+/// Swagger UI know them. Only the description: the files are served by
+/// [`files_endpoint`], mounted beside the API.
+pub struct StoredFilesApi;
+
+impl poem_openapi::OpenApi for StoredFilesApi {
+    fn meta() -> Vec<MetaApi> {
+        let operation = |operation_id: &'static str,
+                         summary: &'static str,
+                         description: &'static str,
+                         cache: &'static str| MetaOperation {
+            method: Method::GET,
+            tags: vec![<crate::openapi::ApiTags as Tags>::name(
+                &crate::openapi::ApiTags::Files,
+            )],
+            summary: Some(summary),
+            description: Some(description),
+            external_docs: None,
+            params: vec![MetaOperationParam {
+                name: "path".into(),
+                schema: String::schema_ref(),
+                in_type: MetaParamIn::Path,
+                description: Some(
+                    "The file's path below the prefix, as the URL in a response gives it \
+                     (it contains `/`, e.g. `avatar-creator/<userId>/<name>.png`)."
+                        .into(),
+                ),
+                required: true,
+                deprecated: false,
+                explode: true,
+                style: None,
+            }],
+            request: None,
+            responses: MetaResponses {
+                responses: vec![
+                    MetaResponse {
+                        description: cache,
+                        status: Some(200),
+                        status_range: None,
+                        content: ["image/jpeg", "image/png", "image/webp"]
+                            .into_iter()
+                            .map(|content_type| MetaMediaType {
+                                content_type,
+                                schema: Binary::<Vec<u8>>::schema_ref(),
+                            })
+                            .collect(),
+                        headers: vec![
+                            MetaHeader {
+                                name: "Cache-Control".into(),
+                                description: Some(cache.into()),
+                                required: true,
+                                deprecated: false,
+                                schema: String::schema_ref(),
+                            },
+                            MetaHeader {
+                                name: "X-Content-Type-Options".into(),
+                                description: Some("`nosniff`".into()),
+                                required: true,
+                                deprecated: false,
+                                schema: String::schema_ref(),
+                            },
+                        ],
+                    },
+                    crate::error::error_response_meta(404),
+                ],
+            },
+            deprecated: false,
+            security: vec![],
+            operation_id: Some(operation_id),
+            code_samples: vec![],
+        };
+        vec![MetaApi {
+            paths: vec![
+                MetaPath {
+                    path: "/uploads/{path}".into(),
+                    operations: vec![operation(
+                        "filesGetUpload",
+                        "A stored image",
+                        "An uploaded or generated image, by the URL a response gave. The URL \
+                         is the permission (128 random bits): no token. `.jpg`, `.png` and \
+                         `.webp` only; anything else, or a file since deleted, is a 404.",
+                        USER_FILES_CACHE,
+                    )],
+                },
+                MetaPath {
+                    path: "/presets/{path}".into(),
+                    operations: vec![operation(
+                        "filesGetPreset",
+                        "A seeded reference image",
+                        "A preset preview, or a library pose's preview, thumbnail or pose \
+                         map, by the URL a response gave. Public.",
+                        REFERENCE_FILES_CACHE,
+                    )],
+                },
+            ],
+        }]
+    }
+
+    fn register(registry: &mut Registry) {
+        <crate::error::ErrorResponse as poem_openapi::types::Type>::register(registry);
+    }
+
+    fn add_routes(self, _: &mut HashMap<String, HashMap<Method, BoxEndpoint<'static>>>) {}
 }

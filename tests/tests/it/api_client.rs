@@ -69,6 +69,13 @@ pub async fn send<E: Endpoint>(req: TestRequestBuilder<'_, E>) -> Reply {
         StatusCode::INTERNAL_SERVER_ERROR,
         "a request produced a 500: {text}"
     );
+    // Every error body of the suite fits the variant the OpenAPI document gives its
+    // `code` (issue 15: typed details a client can narrow by `code`).
+    if let Some(error) = body.get("error").filter(|_| !status.is_success())
+        && let Err(why) = api::error::documented::check(error)
+    {
+        panic!("an error body does not fit its documented shape: {error} ({why})");
+    }
     Reply {
         status,
         headers,

@@ -179,9 +179,10 @@ dual_test! {
             .body_json(&json!({ "projectId": "p", "useBackgroundChanger": "yes" }))).await;
         assert_eq!(reply.body["error"]["details"], json!({ "useBackgroundChanger": ["Expected boolean, received string"] }));
 
+        // A required field left out or null gets its handler's own message.
         for (body, details) in [
-            (json!({}), json!({ "name": ["Required"] })),
-            (json!({ "name": null }), json!({ "name": ["Expected string, received null"] })),
+            (json!({}), json!({ "name": ["Project name is required"] })),
+            (json!({ "name": null }), json!({ "name": ["Project name is required"] })),
         ] {
             let reply = send(cli.post(format!("{AC}/projects")).header("Authorization", &auth).body_json(&body)).await;
             assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");

@@ -1,5 +1,6 @@
 //! Avatar operations (api.md §6.10–§6.14).
 
+use crate::vocabulary::{AgeRange, Gender, Word};
 use poem::web::Data;
 use poem_openapi::{
     Object, OpenApi,
@@ -69,12 +70,12 @@ pub struct UpdateAvatarRequest {
     /// At most 500 characters.
     #[oai(nullable)]
     pub persona_background: MaybeUndefined<Text>,
-    /// `male`, `female` or `unisex`.
+    /// `null` or `""` clears it.
     #[oai(nullable)]
-    pub gender: MaybeUndefined<Text>,
-    /// `young`, `adult` or `mature`.
+    pub gender: MaybeUndefined<Word<Gender>>,
+    /// `null` or `""` clears it.
     #[oai(nullable)]
-    pub age_range: MaybeUndefined<Text>,
+    pub age_range: MaybeUndefined<Word<AgeRange>>,
     #[oai(nullable)]
     pub ethnicity: MaybeUndefined<Text>,
     #[oai(nullable)]

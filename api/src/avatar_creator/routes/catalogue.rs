@@ -1,5 +1,6 @@
 //! Public catalogue operations (api.md §6.15–§6.17) and the app's health (§6.19).
 
+use crate::vocabulary::{AppStatus, PersonaCategory, PresetCategory, Word};
 use std::collections::BTreeMap;
 
 use poem::web::Data;
@@ -36,7 +37,7 @@ pub struct PersonaExampleList {
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
 pub struct AppHealth {
-    pub status: String,
+    pub status: Word<AppStatus>,
     pub app: String,
     pub message: String,
     /// Route summaries by name.
@@ -59,8 +60,8 @@ impl CatalogueApi {
     async fn list_presets(
         &self,
         state: Data<&AppState>,
-        /// `professional`, `casual`, `sports`, `fashion` or `traditional`.
-        category: Query<Option<String>>,
+        /// Only presets of this category.
+        category: Query<Option<Word<PresetCategory>>>,
     ) -> Result<Json<PresetList>, Errors<400>> {
         let presets = catalogue::presets(&state.db, category.as_deref()).await?;
         Ok(Json(PresetList {
@@ -69,6 +70,8 @@ impl CatalogueApi {
     }
 
     /// Get a preset
+    ///
+    /// One public preset, with its persona template. No token needed.
     #[oai(
         path = "/presets/:id",
         method = "get",
@@ -96,8 +99,8 @@ impl CatalogueApi {
     async fn list_persona_examples(
         &self,
         state: Data<&AppState>,
-        /// `business`, `creative`, `lifestyle` or `healthcare`.
-        category: Query<Option<String>>,
+        /// Only examples of this category.
+        category: Query<Option<Word<PersonaCategory>>>,
     ) -> Result<Json<PersonaExampleList>, Errors<400>> {
         let examples = catalogue::persona_examples(&state.db, category.as_deref()).await?;
         Ok(Json(PersonaExampleList {
@@ -132,7 +135,7 @@ impl CatalogueApi {
             ("stats", "GET /stats"),
         ];
         Json(AppHealth {
-            status: "ok".into(),
+            status: AppStatus::Ok.into(),
             app: "avatar-creator".into(),
             message: "Avatar Creator API is running".into(),
             endpoints: endpoints

@@ -1,6 +1,8 @@
 //! Generation operations (api.md §6.7–§6.9): start from a prompt or a preset (202),
 //! then poll the generation.
 
+use crate::presence::{Nullable, Required};
+use crate::vocabulary::{AgeRange, Gender, Word};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
@@ -24,47 +26,62 @@ const NOTE: &str = "Generation is processing in background. Check status using g
 #[oai(rename_all = "camelCase", example)]
 pub struct GenerateAvatarRequest {
     /// 1..100 characters after trimming.
-    pub name: Text,
+    pub name: Required<Text>,
     /// 10..2000 characters after trimming; runs of whitespace become one space.
-    pub prompt: Text,
+    pub prompt: Required<Text>,
     /// At most 100 characters.
+    #[oai(nullable)]
     pub persona_name: Option<Text>,
     /// 1..120.
+    #[oai(nullable)]
     pub persona_age: Option<i32>,
     /// At most 10 traits, each 1..50 characters.
+    #[oai(nullable)]
     pub persona_personality: Option<Vec<Text>>,
     /// At most 500 characters.
+    #[oai(nullable)]
     pub persona_background: Option<Text>,
-    /// `male`, `female` or `unisex`.
-    pub gender: Option<Text>,
-    /// `young`, `adult` or `mature`.
-    pub age_range: Option<Text>,
+    #[oai(skip_serializing_if_is_none)]
+    pub gender: Option<Word<Gender>>,
+    #[oai(skip_serializing_if_is_none)]
+    pub age_range: Option<Word<AgeRange>>,
+    #[oai(nullable)]
     pub ethnicity: Option<Text>,
+    #[oai(nullable)]
     pub body_type: Option<Text>,
+    #[oai(nullable)]
     pub hair_style: Option<Text>,
+    #[oai(nullable)]
     pub hair_color: Option<Text>,
+    #[oai(nullable)]
     pub eye_color: Option<Text>,
+    #[oai(nullable)]
     pub skin_tone: Option<Text>,
+    #[oai(nullable)]
     pub style: Option<Text>,
     /// 512..2048, default 1024.
+    #[oai(nullable)]
     pub width: Option<i32>,
     /// 512..2048, default 1024.
+    #[oai(nullable)]
     pub height: Option<i32>,
     /// 0..2147483647; drawn at random when absent.
+    #[oai(nullable)]
     pub seed: Option<i64>,
 }
 
 impl GenerateAvatarRequest {
     fn validate(self) -> Result<NewGeneration, ApiError> {
         let mut errors = FieldErrors::new();
-        let name = self.name.trim();
+        let name = self.name.as_deref().unwrap_or_default().trim();
         if name.is_empty() {
             errors.add("name", "Avatar name is required");
         } else if name.chars().count() > 100 {
             errors.add("name", "Must be at most 100 characters");
         }
-        let prompt = self.prompt.split_whitespace().collect::<Vec<_>>().join(" ");
-        let prompt_chars = self.prompt.trim().chars().count();
+        let raw_prompt = self.prompt.as_deref().unwrap_or_default();
+        let prompt = raw_prompt.split_whitespace().collect::<Vec<_>>().join(" ");
+        let prompt_chars = raw_prompt.trim().chars().count();
         if !(10..=2000).contains(&prompt_chars) {
             errors.add("prompt", "Must be between 10 and 2000 characters");
         }
@@ -131,7 +148,7 @@ impl GenerateAvatarRequest {
 #[oai(rename_all = "camelCase", example)]
 pub struct FromPresetRequest {
     /// Any id string, 1..64 characters.
-    pub preset_id: Text,
+    pub preset_id: Required<Text>,
     /// 1..100 characters after trimming; empty means the preset's name.
     pub custom_name: Option<Text>,
 }
@@ -215,8 +232,10 @@ impl GenerationsApi {
         body: JsonBody<FromPresetRequest>,
     ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 415, 429>> {
         let mut errors = FieldErrors::new();
-        let preset_id = body.preset_id.trim();
-        if preset_id.is_empty() || preset_id.chars().count() > 64 {
+        let preset_id = body.preset_id.as_deref().unwrap_or_default().trim();
+        if body.preset_id.is_none() {
+            errors.add("presetId", "Preset id is required");
+        } else if preset_id.is_empty() || preset_id.chars().count() > 64 {
             errors.add("presetId", "Must be between 1 and 64 characters");
         }
         let custom_name =
@@ -298,17 +317,17 @@ impl poem_openapi::types::Example for GenerationStarted {
             generation: AvatarGeneration {
                 id: "cm3kb0gen0007qz8h1a2b3c4d".into(),
                 user_id: "cm3k9u1xz0000qz8h7f3a2b1c".into(),
-                avatar_id: None,
+                avatar_id: None.into(),
                 project_id: "cm3k9x2ab0001qz8h4v6t7r2s".into(),
                 status: "pending".into(),
                 prompt: "professional portrait of a confident woman in a navy blazer".into(),
-                options: Some(
+                options: Nullable(Some(
                     r#"{"width":1024,"height":1024,"seed":1837465,"modelKey":"local:deterministic-v1","modelName":"Local deterministic renderer"}"#
                         .into(),
-                ),
-                error_message: None,
+                )),
+                error_message: None.into(),
                 created_at: at.into(),
-                completed_at: None,
+                completed_at: None.into(),
             },
             credit_used: 10,
             credit_balance: 90,

@@ -1,5 +1,6 @@
 //! Project operations (api.md §6.1–§6.5).
 
+use crate::presence::Required;
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
@@ -48,7 +49,7 @@ pub struct UpdatedProject {
 #[oai(rename_all = "camelCase", example)]
 pub struct CreateProjectRequest {
     /// Trimmed, runs of whitespace collapsed, then 1..100 characters.
-    pub name: Text,
+    pub name: Required<Text>,
     /// Trimmed, at most 500 characters; empty or null means none.
     #[oai(nullable)]
     pub description: Option<Text>,
@@ -102,6 +103,9 @@ impl ProjectsApi {
     }
 
     /// Create a project
+    ///
+    /// An empty project of the caller's; its avatars are added by upload, generation or
+    /// preset.
     #[oai(
         path = "/projects",
         method = "post",
@@ -113,8 +117,11 @@ impl ProjectsApi {
         state: Data<&AppState>,
         body: JsonBody<CreateProjectRequest>,
     ) -> Result<CreateProjectResponse, Errors<400, 401, 415, 429>> {
-        let (name, description) =
-            projects::validate(Some(&body.name), Some(body.description.as_deref()), true)?;
+        let (name, description) = projects::validate(
+            body.name.as_deref(),
+            Some(body.description.as_deref()),
+            true,
+        )?;
         let name = name.expect("validated as required");
         let project = projects::create(&state.db, &auth.0.id, name, description.flatten()).await?;
         Ok(CreateProjectResponse::Created(Json(CreatedProject {

@@ -58,6 +58,9 @@ pub struct StatsResponse {
 )]
 impl StatsApi {
     /// Avatar Creator statistics
+    ///
+    /// The caller's projects, avatars, generations and credits spent, with the price
+    /// list.
     #[oai(
         path = "/stats",
         method = "get",

@@ -5,6 +5,8 @@
 //! `stats` and `popular` are static segments: the router always prefers them to the
 //! `:id` parameter, so they are never read as request ids.
 
+use crate::presence::Required;
+use crate::vocabulary::{PoseRequestStatus, Word};
 use poem::{Request, RequestBody, web::Data};
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ExtractParamOptions, Object, OpenApi,
@@ -28,14 +30,21 @@ use crate::{json_body::JsonBody, text::Text};
 
 pub struct AdminApi;
 
-/// Body of approve, reject, mark-in-progress and the notes update.
+/// Body of approve and mark-in-progress: every field is optional.
 #[derive(Object, Debug, Default)]
 #[oai(rename_all = "camelCase")]
 pub struct PoseAdminNotesRequest {
-    /// At most 1000 characters after trimming; required to reject and for the notes
-    /// update.
+    /// At most 1000 characters after trimming.
     #[oai(nullable)]
     pub admin_notes: Option<Text>,
+}
+
+/// Body of reject and of the notes update: the notes are required.
+#[derive(Object, Debug, Default)]
+#[oai(rename_all = "camelCase")]
+pub struct PoseAdminRequiredNotesRequest {
+    /// 1..1000 characters after trimming.
+    pub admin_notes: Required<Text>,
 }
 
 /// Body of mark-completed.
@@ -43,7 +52,7 @@ pub struct PoseAdminNotesRequest {
 #[oai(rename_all = "camelCase")]
 pub struct PoseAdminCompleteRequest {
     /// The library pose that fulfils the request.
-    pub completed_pose_id: Option<Text>,
+    pub completed_pose_id: Required<Text>,
     /// At most 1000 characters; the current notes are kept when absent.
     #[oai(nullable)]
     pub admin_notes: Option<Text>,
@@ -146,8 +155,8 @@ impl AdminApi {
         page: Query<Option<i64>>,
         /// 1..100, default 20.
         limit: Query<Option<i64>>,
-        /// `pending`, `approved`, `in_progress`, `completed` or `rejected`.
-        status: Query<Option<String>>,
+        /// Only requests in this status.
+        status: Query<Option<Word<PoseRequestStatus>>>,
         /// Exact category id.
         #[oai(name = "categoryId")]
         category_id: Query<Option<String>>,
@@ -208,6 +217,8 @@ impl AdminApi {
     }
 
     /// Get a pose request (admin)
+    ///
+    /// One request with its author, category and the pose that fulfilled it.
     #[oai(
         path = "/admin/pose-requests/:id",
         method = "get",
@@ -260,7 +271,7 @@ impl AdminApi {
         _admin: AdminAuth,
         state: Data<&AppState>,
         id: Path<String>,
-        body: JsonBody<PoseAdminNotesRequest>,
+        body: JsonBody<PoseAdminRequiredNotesRequest>,
     ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 409, 415>> {
         let input = TransitionInput {
             admin_notes: body.admin_notes.as_deref(),
@@ -329,7 +340,7 @@ impl AdminApi {
         _admin: AdminAuth,
         state: Data<&AppState>,
         id: Path<String>,
-        body: JsonBody<PoseAdminNotesRequest>,
+        body: JsonBody<PoseAdminRequiredNotesRequest>,
     ) -> Result<Json<PoseAdminRequestChanged>, Errors<400, 401, 403, 404, 415>> {
         let request = requests::update_notes(&state.db, &id, body.admin_notes.as_deref()).await?;
         Ok(Json(PoseAdminRequestChanged {

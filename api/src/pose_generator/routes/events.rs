@@ -1,8 +1,11 @@
 //! The progress stream (api.md §7.13).
 
 use entity::users;
-use poem::{Request, web::Data};
-use poem_openapi::{ApiResponse, OpenApi, SecurityScheme, auth::ApiKey, param::Path};
+use poem::{Request, RequestBody, http::header, web::Data};
+use poem_openapi::{
+    ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions, OpenApi, SecurityScheme,
+    auth::ApiKey, param::Path, registry::Registry,
+};
 
 use crate::pose_generator::events::{self, EventStreamBody};
 use crate::pose_generator::generations;
@@ -15,8 +18,9 @@ use crate::{
 
 pub struct EventsApi;
 
-/// `?access_token=<JWT>`, for native `EventSource`, which cannot send headers. Only
-/// the progress stream accepts it; the query string is never logged.
+/// `?access_token=<JWT>`: a fallback for native `EventSource` only, which cannot send
+/// headers. Every other client sends the bearer header. Only the progress stream
+/// accepts it; the query string is never logged.
 #[derive(SecurityScheme)]
 #[oai(
     rename = "accessTokenQuery",
@@ -36,19 +40,56 @@ async fn query_user(req: &Request, key: ApiKey) -> poem::Result<users::Model> {
         .map_err(ApiError::from)?)
 }
 
-/// The `access_token` query parameter, or the bearer header. The header is tried
-/// last, so its failure ("Invalid token", "Token expired") is the one reported.
-#[derive(SecurityScheme)]
-pub enum StreamAuth {
-    Query(QueryTokenAuth),
-    Bearer(BearerAuth),
-}
+/// The bearer header, or, when there is none, the `access_token` query parameter. The
+/// document lists the header first, so a generated client uses it; the token goes in
+/// a URL only when a native `EventSource` has no other way.
+pub struct StreamAuth(users::Model);
 
 impl StreamAuth {
     fn user(&self) -> &users::Model {
-        match self {
-            Self::Bearer(BearerAuth(user)) | Self::Query(QueryTokenAuth(user)) => user,
+        &self.0
+    }
+}
+
+impl<'a> ApiExtractor<'a> for StreamAuth {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <BearerAuth as ApiExtractor>::register(registry);
+        <QueryTokenAuth as ApiExtractor>::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        let mut schemes = <BearerAuth as ApiExtractor>::security_schemes();
+        schemes.extend(<QueryTokenAuth as ApiExtractor>::security_schemes());
+        schemes
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        body: &mut RequestBody,
+        param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            let BearerAuth(user) =
+                <BearerAuth as ApiExtractor>::from_request(req, body, param_opts).await?;
+            return Ok(Self(user));
         }
+        let QueryTokenAuth(user) =
+            <QueryTokenAuth as ApiExtractor>::from_request(req, body, param_opts)
+                .await
+                .map_err(|err| {
+                    // Neither the header nor the parameter: the usual 401.
+                    if err.is::<poem_openapi::error::AuthorizationError>() {
+                        ApiError::Unauthorized("No token provided".into()).into()
+                    } else {
+                        err
+                    }
+                })?;
+        Ok(Self(user))
     }
 }
 

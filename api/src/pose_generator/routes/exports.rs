@@ -1,5 +1,6 @@
 //! Export operations (api.md §7.14, §7.16).
 
+use crate::presence::Required;
 use poem::{Body, web::Data};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -36,7 +37,7 @@ pub enum ZipResponse {
 #[oai(rename_all = "camelCase")]
 pub struct RegenerateExportRequest {
     /// One format key (§8.11) or alias.
-    pub format: Option<Text>,
+    pub format: Required<Text>,
 }
 
 #[derive(Object, Debug)]

@@ -1,5 +1,10 @@
 //! Generation operations (api.md §7.9–§7.12).
 
+use crate::vocabulary::PoseGenerationStatus;
+use crate::{
+    presence::Required,
+    vocabulary::{BackgroundMode, GenerationType, Word},
+};
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -27,40 +32,52 @@ pub struct GenerationsApi;
 #[oai(rename_all = "camelCase", example)]
 pub struct PoseGenerateRequest {
     /// One of the caller's projects.
-    pub project_id: Option<Text>,
-    /// `GALLERY_REFERENCE` or `TEXT_DESCRIPTION`.
-    pub generation_type: Option<Text>,
+    pub project_id: Required<Text>,
+    /// Poses from the library, or one described in text.
+    pub generation_type: Required<Word<GenerationType>>,
     /// Gallery: 1..200 distinct public library pose ids.
+    #[oai(nullable)]
     pub selected_pose_ids: Option<Vec<Text>>,
     /// Gallery: variations per pose, 1..10, default 4.
+    #[oai(nullable)]
     pub batch_size: Option<i64>,
     /// Text: 3..500 characters describing a pose. Gallery: an optional prefix, ≤ 500.
+    #[oai(nullable)]
     pub text_prompt: Option<Text>,
     /// Text: images to make, 1..20, default 4.
+    #[oai(nullable)]
     pub variation_count: Option<i64>,
     /// One of the caller's Avatar Creator avatars; default: the project's.
+    #[oai(nullable)]
     pub avatar_id: Option<Text>,
     /// Default false; +10 credits per pose.
+    #[oai(nullable)]
     pub use_background_changer: Option<bool>,
-    /// `ai_generate`, `solid_color` or `upload`.
-    pub background_mode: Option<Text>,
+    /// Required with `useBackgroundChanger`.
+    #[oai(skip_serializing_if_is_none)]
+    pub background_mode: Option<Word<BackgroundMode>>,
     /// `ai_generate`: 1..300 characters.
+    #[oai(nullable)]
     pub background_prompt: Option<Text>,
     /// `solid_color`: `#RRGGBB`.
+    #[oai(nullable)]
     pub background_color: Option<Text>,
     /// `upload`: an absolute http(s) URL or an `/uploads/…` path.
+    #[oai(nullable)]
     pub background_image_url: Option<Text>,
     /// ≤ 10 export format keys (aliases accepted).
+    #[oai(nullable)]
     pub export_formats: Option<Vec<Text>>,
     /// Older name of `exportFormats`; the union of both is used.
+    #[oai(nullable)]
     pub output_formats: Option<Vec<Text>>,
 }
 
 impl poem_openapi::types::Example for PoseGenerateRequest {
     fn example() -> Self {
         Self {
-            project_id: Some("cm3kc0prj0001qz8h9a8b7c6d".into()),
-            generation_type: Some("GALLERY_REFERENCE".into()),
+            project_id: Required(Some("cm3kc0prj0001qz8h9a8b7c6d".into())),
+            generation_type: Required(Some("GALLERY_REFERENCE".into())),
             selected_pose_ids: Some(vec!["cm3k8l0000011qz8hpose0001".into()]),
             batch_size: Some(2),
             export_formats: Some(vec!["instagram_story".into(), "tiktok".into()]),
@@ -74,7 +91,7 @@ impl poem_openapi::types::Example for PoseGenerateRequest {
 #[oai(rename_all = "camelCase")]
 pub struct PoseGenerationAccepted {
     pub generation_id: String,
-    pub status: String,
+    pub status: Word<PoseGenerationStatus>,
     pub total_poses_expected: i32,
     pub credit_charged: i32,
     /// `poses × 30` seconds.
@@ -170,7 +187,7 @@ impl GenerationsApi {
         Ok(PoseGenerateResponse::Accepted(Json(
             PoseGenerationAccepted {
                 generation_id: accepted.generation_id,
-                status: "pending".into(),
+                status: PoseGenerationStatus::Pending.into(),
                 total_poses_expected: accepted.total_poses,
                 credit_charged: accepted.credit_charged,
                 estimated_completion_time: i64::from(accepted.total_poses) * SECONDS_PER_POSE,
@@ -194,8 +211,8 @@ impl GenerationsApi {
         /// Only this project's (an unknown or foreign project gives an empty list).
         #[oai(name = "projectId")]
         project_id: Query<Option<String>>,
-        /// `pending`, `processing`, `completed`, `partial` or `failed`.
-        status: Query<Option<String>>,
+        /// Only generations in this status.
+        status: Query<Option<Word<PoseGenerationStatus>>>,
         /// ≥ 1, default 1.
         page: Query<Option<i64>>,
         /// 1..100, default 20.

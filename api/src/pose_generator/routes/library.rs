@@ -1,5 +1,6 @@
 //! Library and category operations (api.md §7.1–§7.3).
 
+use crate::vocabulary::{Difficulty, Gender, Word};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
 
@@ -33,7 +34,7 @@ pub struct PoseEnvelope {
 pub struct CategoryTree {
     pub categories: Vec<PoseCategoryTree>,
     /// Number of top-level categories returned.
-    pub total_categories: u64,
+    pub total_categories: i64,
 }
 
 #[OpenApi(
@@ -59,13 +60,13 @@ impl LibraryApi {
         category: Query<Option<String>>,
         /// Name substring or exact tag, case-insensitive; ignored under 2 characters.
         search: Query<Option<String>>,
-        /// `beginner`, `intermediate` or `advanced`.
-        difficulty: Query<Option<String>>,
-        /// `male`, `female` or `unisex` (exact).
+        /// Only poses of this difficulty.
+        difficulty: Query<Option<Word<Difficulty>>>,
+        /// Only poses suited to exactly this value.
         #[oai(name = "genderSuitability")]
-        gender_suitability: Query<Option<String>>,
+        gender_suitability: Query<Option<Word<Gender>>>,
         /// `true`: featured poses only.
-        featured: Query<Option<String>>,
+        featured: Query<Option<Word<bool>>>,
         /// ≥ 1, default 1.
         page: Query<Option<i64>>,
         /// 1..100, default 24.
@@ -120,7 +121,7 @@ impl LibraryApi {
             .map_err(crate::error::ApiError::from)?
             .tree();
         Ok(Json(CategoryTree {
-            total_categories: categories.len() as u64,
+            total_categories: i64::try_from(categories.len()).unwrap_or(i64::MAX),
             categories,
         }))
     }

@@ -1,5 +1,9 @@
 //! Operations on one generated pose (api.md §7.15) and the app's figures (§7.17).
 
+use crate::{
+    presence::Required,
+    vocabulary::{BackgroundChangeStatus, BackgroundMode, Word},
+};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
@@ -19,20 +23,23 @@ pub struct PosesApi;
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase", example)]
 pub struct ChangeBackgroundRequest {
-    /// `ai_generate`, `solid_color` or `upload`.
-    pub background_mode: Option<Text>,
+    /// How to make the new background.
+    pub background_mode: Required<Word<BackgroundMode>>,
     /// `ai_generate`: 1..300 characters.
+    #[oai(nullable)]
     pub background_prompt: Option<Text>,
     /// `solid_color`: `#RRGGBB`.
+    #[oai(nullable)]
     pub background_color: Option<Text>,
     /// `upload`: an absolute http(s) URL or an `/uploads/…` path (never fetched).
+    #[oai(nullable)]
     pub background_image_url: Option<Text>,
 }
 
 impl poem_openapi::types::Example for ChangeBackgroundRequest {
     fn example() -> Self {
         Self {
-            background_mode: Some("solid_color".into()),
+            background_mode: Required(Some("solid_color".into())),
             background_prompt: None,
             background_color: Some("#F5F5DC".into()),
             background_image_url: None,
@@ -50,7 +57,7 @@ pub struct BackgroundQueued {
     pub output_image_url: String,
     pub credit_charged: i32,
     pub credit_balance: i32,
-    pub status: String,
+    pub status: Word<BackgroundChangeStatus>,
     pub message: String,
 }
 
@@ -100,7 +107,7 @@ impl PosesApi {
             output_image_url: queued.output_image_url,
             credit_charged: queued.credit_charged,
             credit_balance: queued.credit_balance,
-            status: "queued".into(),
+            status: BackgroundChangeStatus::Queued.into(),
             message: "Background change queued".into(),
         })))
     }
@@ -120,7 +127,7 @@ impl PosesApi {
         state: Data<&AppState>,
     ) -> Result<Json<PoseStats>, Errors<401>> {
         Ok(Json(
-            stats::stats(&state.db, &auth.0.id)
+            stats::stats(&state.db, &state.config.costs, &auth.0.id)
                 .await
                 .map_err(ApiError::from)?,
         ))

@@ -1,5 +1,9 @@
 //! Project operations (api.md §7.4–§7.8).
 
+use crate::{
+    presence::Required,
+    vocabulary::{AvatarSource, PoseProjectStatus, Word},
+};
 use entity::pose_generations;
 use migration::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use poem::web::Data;
@@ -63,12 +67,12 @@ pub struct PoseProjectDeleted {
 #[oai(rename_all = "camelCase", example)]
 pub struct CreatePoseProjectRequest {
     /// 1..100 characters after trimming.
-    pub project_name: Option<Text>,
+    pub project_name: Required<Text>,
     /// At most 500 characters; empty means none.
     #[oai(nullable)]
     pub description: Option<Text>,
-    /// `AVATAR_CREATOR` or `UPLOAD` (default).
-    pub avatar_source: Option<Text>,
+    /// Default `UPLOAD`.
+    pub avatar_source: Option<Word<AvatarSource>>,
     /// One of the caller's Avatar Creator avatars; required with `AVATAR_CREATOR`.
     pub avatar_id: Option<Text>,
     /// An absolute http(s) URL or an `/uploads/…` path, at most 2048 characters. With
@@ -80,7 +84,7 @@ pub struct CreatePoseProjectRequest {
 impl poem_openapi::types::Example for CreatePoseProjectRequest {
     fn example() -> Self {
         Self {
-            project_name: Some("Ramadan Campaign".into()),
+            project_name: Required(Some("Ramadan Campaign".into())),
             description: None,
             avatar_source: Some("AVATAR_CREATOR".into()),
             avatar_id: Some("cm3ka1v0q0004qz8hc2b9d1ef".into()),
@@ -98,15 +102,15 @@ pub struct UpdatePoseProjectRequest {
     /// `null` or `""` clears it.
     #[oai(nullable)]
     pub description: MaybeUndefined<Text>,
-    /// `active` or `archived`.
-    pub status: MaybeUndefined<Text>,
+    /// Archive or reactivate the project.
+    pub status: MaybeUndefined<Word<PoseProjectStatus>>,
 }
 
-fn present(value: &MaybeUndefined<Text>) -> Option<Option<&str>> {
+fn present<T: AsRef<str>>(value: &MaybeUndefined<T>) -> Option<Option<&str>> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v.as_str())),
+        MaybeUndefined::Value(v) => Some(Some(v.as_ref())),
     }
 }
 
@@ -138,8 +142,8 @@ impl ProjectsApi {
         page: Query<Option<i64>>,
         /// 1..100, default 10.
         limit: Query<Option<i64>>,
-        /// `active` or `archived`.
-        status: Query<Option<String>>,
+        /// Only projects in this status.
+        status: Query<Option<Word<PoseProjectStatus>>>,
     ) -> Result<Json<PoseProjectList>, Errors<400, 401>> {
         let page = PageRequest::new(page.0, limit.0, 10)?;
         let (projects, pagination) =
@@ -151,6 +155,9 @@ impl ProjectsApi {
     }
 
     /// Create a project
+    ///
+    /// A project of the caller's with its avatar: one of their Avatar Creator avatars
+    /// (`AVATAR_CREATOR` and `avatarId`) or an image address (`UPLOAD`).
     #[oai(
         path = "/projects",
         method = "post",

@@ -1,5 +1,7 @@
 //! Pose request operations for users (api.md §7.18–§7.20).
 
+use crate::presence::Required;
+use crate::vocabulary::{PoseRequestStatus, RequestScope, Word};
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -25,9 +27,9 @@ pub struct RequestsApi;
 #[oai(rename_all = "camelCase", example)]
 pub struct CreatePoseRequestRequest {
     /// 1..100 characters after trimming.
-    pub pose_name: Option<Text>,
+    pub pose_name: Required<Text>,
     /// 1..500 characters after trimming.
-    pub description: Option<Text>,
+    pub description: Required<Text>,
     /// An existing pose category.
     #[oai(nullable)]
     pub category_id: Option<Text>,
@@ -42,8 +44,10 @@ pub struct CreatePoseRequestRequest {
 impl poem_openapi::types::Example for CreatePoseRequestRequest {
     fn example() -> Self {
         Self {
-            pose_name: Some("Hijab mirror selfie".into()),
-            description: Some("Full-body mirror selfie holding the phone at chest height".into()),
+            pose_name: Required(Some("Hijab mirror selfie".into())),
+            description: Required(Some(
+                "Full-body mirror selfie holding the phone at chest height".into(),
+            )),
             category_id: None,
             use_case: Some("social".into()),
             reference_image_url: None,
@@ -135,10 +139,10 @@ impl RequestsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        /// `mine` (default) or `all`.
-        scope: Query<Option<String>>,
-        /// `pending`, `approved`, `in_progress`, `completed` or `rejected`.
-        status: Query<Option<String>>,
+        /// Whose requests: the caller's (default) or everyone's.
+        scope: Query<Option<Word<RequestScope>>>,
+        /// Only requests in this status.
+        status: Query<Option<Word<PoseRequestStatus>>>,
         /// ≥ 1, default 1.
         page: Query<Option<i64>>,
         /// 1..100, default 20.
