@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use migration::sea_orm::DatabaseConnection;
 use poem::{
-    Endpoint, EndpointExt, IntoResponse, Response, Route,
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route,
     http::{HeaderValue, header},
 };
 
@@ -12,6 +12,7 @@ use crate::{
     body_limit::BodyLimit,
     config::{Config, SchemaGateMode},
     cors::CorsPolicy,
+    dashboard::WithDashboard,
     nul_guard::reject_nul,
     openapi,
     rate_limit::{Limiters, RateLimit},
@@ -56,7 +57,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
     let gate = DegradedGate(state.schema.clone());
 
     Route::new()
-        .nest("/", service)
+        .nest("/", WithDashboard(service.into_endpoint()))
         .nest("/docs", docs)
         .at("/openapi.json", spec_json)
         .at("/openapi.yaml", spec_yaml)

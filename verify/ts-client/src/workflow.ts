@@ -15,6 +15,12 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/schema.js";
 
 type Schemas = components["schemas"];
+/** `error` of every error body: a union told apart by `code`, each variant with its typed `details`. */
+type ErrorInfo = Schemas["ErrorInfo"];
+/** One event of the progress stream (the JSON of a `data:` line), told apart by `type`. */
+type GenerationEvent =
+    paths["/api/apps/pose-generator/generations/{generationId}/events"]["get"]["responses"][200]["content"]["text/event-stream"];
+type TerminalEvent = Extract<GenerationEvent, { type: "completed" | "failed" }>;
 
 const API_URL = process.env.API_URL ?? "";
 if (API_URL === "") {
@@ -37,7 +43,8 @@ function step(message: string): void {
     console.log(`  ok ${String(stepNo).padStart(2)}  [${secs.padStart(5)} s] ${message}`);
 }
 
-function expectEqual<T>(what: string, actual: T, expected: T): void {
+/** `expected` is checked against the type of `actual` (NoInfer): an enum value that is not one fails tsc. */
+function expectEqual<T>(what: string, actual: T, expected: NoInfer<T>): void {
     if (actual !== expected) {
         fail(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
     }
@@ -70,20 +77,23 @@ function expectStatus<D, E>(what: string, outcome: Outcome<D, E>, status: number
     return data;
 }
 
-/** Expects an error answer with this status and `error.code`. */
-function expectError<D>(
-    what: string,
-    outcome: Outcome<D, Schemas["ErrorResponse"]>,
-    status: number,
-    code: string,
-): void {
+/**
+ * Expects an error answer with this status; returns its `error` (the `ErrorInfo` union) for the
+ * caller to narrow by `code`, which types `details` (no casts: `if (e.code !== "X") fail(...)`).
+ */
+function expectError<D>(what: string, outcome: Outcome<D, Schemas["ErrorResponse"]>, status: number): ErrorInfo {
     if (outcome.error === undefined) {
-        fail(`${what}: expected HTTP ${status} ${code}, got ${outcome.response.status} ${JSON.stringify(outcome.data)}`);
+        fail(`${what}: expected HTTP ${status}, got ${outcome.response.status} ${JSON.stringify(outcome.data)}`);
     }
     expectEqual(`${what}: status`, outcome.response.status, status);
     expectEqual(`${what}: success`, outcome.error.success, false);
-    expectEqual(`${what}: error.code`, outcome.error.error.code, code);
     expectEqual(`${what}: error.statusCode`, outcome.error.error.statusCode, status);
+    return outcome.error.error;
+}
+
+/** A one-line account of an error that had another code than expected. */
+function unexpected(what: string, info: ErrorInfo, expected: ErrorInfo["code"]): never {
+    fail(`${what}: expected error.code ${expected}, got ${info.code} ${JSON.stringify(info)}`);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -104,6 +114,109 @@ async function pollUntil<T>(what: string, load: () => Promise<T>, done: (value: 
             fail(`${what}: not finished after ${POLL_TIMEOUT_MS} ms (${polls} polls), last ${JSON.stringify(value)}`);
         }
         await sleep(POLL_INTERVAL_MS);
+    }
+}
+
+type Api = ReturnType<typeof createClient<paths>>;
+
+/**
+ * Reads a generation's progress stream (api.md §7.13) with a fetch-based reader, the way the
+ * spec says a client should (the `Authorization` header, not `?access_token=`): each frame's
+ * `data:` line is parsed into the generated `GenerationEvent` type and checked against the frame's
+ * `event:` name. Returns every event up to the terminal one (the server then closes the stream).
+ */
+async function readGenerationEvents(
+    api: Api,
+    generationId: string,
+): Promise<{ events: GenerationEvent[]; terminal: TerminalEvent }> {
+    const what = `GET /api/apps/pose-generator/generations/${generationId}/events`;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), POLL_TIMEOUT_MS);
+    try {
+        const { response } = await api.GET("/api/apps/pose-generator/generations/{generationId}/events", {
+            params: { path: { generationId } },
+            parseAs: "stream",
+            signal: abort.signal,
+        });
+        expectEqual(`${what}: status`, response.status, 200);
+        expectTrue(
+            `${what}: content type text/event-stream`,
+            (response.headers.get("content-type") ?? "").startsWith("text/event-stream"),
+            response.headers.get("content-type"),
+        );
+        const body = response.body;
+        if (body === null) {
+            fail(`${what}: no body`);
+        }
+        const events: GenerationEvent[] = [];
+        const decoder = new TextDecoder();
+        const reader = body.getReader();
+        let buffer = "";
+        for (;;) {
+            const chunk = await reader.read();
+            if (chunk.done) {
+                break;
+            }
+            buffer += decoder.decode(chunk.value, { stream: true });
+            let end = buffer.indexOf("\n\n");
+            while (end >= 0) {
+                const frame = buffer.slice(0, end);
+                buffer = buffer.slice(end + 2);
+                end = buffer.indexOf("\n\n");
+                let name = "message";
+                const data: string[] = [];
+                for (const line of frame.split("\n")) {
+                    if (line.startsWith("event:")) {
+                        name = line.slice(6).trim();
+                    } else if (line.startsWith("data:")) {
+                        data.push(line.slice(5).trimStart());
+                    }
+                }
+                if (data.length === 0) {
+                    continue; // `retry:` and `: ping` frames carry no event
+                }
+                const event: GenerationEvent = JSON.parse(data.join("\n"));
+                expectEqual<string>(`${what}: data.type of an \`event: ${name}\` frame`, event.type, name);
+                expectEqual(`${what}: data.generationId`, event.generationId, generationId);
+                events.push(event);
+                if (event.type === "completed" || event.type === "failed") {
+                    await reader.cancel();
+                    return { events, terminal: event };
+                }
+            }
+        }
+        fail(`${what}: the stream ended without a terminal event after ${JSON.stringify(events.map(describeEvent))}`);
+    } catch (err) {
+        if (abort.signal.aborted) {
+            fail(`${what}: no terminal event within ${POLL_TIMEOUT_MS} ms`);
+        }
+        throw err;
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+/** One line per event; the switch is exhaustive over the `type`s the spec declares. */
+function describeEvent(event: GenerationEvent): string {
+    switch (event.type) {
+        case "snapshot":
+            return `snapshot ${event.status} ${event.progress.percentage}%`;
+        case "started":
+            return `started (${event.message})`;
+        case "pose":
+            return `pose ${event.pose.variationKey ?? event.pose.id} ${event.pose.status}`;
+        case "progress":
+            return `progress ${event.completed}+${event.failed}/${event.total} ${event.percentage}%`;
+        case "requeued":
+            return `requeued (attempt ${event.recoveryAttempts})`;
+        case "completed":
+            return `completed ${event.status} ${event.completed}/${event.total}, ${event.creditRefunded} refunded`;
+        case "failed":
+            return `failed (${event.error}), ${event.creditRefunded} refunded`;
+        default: {
+            const unknown: never = event;
+            return fail(`an event type the spec does not declare: ${JSON.stringify(unknown)}`);
+        }
     }
 }
 
@@ -146,6 +259,26 @@ async function main(): Promise<void> {
     expectTrue("register: token is a JWT", registered.data.token.split(".").length === 3, registered.data.token);
     step(`register ${email} -> 201, user ${registered.data.user.id}`);
 
+    const refused = expectError(
+        "POST /api/auth/register with a weak password",
+        await anonymous.POST("/api/auth/register", {
+            body: { email: `weak-${email}`, password: "short", name: "Weak" },
+        }),
+        400,
+    );
+    if (refused.code !== "VALIDATION_ERROR") {
+        unexpected("register with a weak password", refused, "VALIDATION_ERROR");
+    }
+    // `details` is typed `{ [field: string]: string[] }` on this variant: the field's messages
+    const passwordMessages = refused.details["password"] ?? [];
+    expectTrue(
+        "register with a weak password: details.password names the length rule",
+        passwordMessages.includes("Password must be at least 12 characters long"),
+        refused.details,
+    );
+    expectTrue("register: message starts with the field", refused.message.startsWith("password: "), refused.message);
+    step(`a weak password -> 400 VALIDATION_ERROR, details.password: "${passwordMessages[0] ?? ""}"`);
+
     const loggedIn = expectStatus(
         "POST /api/auth/login",
         await anonymous.POST("/api/auth/login", { body: { email, password } }),
@@ -161,12 +294,10 @@ async function main(): Promise<void> {
         headers: { Authorization: `Bearer ${loggedIn.data.token}` },
     });
 
-    expectError(
-        "GET /api/auth/profile without a token",
-        await anonymous.GET("/api/auth/profile"),
-        401,
-        "UNAUTHORIZED",
-    );
+    const noToken = expectError("GET /api/auth/profile without a token", await anonymous.GET("/api/auth/profile"), 401);
+    if (noToken.code !== "UNAUTHORIZED") {
+        unexpected("GET /api/auth/profile without a token", noToken, "UNAUTHORIZED");
+    }
     const profile = expectStatus("GET /api/auth/profile", await api.GET("/api/auth/profile"), 200);
     expectEqual("profile: id", profile.id, userId);
     expectEqual("profile: email", profile.email, email);
@@ -197,6 +328,9 @@ async function main(): Promise<void> {
     step(`list projects -> 200, ${projects.projects.length} project(s), the new one included`);
 
     const fixture = uploadFixture();
+    // request values of the spec's enums: a typo here is a tsc error, not a 400 at run time
+    const gender: Schemas["Gender"] = "female";
+    const ageRange: Schemas["AgeRange"] = "adult";
     const uploaded = expectStatus(
         `POST ${AC}/projects/{projectId}/avatars/upload`,
         await api.POST("/api/apps/avatar-creator/projects/{projectId}/avatars/upload", {
@@ -205,10 +339,10 @@ async function main(): Promise<void> {
                 image: new Blob([fixture.bytes], { type: "image/jpeg" }),
                 name: "Uploaded Sarah",
                 personaName: "Sarah Chen",
-                personaAge: "32",
+                personaAge: 32,
                 personaPersonality: JSON.stringify(["professional", "confident"]),
-                gender: "female",
-                ageRange: "adult",
+                gender,
+                ageRange,
                 style: "professional",
             },
             bodySerializer(body) {
@@ -216,8 +350,8 @@ async function main(): Promise<void> {
                 for (const [key, value] of Object.entries(body)) {
                     if (value instanceof Blob) {
                         form.append(key, value, fixture.fileName);
-                    } else if (typeof value === "string") {
-                        form.append(key, value);
+                    } else if (typeof value === "string" || typeof value === "number") {
+                        form.append(key, String(value)); // multipart values are text on the wire
                     }
                 }
                 return form;
@@ -227,6 +361,8 @@ async function main(): Promise<void> {
     );
     const uploadedAvatar = uploaded.avatar;
     expectEqual("upload: sourceType", uploadedAvatar.sourceType, "uploaded");
+    expectEqual("upload: gender (enum)", uploadedAvatar.gender, gender);
+    expectEqual("upload: ageRange (enum)", uploadedAvatar.ageRange, "adult");
     expectEqual("upload: projectId", uploadedAvatar.projectId, project.id);
     expectEqual("upload: project.id (with project)", uploadedAvatar.project.id, project.id);
     expectEqual("upload: personaAge (form text -> integer)", uploadedAvatar.personaAge, 32);
@@ -241,7 +377,7 @@ async function main(): Promise<void> {
     const stored = await fetch(new URL(uploadedAvatar.baseImageUrl, API_URL));
     expectEqual("GET baseImageUrl: status", stored.status, 200);
     const storedBytes = Buffer.from(await stored.arrayBuffer());
-    expectEqual("GET baseImageUrl: same bytes as uploaded", storedBytes.equals(fixture.bytes), true);
+    expectEqual("GET baseImageUrl: the uploaded bytes", storedBytes.equals(fixture.bytes), true);
     step(
         `upload ${fixture.fileName} (${fixture.bytes.length} bytes, multipart) -> 201, avatar ${uploadedAvatar.id}, ` +
             `2 credits, balance ${uploaded.creditBalance}; the stored image is served back`,
@@ -333,18 +469,18 @@ async function main(): Promise<void> {
                 personaBackground: "Marketing executive",
                 personaPersonality: ["calm"],
                 style: null,
-                ageRange: "",
+                ageRange: null,
             },
         }),
         200,
     ).avatar;
     expectEqual("update avatar: style cleared by null", updated.style, null);
-    expectEqual("update avatar: ageRange cleared by an empty string", updated.ageRange, null);
+    expectEqual("update avatar: ageRange (an enum) cleared by null", updated.ageRange, null);
     expectEqual("update avatar: name", updated.name, "Sarah (edited)");
     expectEqual("update avatar: personaBackground", updated.personaBackground, "Marketing executive");
     expectEqual("update avatar: personaPersonality", updated.personaPersonality, '["calm"]');
     expectEqual("update avatar: personaName unchanged", updated.personaName, "Sarah Chen");
-    step("update avatar -> 200, changed fields only, null and \"\" clear a field");
+    step("update avatar -> 200, changed fields only, null clears a field (style, the ageRange enum)");
 
     const renamed = expectStatus(
         `PUT ${AC}/projects/{id}`,
@@ -414,25 +550,23 @@ async function main(): Promise<void> {
     expectEqual("library pose: name", pose.name, pose1.name);
     step(`library pose ${pose.id} -> 200`);
 
+    const avatarSource: Schemas["AvatarSource"] = "AVATAR_CREATOR";
     const poseProject = expectStatus(
         "POST /api/apps/pose-generator/projects",
         await api.POST("/api/apps/pose-generator/projects", {
-            body: {
-                projectName: "TS client poses",
-                avatarSource: "AVATAR_CREATOR",
-                avatarId: uploadedAvatar.id,
-            },
+            body: { projectName: "TS client poses", avatarSource, avatarId: uploadedAvatar.id },
         }),
         201,
     ).project;
     expectEqual("pose project: avatarId", poseProject.avatarId, uploadedAvatar.id);
+    expectEqual("pose project: avatarSource (enum)", poseProject.avatarSource, avatarSource);
     expectEqual("pose project: avatarImageUrl filled from the avatar", poseProject.avatarImageUrl, uploadedAvatar.baseImageUrl);
     expectEqual("pose project: status", poseProject.status, "active");
     step(`create pose project from avatar ${uploadedAvatar.id} -> 201, ${poseProject.id}`);
 
     const poseProjects = expectStatus(
         "GET /api/apps/pose-generator/projects",
-        await api.GET("/api/apps/pose-generator/projects"),
+        await api.GET("/api/apps/pose-generator/projects", { params: { query: { status: "active" } } }),
         200,
     );
     expectTrue(
@@ -440,14 +574,64 @@ async function main(): Promise<void> {
         poseProjects.projects.some((p) => p.id === poseProject.id),
         poseProjects.projects.map((p) => p.id),
     );
-    step(`list pose projects -> 200, ${poseProjects.pagination.total} project(s)`);
+    step(`list active pose projects -> 200, ${poseProjects.pagination.total} project(s)`);
 
+    // the prices in force, published by the API (a client shows them before confirming)
+    const { costs } = expectStatus(
+        "GET /api/apps/pose-generator/stats",
+        await api.GET("/api/apps/pose-generator/stats"),
+        200,
+    );
+    expectEqual("stats: costs.perPose (the default price list)", costs.perPose, 30);
+    step(`pose stats -> 200, costs ${JSON.stringify(costs)}`);
+
+    // a text generation that fails (LOCAL_PROVIDER_FAULTS: `[fail]` in the prompt), watched over SSE
+    const textMode: Schemas["GenerationType"] = "TEXT_DESCRIPTION";
+    const doomed = expectStatus(
+        "POST /api/apps/pose-generator/generate (text, [fail])",
+        await api.POST("/api/apps/pose-generator/generate", {
+            body: {
+                projectId: poseProject.id,
+                generationType: textMode,
+                textPrompt: "[fail] standing portrait with arms crossed",
+                variationCount: 1,
+            },
+        }),
+        202,
+    );
+    expectEqual("failing generation: creditCharged", doomed.creditCharged, costs.perPose);
+    const doomedStream = await readGenerationEvents(api, doomed.generationId);
+    const doomedEnd = doomedStream.terminal;
+    if (doomedEnd.type !== "failed") {
+        fail(`failing generation: expected a failed event, got ${describeEvent(doomedEnd)}`);
+    }
+    expectEqual("failed event: creditRefunded", doomedEnd.creditRefunded, costs.perPose);
+    expectEqual("first event", doomedStream.events[0]?.type, "snapshot");
+    step(`[fail] text generation -> 202, then over SSE: ${doomedStream.events.map(describeEvent).join("; ")}`);
+
+    const notReady = expectError(
+        "GET /generations/{generationId}/results of a failed generation",
+        await api.GET("/api/apps/pose-generator/generations/{generationId}/results", {
+            params: { path: { generationId: doomed.generationId } },
+        }),
+        409,
+    );
+    if (notReady.code !== "CONFLICT") {
+        unexpected("results of a failed generation", notReady, "CONFLICT");
+    }
+    // CONFLICT's `details` is typed `ConflictDetails | undefined`: the state in the way
+    expectEqual("409: details.status", notReady.details?.status, "failed");
+    const afterRefund = expectStatus("GET /api/credits/balance", await api.GET("/api/credits/balance"), 200);
+    expectEqual("balance after the refund", afterRefund.data.balance, 88);
+    step(`its results -> 409 CONFLICT, details.status "${notReady.details?.status ?? ""}"; balance back to 88`);
+
+    const galleryMode: Schemas["GenerationType"] = "GALLERY_REFERENCE";
     const accepted = expectStatus(
         "POST /api/apps/pose-generator/generate",
         await api.POST("/api/apps/pose-generator/generate", {
             body: {
                 projectId: poseProject.id,
-                generationType: "GALLERY_REFERENCE",
+                generationType: galleryMode,
                 selectedPoseIds: [pose1.id, pose2.id],
                 batchSize: 1,
                 avatarId: uploadedAvatar.id,
@@ -458,32 +642,42 @@ async function main(): Promise<void> {
     );
     expectEqual("pose generate: status", accepted.status, "pending");
     expectEqual("pose generate: totalPosesExpected", accepted.totalPosesExpected, 2);
-    expectEqual("pose generate: creditCharged (2 x 30)", accepted.creditCharged, 60);
-    step(`pose generation (gallery, 2 library poses, avatar ${uploadedAvatar.id}) -> 202, ${accepted.generationId}, 60 credits`);
+    expectEqual("pose generate: creditCharged (2 x costs.perPose)", accepted.creditCharged, 2 * costs.perPose);
+    step(`pose generation (gallery, 2 library poses, avatar ${uploadedAvatar.id}) -> 202, ${accepted.generationId}, ${accepted.creditCharged} credits`);
 
-    const poseDone = await pollUntil(
-        `GET /api/apps/pose-generator/generations/${accepted.generationId}`,
-        async () =>
-            expectStatus(
-                "GET /api/apps/pose-generator/generations/{generationId}",
-                await api.GET("/api/apps/pose-generator/generations/{generationId}", {
-                    params: { path: { generationId: accepted.generationId } },
-                }),
-                200,
-            ),
-        (g) => ["completed", "partial", "failed"].includes(g.generation.status),
+    const stream = await readGenerationEvents(api, accepted.generationId);
+    const end = stream.terminal;
+    if (end.type !== "completed") {
+        fail(`pose generation: expected a completed event, got ${describeEvent(end)}`);
+    }
+    // `completed` carries status completed | partial (FinishedStatus)
+    expectEqual("completed event: status", end.status, "completed");
+    expectEqual("completed event: completed/total", `${end.completed}/${end.total}`, "2/2");
+    expectEqual("completed event: creditRefunded", end.creditRefunded, 0);
+    for (const e of stream.events) {
+        if (e.type === "pose") {
+            expectEqual(`pose event ${e.pose.id}: status`, e.pose.status, "completed");
+            expectTrue(`pose event ${e.pose.id}: outputImageUrl`, e.pose.outputImageUrl.startsWith("/uploads/"), e.pose);
+        }
+    }
+    step(`live progress over SSE: ${stream.events.map(describeEvent).join("; ")}`);
+
+    const poseDone = expectStatus(
+        "GET /api/apps/pose-generator/generations/{generationId}",
+        await api.GET("/api/apps/pose-generator/generations/{generationId}", {
+            params: { path: { generationId: accepted.generationId } },
+        }),
+        200,
     );
-    expectEqual(
-        `pose generation: status (error ${poseDone.generation.errorMessage ?? "none"})`,
-        poseDone.generation.status,
-        "completed",
-    );
+    const finishedStatus: Schemas["PoseGenerationStatus"] = poseDone.generation.status;
+    expectEqual(`pose generation: status (error ${poseDone.generation.errorMessage ?? "none"})`, finishedStatus, "completed");
     expectEqual("pose generation: progress.percentage", poseDone.progress.percentage, 100);
     expectEqual("pose generation: posesCompleted", poseDone.generation.posesCompleted, 2);
     expectEqual("pose generation: poses", poseDone.generation.poses.length, 2);
     expectEqual("pose generation: avatarId", poseDone.generation.avatarId, uploadedAvatar.id);
     expectEqual("pose generation: project.id", poseDone.generation.project.id, poseProject.id);
-    step(`poll pose generation -> completed, ${poseDone.generation.posesCompleted}/${poseDone.generation.totalExpectedPoses} poses`);
+    expectEqual("pose generation: generationType (enum)", poseDone.generation.generationType, galleryMode);
+    step(`GET the generation -> completed, ${poseDone.generation.posesCompleted}/${poseDone.generation.totalExpectedPoses} poses`);
 
     const results = expectStatus(
         "GET /api/apps/pose-generator/generations/{generationId}/results",
@@ -540,7 +734,46 @@ async function main(): Promise<void> {
     expectEqual("history: newest amount", poseEntry?.amount, -60);
     expectEqual("history: newest referenceType", poseEntry?.referenceType, "pose_generation");
     expectEqual("history: newest referenceId", poseEntry?.referenceId, accepted.generationId);
-    step("credits: balance 28, newest entry -60 for the pose generation");
+    expectEqual(
+        "history: the failed generation's charge and refund",
+        history2.slice(1, 3).map((e) => `${e.type}:${e.amount}`).join(","),
+        `refund:${costs.perPose},usage:-${costs.perPose}`,
+    );
+    step("credits: balance 28, newest entry -60 for the pose generation, the failed one charged and refunded");
+
+    const tooPoor = expectError(
+        "POST /api/apps/pose-generator/generate over the balance",
+        await api.POST("/api/apps/pose-generator/generate", {
+            body: { projectId: poseProject.id, generationType: galleryMode, selectedPoseIds: [pose1.id, pose2.id], batchSize: 1 },
+        }),
+        402,
+    );
+    if (tooPoor.code !== "INSUFFICIENT_CREDITS") {
+        unexpected("a generation over the balance", tooPoor, "INSUFFICIENT_CREDITS");
+    }
+    // INSUFFICIENT_CREDITS' `details` is typed `{ required, available }`
+    expectEqual("402: details.required", tooPoor.details.required, 2 * costs.perPose);
+    expectEqual("402: details.available", tooPoor.details.available, 28);
+    step(`a generation over the balance -> 402, needs ${tooPoor.details.required}, has ${tooPoor.details.available}`);
+
+    const poseRequest = { poseName: "TS client mirror selfie", description: "Full-body mirror selfie, phone at chest height" };
+    const submitted = expectStatus(
+        "POST /api/apps/pose-generator/requests",
+        await api.POST("/api/apps/pose-generator/requests", { body: poseRequest }),
+        201,
+    ).request;
+    const pending: Schemas["PoseRequestStatus"] = "pending";
+    expectEqual("pose request: status", submitted.status, pending);
+    const duplicate = expectError(
+        "POST /api/apps/pose-generator/requests again",
+        await api.POST("/api/apps/pose-generator/requests", { body: poseRequest }),
+        409,
+    );
+    if (duplicate.code !== "CONFLICT") {
+        unexpected("a duplicate pose request", duplicate, "CONFLICT");
+    }
+    expectEqual("409 duplicate: message", duplicate.message, `You already have a pending request for "${poseRequest.poseName}"`);
+    step(`a pose request -> 201 pending; the same again -> 409 CONFLICT "${duplicate.message}"`);
 
     // ---------------------------------------------------------------- clean up
     const poseDeleted = expectStatus(
@@ -551,13 +784,15 @@ async function main(): Promise<void> {
         200,
     );
     expectEqual("delete pose project: success", poseDeleted.success, true);
-    expectError(
+    const goneProject = expectError(
         "GET deleted pose project",
         await api.GET("/api/apps/pose-generator/projects/{projectId}", { params: { path: { projectId: poseProject.id } } }),
         404,
-        "NOT_FOUND",
     );
-    step("delete pose project -> 200, then 404");
+    if (goneProject.code !== "NOT_FOUND") {
+        unexpected("GET deleted pose project", goneProject, "NOT_FOUND");
+    }
+    step(`delete pose project -> 200, then 404 NOT_FOUND "${goneProject.message}"`);
 
     const avatarDeleted = expectStatus(
         `DELETE ${AC}/avatars/{id}`,
@@ -565,13 +800,16 @@ async function main(): Promise<void> {
         200,
     );
     expectEqual("delete avatar: message", avatarDeleted.message, "Avatar deleted successfully");
-    expectError(
+    const goneAvatar = expectError(
         "GET deleted avatar",
         await api.GET("/api/apps/avatar-creator/avatars/{id}", { params: { path: { id: uploadedAvatar.id } } }),
         404,
-        "NOT_FOUND",
     );
-    step("delete avatar -> 200, then 404");
+    if (goneAvatar.code !== "NOT_FOUND") {
+        unexpected("GET deleted avatar", goneAvatar, "NOT_FOUND");
+    }
+    expectEqual("404: message", goneAvatar.message, "Avatar not found");
+    step("delete avatar -> 200, then 404 NOT_FOUND");
 
     const projectDeleted = expectStatus(
         `DELETE ${AC}/projects/{id}`,
@@ -593,11 +831,32 @@ async function main(): Promise<void> {
     expectEqual("balance after deletes (no refunds for deletes)", balance3.data.balance, 28);
     step("credits: balance still 28 after the deletes");
 
-    const loggedOut = expectStatus("POST /api/auth/logout", await api.POST("/api/auth/logout"), 200);
+    const newPassword = "Ts-Client-Passw0rd-2!";
+    const changed = expectStatus(
+        "PUT /api/auth/profile (new password)",
+        await api.PUT("/api/auth/profile", { body: { currentPassword: password, newPassword } }),
+        200,
+    );
+    const newToken = changed.data.token;
+    if (newToken === undefined) {
+        fail("PUT /api/auth/profile: a password change returns no new token");
+    }
+    const oldSession = expectError("GET /api/auth/profile with the token from before", await api.GET("/api/auth/profile"), 401);
+    if (oldSession.code !== "UNAUTHORIZED") {
+        unexpected("the token from before the password change", oldSession, "UNAUTHORIZED");
+    }
+    expectEqual("the token from before: message", oldSession.message, "Session ended");
+    const renewed = createClient<paths>({ baseUrl: API_URL, headers: { Authorization: `Bearer ${newToken}` } });
+    expectEqual("profile with the new token", expectStatus("GET /api/auth/profile", await renewed.GET("/api/auth/profile"), 200).id, userId);
+    step("password changed -> 200 with a new token; the old one answers 401 Session ended");
+
+    const loggedOut = expectStatus("POST /api/auth/logout", await renewed.POST("/api/auth/logout"), 200);
     expectEqual("logout: success", loggedOut.success, true);
-    const ended = await api.GET("/api/auth/profile");
-    expectError("GET /api/auth/profile after logout", ended, 401, "UNAUTHORIZED");
-    expectEqual("after logout: message", ended.error?.error.message, "Session ended");
+    const ended = expectError("GET /api/auth/profile after logout", await renewed.GET("/api/auth/profile"), 401);
+    if (ended.code !== "UNAUTHORIZED") {
+        unexpected("GET /api/auth/profile after logout", ended, "UNAUTHORIZED");
+    }
+    expectEqual("after logout: message", ended.message, "Session ended");
     step("logout -> 200; the token then answers 401 Session ended");
 
     console.log(`TS CLIENT WORKFLOW PASSED: ${stepNo} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`);

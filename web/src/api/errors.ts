@@ -1,10 +1,11 @@
 // Turns an API error answer (api.md §1.6) into a sentence for a person, plus the field errors
 // of a 400 so that each can be shown next to its field.
-import type { ErrorResponse } from "./types";
+import type { ErrorInfo, ErrorResponse } from "./types";
 
 export interface Problem {
     status: number;
-    code: string;
+    /** The API's `error.code`, or what the dashboard itself saw (no answer, a check before sending, a proxy). */
+    code: ErrorInfo["code"] | "NETWORK" | "CLIENT_CHECK" | `HTTP_${number}`;
     /** A sentence to show next to the control or form that caused it. */
     message: string;
     /** VALIDATION_ERROR details: request field name -> messages. */
@@ -12,20 +13,12 @@ export interface Problem {
     retryAfter?: number;
 }
 
-function rec(value: unknown): Record<string, unknown> {
-    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
-}
-function num(value: unknown): number | undefined {
-    return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
 const MiB = 1024 * 1024;
 
-/** Field errors from `error.details`, keyed by the request field (array items folded into their field). */
-function fieldErrors(details: Record<string, unknown>): Record<string, string[]> {
+/** Field errors from a VALIDATION_ERROR's `details`, keyed by the request field (array items folded into their field). */
+function fieldErrors(details: Record<string, string[]>): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const [key, value] of Object.entries(details)) {
-        const messages = Array.isArray(value) ? value.filter((m): m is string => typeof m === "string") : [];
+    for (const [key, messages] of Object.entries(details)) {
         if (messages.length === 0) continue;
         const field = key.replace(/\[\d+\]$/, "");
         (out[field] ??= []).push(...messages);
@@ -33,92 +26,79 @@ function fieldErrors(details: Record<string, unknown>): Record<string, string[]>
     return out;
 }
 
+const sentence = (text: string) => (/[.!?…]$/.test(text) ? text : `${text}.`);
+
+/**
+ * `body` is the typed error answer (`ErrorResponse`, whose `error` is the `ErrorInfo` union told
+ * apart by `code`), or undefined when the answer was not the API's JSON (a proxy's 502, say).
+ * Narrowing by `code` types each variant's `details` (api.md §1.6): no runtime shape checks.
+ */
 export function describeError(body: ErrorResponse | undefined, response: Response): Problem {
     const status = response.status;
     const info = body?.error;
-    const code: string = info?.code ?? (status === 503 ? "SERVICE_UNAVAILABLE" : "HTTP_" + status);
-    const serverMessage = info?.message ?? "";
-    // `details` is a free-form object today and per-code shapes later (issue 15): read it
-    // through runtime checks, which are right under either type.
-    const details = rec(info?.details as unknown);
-    const sentence = (text: string) => (/[.!?…]$/.test(text) ? text : `${text}.`);
-    switch (code) {
+    if (info === undefined) {
+        const code = status === 503 ? "SERVICE_UNAVAILABLE" : (`HTTP_${status}` as const);
+        return status === 502 || status === 503 || status === 504
+            ? { status, code, fields: {}, message: "The service is unavailable, retrying. Try again in a moment." }
+            : { status, code, fields: {}, message: `The request failed (HTTP ${status}).` };
+    }
+    const { code, message: serverMessage } = info;
+    const base = { status, code, fields: {} };
+    switch (info.code) {
         case "VALIDATION_ERROR": {
-            const fields = fieldErrors(details);
+            const fields = fieldErrors(info.details);
             const n = Object.keys(fields).length;
-            return {
-                status,
-                code,
-                fields,
-                message: n > 0 ? sentence(serverMessage || "Please check the highlighted fields") : sentence(serverMessage),
-            };
+            return { ...base, fields, message: sentence(n > 0 ? info.message || "Please check the highlighted fields" : info.message) };
         }
-        case "INSUFFICIENT_CREDITS": {
-            const required = num(details.required);
-            const available = num(details.available);
+        case "INSUFFICIENT_CREDITS":
             return {
-                status,
-                code,
-                fields: {},
-                message:
-                    required !== undefined && available !== undefined
-                        ? `Not enough credits: this costs ${required} credits and your balance is ${available}.`
-                        : "Not enough credits for this action.",
+                ...base,
+                message: `Not enough credits: this costs ${info.details.required} credits and your balance is ${info.details.available}.`,
             };
-        }
-        case "INSUFFICIENT_QUOTA": {
-            const required = num(details.required);
-            const remaining = num(details.remaining);
+        case "INSUFFICIENT_QUOTA":
             return {
-                status,
-                code,
-                fields: {},
-                message: `Your daily pose quota is used up${required !== undefined && remaining !== undefined ? `: this needs ${required}, ${remaining} left today` : ""}.`,
+                ...base,
+                message: `Your daily pose quota is used up: this needs ${info.details.required}, ${info.details.remaining} left today.`,
             };
-        }
         case "FORBIDDEN":
-            return { status, code, fields: {}, message: "You need administrator rights for this." };
-        case "PAYLOAD_TOO_LARGE": {
-            const max = num(details.maxBytes);
+            return { ...base, message: "You need administrator rights for this." };
+        case "PAYLOAD_TOO_LARGE":
             return {
-                status,
-                code,
-                fields: {},
-                message: `The file is too large${max !== undefined ? `: the limit is ${Math.round((max / MiB) * 10) / 10} MB` : ""}.`,
+                ...base,
+                message: `The file is too large: the limit is ${Math.round((info.details.maxBytes / MiB) * 10) / 10} MB.`,
             };
-        }
         case "UNSUPPORTED_MEDIA_TYPE": {
-            const detected = typeof details.detected === "string" ? details.detected : undefined;
+            const detected = info.details?.detected;
             return {
-                status,
-                code,
-                fields: {},
+                ...base,
                 message: `This file type is not supported${detected ? ` (it is ${detected})` : ""}: use a JPEG, PNG or WebP image.`,
             };
         }
         case "RATE_LIMITED": {
             const header = Number(response.headers.get("Retry-After"));
-            const retryAfter = Number.isFinite(header) && header > 0 ? header : (num(details.retryAfter) ?? 60);
-            return {
-                status,
-                code,
-                fields: {},
-                retryAfter,
-                message: `Too many requests: please wait ${retryAfter} s and try again.`,
-            };
+            const retryAfter = Number.isFinite(header) && header > 0 ? header : info.details.retryAfter;
+            return { ...base, retryAfter, message: `Too many requests: please wait ${retryAfter} s and try again.` };
         }
         case "SERVICE_UNAVAILABLE":
         case "SCHEMA_NOT_READY":
-            return { status, code, fields: {}, message: "The service is unavailable, retrying. Try again in a moment." };
+            return { ...base, message: "The service is unavailable, retrying. Try again in a moment." };
         case "INTERNAL_ERROR":
             return {
-                status,
-                code,
-                fields: {},
+                ...base,
                 message: `Something went wrong on our side${body?.requestId ? ` (request ${body.requestId})` : ""}. Please try again.`,
             };
-        default:
-            return { status, code, fields: {}, message: sentence(serverMessage || `The request failed (HTTP ${status})`) };
+        case "UNAUTHORIZED":
+        case "NOT_FOUND":
+        case "METHOD_NOT_ALLOWED":
+        case "CONFLICT":
+        case "REQUEST_TIMEOUT":
+            return { ...base, message: sentence(info.message || `The request failed (HTTP ${status})`) };
+        default: {
+            // every code of the spec is handled above: a new one in openapi.yaml is a type error here
+            const unhandled: never = info;
+            void unhandled;
+            return { ...base, message: sentence(serverMessage || `The request failed (HTTP ${status})`) };
+        }
     }
 }
 

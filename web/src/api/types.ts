@@ -7,6 +7,13 @@ export type Schemas = components["schemas"];
 export type Paths = paths;
 
 export type ErrorResponse = Schemas["ErrorResponse"];
+/** `error` of every error body: a union told apart by `code`, each variant with its typed `details`. */
+export type ErrorInfo = Schemas["ErrorInfo"];
+/** One event of a pose generation's progress stream (the JSON of a `data:` line), told apart by `type`. */
+export type GenerationEvent =
+    paths["/api/apps/pose-generator/generations/{generationId}/events"]["get"]["responses"][200]["content"]["text/event-stream"];
+export type PoseEventPose = Schemas["PoseEventPose"];
+export type PoseCosts = Schemas["PoseCosts"];
 export type Profile = Schemas["Profile"];
 export type CreditEntry = Schemas["CreditEntry"];
 export type AvatarProject = Schemas["AvatarProject"];
@@ -56,16 +63,20 @@ export type QueryOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][
     : never;
 export type LibraryQuery = QueryOf<"/api/apps/pose-generator/library", "get">;
 
-// Closed sets. While openapi.yaml types them as `string`, these are `string`; once the spec
-// makes them enums (issue 15) they become unions, and every `Record<X, label>` below that
-// misses or misspells a value becomes a type error.
-export type Gender = NonNullable<Avatar["gender"]>;
-export type AgeRange = NonNullable<Avatar["ageRange"]>;
-export type Difficulty = NonNullable<PoseLibraryItem["difficulty"]>;
-export type GenderSuitability = NonNullable<PoseLibraryItem["genderSuitability"]>;
-export type PoseGenerationStatus = NonNullable<PoseGeneration["status"]>;
-export type AvatarGenerationStatus = NonNullable<AvatarGeneration["status"]>;
-export type PoseRequestStatus = NonNullable<PoseRequestWithVote["status"]>;
-export type AvatarSource = NonNullable<PoseGeneratorProject["avatarSource"]>;
-export type BackgroundMode = NonNullable<ChangeBackgroundRequest["backgroundMode"]>;
-export type PresetCategory = NonNullable<AvatarPreset["category"]>;
+// Closed sets: the spec's enums (issue 15). Every `Record<X, label>` that misses or misspells a
+// value is a type error.
+export type Gender = Schemas["Gender"];
+export type AgeRange = Schemas["AgeRange"];
+export type Difficulty = Schemas["Difficulty"];
+export type GenderSuitability = Schemas["Gender"];
+export type PoseGenerationStatus = Schemas["PoseGenerationStatus"];
+export type AvatarGenerationStatus = Schemas["AvatarGenerationStatus"];
+export type PoseRequestStatus = Schemas["PoseRequestStatus"];
+export type AvatarSource = Schemas["AvatarSource"];
+export type PoseProjectStatus = Schemas["PoseProjectStatus"];
+export type BackgroundMode = Schemas["BackgroundMode"];
+export type PresetCategory = Schemas["PresetCategory"];
+export type PersonaCategory = Schemas["PersonaCategory"];
+export type GenerationType = Schemas["GenerationType"];
+export type CreditType = Schemas["CreditType"];
+export type Role = Schemas["Role"];

@@ -30,7 +30,7 @@ export function uploadAvatar(
     const body = new FormData();
     for (const [key, value] of Object.entries(form)) {
         if (value instanceof Blob) body.append(key, value, fileName);
-        else if (typeof value === "string") body.append(key, value);
+        else if (typeof value === "string" || typeof value === "number") body.append(key, String(value)); // text on the wire
     }
     return new Promise((resolve) => {
         const xhr = new XMLHttpRequest();

@@ -40,3 +40,7 @@ export function parseObject(text: string | null | undefined): Record<string, unk
 export function titleCase(s: string): string {
     return s.replace(/[_-]+/g, " ").replace(/^\w/, (c) => c.toUpperCase());
 }
+/** Whether `key` is one of the keys of `obj` (a label map of an enum): narrows a text value to the enum. */
+export function isKey<T extends object>(obj: T, key: string | null | undefined): key is Extract<keyof T, string> {
+    return typeof key === "string" && Object.prototype.hasOwnProperty.call(obj, key);
+}

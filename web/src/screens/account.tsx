@@ -1,12 +1,20 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, run } from "../api/client";
 import { balanceStore, profileStore, replaceToken, signOut } from "../api/session";
-import type { CreditEntry } from "../api/types";
+import type { CreditEntry, CreditType } from "../api/types";
 import { useAction, useLoad, useTitle } from "../lib/hooks";
 import { formatDate, formatDateTime, titleCase } from "../lib/format";
 import { setQuery, useQuery } from "../lib/router";
 import { useStore } from "../lib/store";
 import { Badge, Empty, Field, LoadState, Notice, PageHeader, ProblemMessage, Stat } from "../ui/kit";
+
+const CREDIT_TYPES = {
+    bonus: "Bonus",
+    usage: "Usage",
+    refund: "Refund",
+    purchase: "Purchase",
+    admin_grant: "Admin grant",
+} satisfies Record<CreditType, string>;
 
 export function AccountProfile() {
     useTitle("Profile");
@@ -186,7 +194,7 @@ function CreditTable({ rows }: { rows: CreditEntry[] }) {
                             <td>{formatDateTime(r.createdAt)}</td>
                             <td>{r.description ?? "—"}</td>
                             <td>
-                                <Badge value={r.type === "refund" || r.type === "bonus" ? "completed" : "pending"} label={r.type.replace(/_/g, " ")} />
+                                <Badge value={r.type === "refund" || r.type === "bonus" ? "completed" : "pending"} label={CREDIT_TYPES[r.type]} />
                             </td>
                             <td class={r.amount < 0 ? "num neg" : "num pos"}>{r.amount > 0 ? `+${r.amount}` : r.amount}</td>
                             <td class="num">{r.balance}</td>

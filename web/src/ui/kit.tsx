@@ -144,10 +144,10 @@ export function Badge({ value, label }: { value: string; label?: string }) {
     return <span class={`badge badge--${tone[value] ?? "gray"}`}>{label ?? value.replace(/_/g, " ")}</span>;
 }
 
-export function ProgressBar({ value, label }: { value: number; label: string }) {
+export function ProgressBar({ value, label, tone }: { value: number; label: string; tone?: "failed" | "partial" | undefined }) {
     const v = Math.max(0, Math.min(100, Math.round(value)));
     return (
-        <div class="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={v}>
+        <div class={tone ? `progress progress--${tone}` : "progress"} role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={v}>
             <div class="progress__bar" style={{ width: `${v}%` }} />
         </div>
     );

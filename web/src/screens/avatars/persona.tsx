@@ -2,7 +2,7 @@
 // (api.md §6.0), with the persona examples to start from.
 import type { AgeRange, Avatar, Gender, GenerateAvatarRequest, PersonaExample, UpdateAvatarRequest, UploadForm } from "../../api/types";
 import type { Problem } from "../../api/errors";
-import { parseObject, parseStringArray } from "../../lib/format";
+import { isKey, parseObject, parseStringArray } from "../../lib/format";
 import { Field } from "../../ui/kit";
 
 /** The persona and attribute request fields; a renamed field in openapi.yaml fails here. */
@@ -76,12 +76,25 @@ function traits(text: string): string[] {
         .filter(Boolean);
 }
 
+/** The text fields (free text in the API too); gender and ageRange are enums, read apart. */
+const FREE_TEXT = ["personaName", "personaBackground", ...TEXT_ATTRIBUTES] as const;
+/** The enum values chosen (the selects only offer the spec's values; anything else is "not set"). */
+function enums(v: PersonaValues): { gender: Gender | undefined; ageRange: AgeRange | undefined } {
+    return {
+        gender: isKey(GENDERS, v.gender) ? v.gender : undefined,
+        ageRange: isKey(AGE_RANGES, v.ageRange) ? v.ageRange : undefined,
+    };
+}
+
 /** JSON fields for generate: empty fields are left out. */
 export function personaJson(v: PersonaValues): Partial<GenerateAvatarRequest> {
     const out: Partial<GenerateAvatarRequest> = {};
-    for (const f of ["personaName", "personaBackground", "gender", "ageRange", ...TEXT_ATTRIBUTES] as const) {
+    for (const f of FREE_TEXT) {
         if (v[f].trim()) out[f] = v[f];
     }
+    const { gender, ageRange } = enums(v);
+    if (gender) out.gender = gender;
+    if (ageRange) out.ageRange = ageRange;
     if (v.personaAge.trim()) out.personaAge = Number(v.personaAge);
     const t = traits(v.personaPersonality);
     if (t.length) out.personaPersonality = t;
@@ -91,22 +104,28 @@ export function personaJson(v: PersonaValues): Partial<GenerateAvatarRequest> {
 /** Fields for the avatar update: every field sent, empty ones as null (clears them). */
 export function personaUpdate(v: PersonaValues): UpdateAvatarRequest {
     const out: UpdateAvatarRequest = {};
-    for (const f of ["personaName", "personaBackground", "gender", "ageRange", ...TEXT_ATTRIBUTES] as const) {
+    for (const f of FREE_TEXT) {
         out[f] = v[f].trim() ? v[f] : null;
     }
+    const { gender, ageRange } = enums(v);
+    out.gender = gender ?? null;
+    out.ageRange = ageRange ?? null;
     out.personaAge = v.personaAge.trim() ? Number(v.personaAge) : null;
     const t = traits(v.personaPersonality);
     out.personaPersonality = t.length ? t : null;
     return out;
 }
 
-/** Multipart text parts for the upload (api.md §6.6): personality as a JSON array text. */
+/** Multipart parts for the upload (api.md §6.6): personality as a JSON array text, the age an integer. */
 export function personaForm(v: PersonaValues): Partial<UploadForm> {
     const out: Partial<UploadForm> = {};
-    for (const f of ["personaName", "personaBackground", "gender", "ageRange", ...TEXT_ATTRIBUTES] as const) {
+    for (const f of FREE_TEXT) {
         if (v[f].trim()) out[f] = v[f];
     }
-    if (v.personaAge.trim()) out.personaAge = v.personaAge.trim();
+    const { gender, ageRange } = enums(v);
+    if (gender) out.gender = gender;
+    if (ageRange) out.ageRange = ageRange;
+    if (v.personaAge.trim()) out.personaAge = Number(v.personaAge);
     const t = traits(v.personaPersonality);
     if (t.length) out.personaPersonality = JSON.stringify(t);
     return out;

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, run } from "../../api/client";
 import type { AvatarPreset, PresetCategory } from "../../api/types";
+import { isKey } from "../../lib/format";
 import { useLoad, useTitle } from "../../lib/hooks";
 import { navigate, setQuery, useQuery } from "../../lib/router";
 import { Dialog, Empty, Field, LoadState, PageHeader } from "../../ui/kit";
@@ -13,13 +14,12 @@ const CATEGORIES = {
     fashion: "Fashion",
     traditional: "Traditional",
 } satisfies Record<PresetCategory, string>;
-type CategoryKey = keyof typeof CATEGORIES;
 
 export function PresetGallery() {
     useTitle("Preset gallery");
     const q = useQuery();
     const raw = q.get("category") ?? "";
-    const category = raw in CATEGORIES ? (raw as CategoryKey) : undefined;
+    const category = isKey(CATEGORIES, raw) ? raw : undefined;
     const presets = useLoad(
         () => run(api.GET("/api/apps/avatar-creator/presets", { params: { query: category ? { category } : {} } })),
         [category],

@@ -206,7 +206,7 @@ export function GeneratePoses() {
                     {pr && (
                         <p class="small muted">
                             {credits(pr.perPose)} per image{useBackground ? ` + ${credits(pr.backgroundPerPose)} for the background` : ""}.
-                            {!pr.fromApi && " List prices; the charge is confirmed by the server."} Images that fail are refunded.
+                            {" "}Images that fail are refunded.
                         </p>
                     )}
                     {after !== undefined && after < 0 && <Notice kind="warning">Your balance is too low for this generation.</Notice>}

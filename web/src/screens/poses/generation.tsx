@@ -1,17 +1,24 @@
 // One pose generation: live progress from the SSE stream (each image appears as it is
-// stored), then the results gallery with downloads, exports and background changes.
+// stored), then the results gallery with downloads, exports and background changes. The
+// stream's events are the generated `GenerationEvent` union (openapi.yaml, api.md §7.13).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, eventStreamUrl, run } from "../../api/client";
 import { refreshBalance } from "../../api/session";
-import type { BackgroundMode, GeneratedPose, PoseGenerationDetail } from "../../api/types";
+import type {
+    BackgroundMode,
+    GeneratedPose,
+    GenerationEvent,
+    PoseEventPose,
+    PoseGenerationDetail,
+    PoseGenerationStatus,
+} from "../../api/types";
 import { credits, formatDateTime } from "../../lib/format";
 import { useAction, useInterval, useLoad, useTitle } from "../../lib/hooks";
 import { Badge, Dialog, Empty, Field, Img, LoadState, Notice, PageHeader, ProblemMessage, ProgressBar } from "../../ui/kit";
 import { BACKGROUND_MODES, EXPORT_FORMATS, GENERATION_STATUSES, isKey, usePosePrices, type ExportKey } from "./shared";
 
-type LivePose = Pick<GeneratedPose, "id" | "variationKey" | "status" | "outputImageUrl" | "thumbnailUrl" | "errorMessage">;
 interface Live {
-    status: string;
+    status: PoseGenerationStatus;
     completed: number;
     failed: number;
     total: number;
@@ -19,35 +26,11 @@ interface Live {
     refunded?: number;
     error?: string;
     requeued?: number;
-    poses: LivePose[];
+    /** The images stored so far: a generated pose, or the `pose` of a stream event (a subset). */
+    poses: PoseEventPose[];
 }
 
-const TERMINAL = ["completed", "partial", "failed"];
-
-// The stream's `data` is JSON (api.md §7.13). openapi.yaml does not type it yet (issue 15
-// point 1), so each field is read with a runtime check; the pose is the GeneratedPose subset.
-function obj(v: unknown): Record<string, unknown> {
-    return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : {};
-}
-function num(v: unknown, fallback: number): number {
-    return typeof v === "number" && Number.isFinite(v) ? v : fallback;
-}
-function str(v: unknown): string | undefined {
-    return typeof v === "string" ? v : undefined;
-}
-function livePose(v: unknown): LivePose | undefined {
-    const p = obj(v);
-    const id = str(p.id);
-    if (!id) return undefined;
-    return {
-        id,
-        variationKey: str(p.variationKey) ?? null,
-        status: str(p.status) ?? "completed",
-        outputImageUrl: str(p.outputImageUrl) ?? "",
-        thumbnailUrl: str(p.thumbnailUrl) ?? "",
-        errorMessage: str(p.errorMessage) ?? null,
-    };
-}
+const TERMINAL: readonly PoseGenerationStatus[] = ["completed", "partial", "failed"];
 
 function fromDetail(g: PoseGenerationDetail): Live {
     return {
@@ -62,55 +45,52 @@ function fromDetail(g: PoseGenerationDetail): Live {
     };
 }
 
-/** Applies one stream event to the live state. */
-function apply(live: Live, event: string, data: Record<string, unknown>): Live {
-    switch (event) {
-        case "snapshot": {
-            const p = obj(data.progress);
+/** Applies one stream event (the generated `GenerationEvent` union, narrowed by `type`) to the live state. */
+function apply(live: Live, event: GenerationEvent): Live {
+    switch (event.type) {
+        case "snapshot":
             return {
                 ...live,
-                status: str(data.status) ?? live.status,
-                completed: num(p.posesCompleted, live.completed),
-                failed: num(p.posesFailed, live.failed),
-                total: num(p.posesTotal, live.total),
-                percentage: num(p.percentage, live.percentage),
+                status: event.status,
+                completed: event.progress.posesCompleted,
+                failed: event.progress.posesFailed,
+                total: event.progress.posesTotal,
+                percentage: event.progress.percentage,
             };
-        }
         case "started":
             return { ...live, status: "processing" };
-        case "pose": {
-            const pose = livePose(data.pose);
-            if (!pose || live.poses.some((x) => x.id === pose.id)) return live;
-            return { ...live, poses: [...live.poses, pose] };
-        }
+        case "pose":
+            return live.poses.some((x) => x.id === event.pose.id) ? live : { ...live, poses: [...live.poses, event.pose] };
         case "progress":
-            return {
-                ...live,
-                completed: num(data.completed, live.completed),
-                failed: num(data.failed, live.failed),
-                total: num(data.total, live.total),
-                percentage: num(data.percentage, live.percentage),
-            };
+            return { ...live, completed: event.completed, failed: event.failed, total: event.total, percentage: event.percentage };
         case "requeued":
-            return { ...live, status: "pending", requeued: num(data.recoveryAttempts, 1) };
+            return { ...live, status: "pending", requeued: event.recoveryAttempts };
         case "completed":
             return {
                 ...live,
-                status: str(data.status) ?? "completed",
-                completed: num(data.completed, live.completed),
-                failed: num(data.failed, live.failed),
-                total: num(data.total, live.total),
+                status: event.status,
+                completed: event.completed,
+                failed: event.failed,
+                total: event.total,
                 percentage: 100,
-                refunded: num(data.creditRefunded, 0),
+                refunded: event.creditRefunded,
             };
         case "failed":
-            return { ...live, status: "failed", percentage: 100, refunded: num(data.creditRefunded, 0), error: str(data.error) ?? "Generation failed" };
-        default:
+            return { ...live, status: "failed", percentage: 100, refunded: event.creditRefunded, error: event.error };
+        default: {
+            // every event type of the spec is handled above: a new one in openapi.yaml is a type error here
+            const unhandled: never = event;
+            void unhandled;
             return live;
+        }
     }
 }
 
-const EVENTS = ["snapshot", "started", "pose", "progress", "requeued", "completed", "failed"];
+/** The SSE `event:` names, one per `GenerationEvent` type (a missing or extra one is a type error). */
+const EVENTS = ["snapshot", "started", "pose", "progress", "requeued", "completed", "failed"] as const satisfies readonly GenerationEvent["type"][];
+type MissingEvent = Exclude<GenerationEvent["type"], (typeof EVENTS)[number]>;
+const allEventsListened: [MissingEvent] extends [never] ? true : MissingEvent = true;
+void allEventsListened;
 
 export function GenerationPage({ id }: { id: string }) {
     const detail = useLoad(
@@ -133,15 +113,15 @@ export function GenerationPage({ id }: { id: string }) {
         const es = new EventSource(eventStreamUrl(`/api/apps/pose-generator/generations/${encodeURIComponent(id)}/events`));
         let done = false;
         const handler = (e: MessageEvent<string>) => {
-            let data: Record<string, unknown> = {};
+            let event: GenerationEvent;
             try {
-                data = obj(JSON.parse(e.data));
+                event = JSON.parse(e.data); // the `data:` line is the generated GenerationEvent (api.md §7.13)
             } catch {
                 return;
             }
-            setLive((l) => (l ? apply(l, e.type, data) : l));
-            const terminalSnapshot = e.type === "snapshot" && TERMINAL.includes(str(data.status) ?? "");
-            if (e.type === "completed" || e.type === "failed" || terminalSnapshot) {
+            setLive((l) => (l ? apply(l, event) : l));
+            const terminalSnapshot = event.type === "snapshot" && TERMINAL.includes(event.status);
+            if (event.type === "completed" || event.type === "failed" || terminalSnapshot) {
                 done = true;
                 es.close();
                 void refreshBalance();
@@ -173,7 +153,11 @@ export function GenerationPage({ id }: { id: string }) {
                         </PageHeader>
                         <section class="card" aria-labelledby="progress-h">
                             <h2 id="progress-h">Progress</h2>
-                            <ProgressBar value={l.percentage} label="Generation progress" />
+                            <ProgressBar
+                                value={l.percentage}
+                                label="Generation progress"
+                                tone={l.status === "failed" || l.status === "partial" ? l.status : undefined}
+                            />
                             <p class="progress-text" aria-live="polite" data-testid="generation-status">
                                 <LiveSummary live={l} />
                             </p>
@@ -220,7 +204,7 @@ function LiveSummary({ live }: { live: Live }) {
         case "failed":
             return (
                 <>
-                    Failed{refunded || ", nothing was charged"}.{live.error ? ` ${live.error}` : ""}
+                    Failed{refunded || ", nothing was charged"}.{live.error ? ` ${/[.!?]$/.test(live.error) ? live.error : `${live.error}.`}` : ""}
                 </>
             );
         case "processing":
@@ -333,7 +317,6 @@ function Results({ generation, onChanged }: { generation: PoseGenerationDetail; 
                     <BackgroundForm
                         pose={bgPose}
                         price={prices.data?.backgroundChange}
-                        listPrice={prices.data ? !prices.data.fromApi : false}
                         onCancel={() => setBgPose(null)}
                         onQueued={() => {
                             setChanging({ ...changing, [bgPose.id]: bgPose.outputImageUrl });
@@ -435,13 +418,11 @@ function ResultCard({
 function BackgroundForm({
     pose,
     price,
-    listPrice,
     onQueued,
     onCancel,
 }: {
     pose: GeneratedPose;
     price: number | undefined;
-    listPrice: boolean;
     onQueued: () => void;
     onCancel: () => void;
 }) {
@@ -488,8 +469,7 @@ function BackgroundForm({
             )}
             {price !== undefined && (
                 <Notice>
-                    This costs {credits(price)}
-                    {listPrice ? " (list price)" : ""}; refunded if it fails.
+                    This costs {credits(price)}; refunded if it fails.
                 </Notice>
             )}
             <ProblemMessage problem={action.problem} fields={["backgroundPrompt", "backgroundColor", "backgroundImageUrl"]} />

@@ -26,7 +26,7 @@ export function PoseLibrary() {
     if (search.trim().length >= 2) query.search = search.trim();
     if (difficulty) query.difficulty = difficulty;
     if (gender) query.genderSuitability = gender;
-    if (featured) query.featured = "true";
+    if (featured) query.featured = true;
     const key = JSON.stringify(query);
     const poses = useLoad(() => run(api.GET("/api/apps/pose-generator/library", { params: { query } })), [key]);
     const categories = useLoad(() => run(api.GET("/api/apps/pose-generator/categories")), []);

@@ -110,14 +110,18 @@ export function generationSummary(g: PoseGeneration): string {
     }
 }
 
-export function GenerationList({ generations }: { generations: PoseGeneration[] }) {
+/** Generations as rows; with `projectNames` (the history of every project) each row names its project. */
+export function GenerationList({ generations, projectNames }: { generations: PoseGeneration[]; projectNames?: Map<string, string> }) {
     return (
         <ul class="list">
             {generations.map((g) => (
                 <li key={g.id} class="list__row" data-status={g.status}>
                     <div class="list__main">
                         <Link href={`/poses/generations/${g.id}`}>
-                            <strong>{formatDateTime(g.createdAt)}</strong>
+                            <strong>
+                                {projectNames?.has(g.projectId) ? `${projectNames.get(g.projectId)} · ` : ""}
+                                {formatDateTime(g.createdAt)}
+                            </strong>
                         </Link>
                         <span class="small muted">
                             {generationSummary(g)} · {credits(g.creditCharged)} charged

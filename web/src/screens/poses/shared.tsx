@@ -1,5 +1,5 @@
 // Shared by the Pose Generator screens: the pose selection (kept while browsing), labels of
-// the closed sets, and the prices.
+// the closed sets (the spec's enums), and the prices (from the API).
 import { api, run } from "../../api/client";
 import type {
     BackgroundMode,
@@ -9,7 +9,6 @@ import type {
     PoseGenerationStatus,
     PoseLibraryItem,
     PoseRequestStatus,
-    Schemas,
 } from "../../api/types";
 import { onSignOut } from "../../api/session";
 import { useLoad } from "../../lib/hooks";
@@ -57,9 +56,7 @@ export const EXPORT_FORMATS = {
 } satisfies Record<ExportFormat, string>;
 export type ExportKey = keyof typeof EXPORT_FORMATS;
 
-export function isKey<T extends object>(obj: T, key: string | null | undefined): key is Extract<keyof T, string> {
-    return typeof key === "string" && Object.prototype.hasOwnProperty.call(obj, key);
-}
+export { isKey } from "../../lib/format";
 
 // ------------------------------------------------------------------ selection
 
@@ -94,36 +91,10 @@ export function toggleSelected(p: SelectedPose): void {
 
 // ------------------------------------------------------------------ prices
 
-type PoseStats = Schemas["PoseStats"];
-export interface PosePrices {
-    perPose: number;
-    backgroundPerPose: number;
-    backgroundChange: number;
-    /** false while the API does not publish Pose Generator prices: these are the api.md list prices. */
-    fromApi: boolean;
-}
-const LIST_PRICES: PosePrices = { perPose: 30, backgroundPerPose: 10, backgroundChange: 10, fromApi: false };
-
-function n(v: unknown): number | undefined {
-    return typeof v === "number" && Number.isFinite(v) ? v : undefined;
-}
-/** Prices from `GET /stats` `costs` when the API publishes them, else the documented list prices. */
-function pricesOf(stats: PoseStats): PosePrices {
-    const costs: unknown = "costs" in stats ? stats.costs : undefined;
-    if (costs === null || typeof costs !== "object") return LIST_PRICES;
-    const c = costs as Record<string, unknown>;
-    const perPose = n(c.perPose) ?? n(c.posePerPose);
-    if (perPose === undefined) return LIST_PRICES;
-    return {
-        perPose,
-        backgroundPerPose: n(c.backgroundPerPose) ?? n(c.poseBackgroundPerPose) ?? LIST_PRICES.backgroundPerPose,
-        backgroundChange: n(c.backgroundChange) ?? n(c.poseBackgroundChange) ?? LIST_PRICES.backgroundChange,
-        fromApi: true,
-    };
-}
+/** The Pose Generator prices in force, published by the API (`GET /stats` `costs`: `COST_POSE_*`). */
 export function usePosePrices() {
     return useLoad(async () => {
         const r = await run(api.GET("/api/apps/pose-generator/stats"));
-        return r.ok ? { ...r, data: pricesOf(r.data) } : r;
+        return r.ok ? { ...r, data: r.data.costs } : r;
     }, []);
 }
