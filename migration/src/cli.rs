@@ -284,7 +284,7 @@ async fn advise_after_adopt(url: &str) -> Result<(), DeployError> {
         );
     } else if plan.next_step() == deploy::plan::NextStep::Up {
         let pending: Vec<&str> = plan.steps.iter().map(|s| s.version.as_str()).collect();
-        println!("adopted; to run: {}", pending.join(", "));
+        println!("migrations to run: {}", pending.join(", "));
     }
     if let Some(line) = plan.next_step().line() {
         println!("{line}");

@@ -227,7 +227,7 @@ async fn postgres_null_flags_refuse_the_deploy_with_counts() {
 
 /// The `migration` binary next to this test binary (`cargo test --workspace` builds
 /// it, for the migration crate's own CLI tests).
-fn migration_binary() -> std::path::PathBuf {
+pub(crate) fn migration_binary() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
     let bin = dir.join("migration");

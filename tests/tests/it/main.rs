@@ -14,6 +14,7 @@ mod avatar_upload;
 mod cors;
 mod credits;
 mod deploy;
+mod deploy_advice;
 mod entities;
 mod faults;
 mod harness;
