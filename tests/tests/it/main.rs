@@ -15,6 +15,7 @@ mod cors;
 mod credits;
 mod deploy;
 mod deploy_advice;
+mod deploy_locks;
 mod entities;
 mod faults;
 mod harness;
