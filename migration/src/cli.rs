@@ -14,8 +14,9 @@ use crate::{connect_for_migrations, database_url_from_env};
 #[command(
     name = "migration",
     about = "Schema migrations and safe deploys for the creator API",
-    after_help = "Exit codes: 0 ok, 1 error, 2 usage, 10 pending (status), 20 drift or \
-                  edited applied migration, 30 refused before any SQL, 75 deploy lock timeout."
+    after_help = "Exit codes: 0 ok, 1 error, 2 usage, 10 pending (status, check), 20 drift or \
+                  edited applied migration, 30 refused before any SQL, 75 lock timeout (the \
+                  deploy lock, or a table lock on every retry: nothing of that step applied)."
 )]
 pub struct Cli {
     /// Database URL; defaults to `DATABASE_URL`, else the embedded SQLite file.
@@ -52,12 +53,18 @@ pub struct DestructiveArgs {
 }
 
 impl Default for LockArgs {
+    /// `migration` with no command: `up` with these, the environment still applying.
     fn default() -> Self {
         let defaults = Options::default();
+        let env = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         Self {
             lock_timeout: defaults.lock_timeout,
-            ddl_lock_timeout: defaults.ddl.timeout,
-            ddl_lock_retries: defaults.ddl.retries,
+            ddl_lock_timeout: env("DEPLOY_LOCK_TIMEOUT")
+                .and_then(|v| deploy::parse_duration(&v).ok())
+                .unwrap_or(defaults.ddl.timeout),
+            ddl_lock_retries: env("DEPLOY_LOCK_RETRIES")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(defaults.ddl.retries),
         }
     }
 }
@@ -554,7 +561,7 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
             let report = report?;
             println!("check after the restore:");
             print_check(&report);
-            if report.exit_code() == exit::PENDING {
+            if !report.pending().is_empty() {
                 println!(
                     "(pending is expected when the backup predates this build's migrations: \
                      run the build that matches it, or `migration up` to migrate again)"

@@ -32,6 +32,7 @@ mod pose_requests;
 mod pose_workers;
 mod providers;
 mod rate_limits;
+mod restore;
 mod schema;
 mod seed;
 mod sessions;
