@@ -75,10 +75,16 @@ const BLOCKERS: &str = r#"
     FROM pg_stat_activity a WHERE a.pid = ANY(pg_blocking_pids($1)) ORDER BY a.pid"#;
 
 impl Watch {
-    fn start(url: &str, pid: i32) -> Self {
+    /// Starts watching after `delay`: most steps finish sooner and never open the
+    /// watching session; one that waits for a lock is seen well before its timeout.
+    fn start(url: &str, pid: i32, delay: Duration) -> Self {
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let url = url.to_owned();
         let seen = tokio::spawn(async move {
+            tokio::select! {
+                _ = &mut stopped => return Vec::new(),
+                _ = tokio::time::sleep(delay) => {}
+            }
             let mut opts = ConnectOptions::new(url);
             opts.max_connections(1)
                 .min_connections(1)
@@ -332,7 +338,11 @@ async fn with_retries(
                 });
             }
         };
-        let watch = Watch::start(url, pid);
+        let watch = Watch::start(
+            url,
+            pid,
+            (locks.timeout / 4).min(Duration::from_millis(200)),
+        );
         let outcome = attempt.once(db, started, run).await;
         let blockers = watch.stop().await;
         let Err((err, statement)) = outcome else {
