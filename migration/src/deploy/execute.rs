@@ -56,7 +56,7 @@ impl std::fmt::Display for Blocker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "pid {} (application '{}', {} since {}, query: {})",
+            "pid {} (application '{}', {}, query started {}: {})",
             self.pid, self.application, self.state, self.query_start, self.query
         )
     }

@@ -223,8 +223,8 @@ async fn postgres_a_long_transaction_makes_up_fail_fast_and_name_it() {
     let message = err.to_string();
     for expected in [
         format!("blocked by pid {holder_pid} (application 'nightly-report'"),
-        "idle in transaction since 20".to_owned(),
-        r#"query: SELECT count(*) FROM "users")"#.to_owned(),
+        "idle in transaction, query started 20".to_owned(),
+        r#": SELECT count(*) FROM "users")"#.to_owned(),
         "3 time(s)".to_owned(),
         "nothing of it was applied or recorded".to_owned(),
         "Next step: end that session or wait for it, then run `migration up` again".to_owned(),
@@ -276,4 +276,48 @@ async fn postgres_a_long_transaction_makes_up_fail_fast_and_name_it() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// A concurrent index build that failed earlier (here by hand, on duplicate refunds)
+/// leaves an invalid index under the target's name: the deploy does not take it for
+/// the real one, drops it, builds the index concurrently and records the migration
+/// only once the index is valid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_an_invalid_index_left_by_a_failed_build_is_rebuilt() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    deploy::up(&db.url, Some(5), &Options::default())
+        .await
+        .unwrap();
+    let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+    conn.execute_unprepared(r#"INSERT INTO "users" ("id","email","password","createdAt","updatedAt") VALUES ('u1','a@b.c','x','2025-10-18 10:00:00.000','2025-10-18 10:00:00.000');
+        INSERT INTO "credits" ("id","userId","amount","balance","type","referenceId","referenceType") VALUES
+          ('r1','u1',30,30,'refund','gen-1','pose_generation'), ('r2','u1',30,60,'refund','gen-1','pose_generation')"#)
+        .await
+        .unwrap();
+    let failed = conn
+        .execute_unprepared(r#"CREATE UNIQUE INDEX CONCURRENTLY "credits_refund_referenceId_referenceType_key" ON "credits" ("referenceId", "referenceType") WHERE "type" = 'refund'"#)
+        .await;
+    assert!(failed.is_err(), "the duplicate refunds fail the build");
+    let invalid = r#"SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'credits_refund_referenceId_referenceType_key' AND NOT i.indisvalid"#;
+    assert_eq!(
+        scalar_i64(&conn, invalid).await,
+        1,
+        "the failed build left an invalid index"
+    );
+    conn.execute_unprepared(r#"DELETE FROM "credits" WHERE "id" = 'r2'"#)
+        .await
+        .unwrap();
+
+    deploy::up(&db.url, None, &Options::default())
+        .await
+        .unwrap();
+    assert_eq!(scalar_i64(&conn, invalid).await, 0);
+    let report = migration::check::check(&conn).await.unwrap();
+    assert_eq!(report.exit_code(), exit::OK, "{:#?}", report.findings);
+    let again = conn
+        .execute_unprepared(r#"INSERT INTO "credits" ("id","userId","amount","balance","type","referenceId","referenceType") VALUES ('r3','u1',30,60,'refund','gen-1','pose_generation')"#)
+        .await;
+    assert!(again.is_err(), "the rebuilt index is valid and enforced");
 }
