@@ -14,8 +14,9 @@ use crate::{connect_for_migrations, database_url_from_env};
 #[command(
     name = "migration",
     about = "Schema migrations and safe deploys for the creator API",
-    after_help = "Exit codes: 0 ok, 1 error, 2 usage, 10 pending (status), 20 drift or \
-                  edited applied migration, 30 refused before any SQL, 75 deploy lock timeout."
+    after_help = "Exit codes: 0 ok, 1 error, 2 usage, 10 pending (status, check), 20 drift or \
+                  edited applied migration, 30 refused before any SQL, 75 lock timeout (the \
+                  deploy lock, or a table lock on every retry: nothing of that step applied)."
 )]
 pub struct Cli {
     /// Database URL; defaults to `DATABASE_URL`, else the embedded SQLite file.
@@ -30,6 +31,15 @@ pub struct LockArgs {
     /// How long to wait for another runner's deploy lock: `500ms`, `2s`, `1m`.
     #[arg(long, default_value = "60s", value_parser = deploy::parse_duration)]
     pub lock_timeout: Duration,
+    /// PostgreSQL: how long one DDL statement may wait for its table lock
+    /// (`lock_timeout`) before the step rolls back and is tried again; the app's
+    /// queries on that table wait behind it at most this long.
+    #[arg(long, env = "DEPLOY_LOCK_TIMEOUT", default_value = "2s", value_parser = deploy::parse_duration)]
+    pub ddl_lock_timeout: Duration,
+    /// PostgreSQL: how many times a step that hit `lock_timeout` is tried again, with
+    /// a growing pause (250 ms, 500 ms, 1 s, …) in between.
+    #[arg(long, env = "DEPLOY_LOCK_RETRIES", default_value_t = 3)]
+    pub ddl_lock_retries: u32,
 }
 
 /// For commands that destroy data.
@@ -43,9 +53,18 @@ pub struct DestructiveArgs {
 }
 
 impl Default for LockArgs {
+    /// `migration` with no command: `up` with these, the environment still applying.
     fn default() -> Self {
+        let defaults = Options::default();
+        let env = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         Self {
-            lock_timeout: Options::default().lock_timeout,
+            lock_timeout: defaults.lock_timeout,
+            ddl_lock_timeout: env("DEPLOY_LOCK_TIMEOUT")
+                .and_then(|v| deploy::parse_duration(&v).ok())
+                .unwrap_or(defaults.ddl.timeout),
+            ddl_lock_retries: env("DEPLOY_LOCK_RETRIES")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(defaults.ddl.retries),
         }
     }
 }
@@ -94,6 +113,32 @@ pub enum Command {
         json: bool,
         #[command(flatten)]
         lock: LockArgs,
+    },
+    /// Write a verified backup of the database into DIR (`pg_dump -Fc`, checked with
+    /// `pg_restore --list`; SQLite: `VACUUM INTO`), recorded in the journal with its
+    /// SHA-256 and the ledger it holds.
+    Backup {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// The backups this database's journal knows: when, which run, file, size,
+    /// checksum and the ledger state they hold.
+    Backups {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put the database back to a backup its journal knows (the runbook's rollback), in
+    /// one transaction, after a safety backup of the current state; then `check`.
+    /// Refuses a file whose checksum this database did not record, and, on a database
+    /// marked production, runs only with `--confirm` naming it.
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        destructive: DestructiveArgs,
     },
     /// Roll back the last N migrations this tool applied (never adopted ones).
     Down {
@@ -183,6 +228,11 @@ fn options(lock: &LockArgs) -> Options {
         lock_timeout: lock.lock_timeout,
         confirm: None,
         backup: None,
+        ddl: deploy::ddl_locks::DdlLocks {
+            timeout: lock.ddl_lock_timeout,
+            retries: lock.ddl_lock_retries,
+            lock_safe: true,
+        },
     }
 }
 
@@ -193,13 +243,60 @@ fn destructive_options(args: &DestructiveArgs) -> Options {
     }
 }
 
-fn print_versions(verb: &str, versions: &[String]) {
+/// `adopted: m…` per version, or `nothing to adopt`.
+fn print_versions(done: &str, to_do: &str, versions: &[String]) {
     if versions.is_empty() {
-        println!("nothing to {verb}");
+        println!("nothing to {to_do}");
     }
     for v in versions {
-        println!("{verb}: {v}");
+        println!("{done}: {v}");
     }
+}
+
+/// A step's statements as the deploy will run them, each after the lock it takes and
+/// whether it scans or rewrites its table (PostgreSQL), so an operator sees the risk
+/// before running it. Later steps see the tables earlier steps create as new.
+async fn print_with_locks(
+    db: &sea_orm_migration::sea_orm::DatabaseConnection,
+    statements: &[String],
+) {
+    if db.get_database_backend() != sea_orm_migration::sea_orm::DbBackend::Postgres {
+        println!("-- lock: SQLite's database write lock, for the step's transaction");
+        statements.iter().for_each(|s| println!("{s};"));
+        return;
+    }
+    match deploy::execute::prepare(db, statements, &deploy::ddl_locks::DdlLocks::default()).await {
+        Ok(ddls) => ddls.iter().for_each(|d| println!("{d}\n{};", d.sql)),
+        Err(e) => {
+            println!("-- REFUSED: {e}");
+            statements.iter().for_each(|s| println!("{s};"));
+        }
+    }
+}
+
+/// After `adopt`: what is left, and the one command that finishes it. `adopt` never
+/// runs a migration, so a database whose adoption waits behind migrations to run is
+/// finished by `up --adopt`, and says so instead of answering "nothing to adopt" again.
+async fn advise_after_adopt(url: &str) -> Result<(), DeployError> {
+    let db = connect_for_migrations(url).await?;
+    let plan = deploy::plan::plan(&db).await;
+    let _ = db.close().await;
+    let plan = plan?;
+    if let Some((runs, later)) = plan.adoption_behind_runs() {
+        println!(
+            "`migration adopt` records and repairs what exists but never runs a migration: {} \
+             must run before {} can be adopted.",
+            runs.join(", "),
+            later.join(", ")
+        );
+    } else if plan.next_step() == deploy::plan::NextStep::Up {
+        let pending: Vec<&str> = plan.steps.iter().map(|s| s.version.as_str()).collect();
+        println!("migrations to run: {}", pending.join(", "));
+    }
+    if let Some(line) = plan.next_step().line() {
+        println!("{line}");
+    }
+    Ok(())
 }
 
 fn print_check(report: &crate::check::Report) {
@@ -228,6 +325,30 @@ fn print_check(report: &crate::check::Report) {
     }
     for f in &report.findings {
         println!("{f}");
+    }
+}
+
+fn print_backups(backups: &[deploy::backup_journal::Backup]) {
+    if backups.is_empty() {
+        println!("no backups in this database's journal (`migration backup DIR` takes one)");
+    }
+    for b in backups {
+        let on_disk = match std::fs::metadata(&b.file) {
+            Ok(m) if m.len() == b.size as u64 => "present",
+            Ok(_) => "present, SIZE DIFFERS",
+            Err(_) => "MISSING",
+        };
+        println!(
+            "{}  {}  run {}  `{}`\n    {} ({} bytes, {on_disk})\n    sha256 {}\n    ledger: {}",
+            b.taken_at,
+            b.database,
+            b.run_id,
+            b.command,
+            b.file,
+            b.size,
+            b.sha256,
+            b.ledger_summary()
+        );
     }
 }
 
@@ -277,6 +398,7 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
             };
             print_versions(
                 "recorded",
+                "record",
                 &deploy::adopt(&url, deploy::Mode::UpAdopt, &opts).await?,
             )
         }
@@ -287,7 +409,7 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
                 backup,
                 ..options(&lock)
             };
-            print_versions("applied", &deploy::up(&url, num, &opts).await?)
+            print_versions("applied", "apply", &deploy::up(&url, num, &opts).await?)
         }
         Command::Adopt {
             dry_run: true,
@@ -318,25 +440,32 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
                 exit::OK
             });
         }
-        Command::Adopt { lock, .. } => print_versions(
-            "adopted",
-            &deploy::adopt(&url, deploy::Mode::AdoptOnly, &options(&lock)).await?,
-        ),
+        Command::Adopt { lock, .. } => {
+            print_versions(
+                "adopted",
+                "adopt",
+                &deploy::adopt(&url, deploy::Mode::AdoptOnly, &options(&lock)).await?,
+            );
+            advise_after_adopt(&url).await?;
+        }
         Command::Down { num, destructive } => print_versions(
             "reverted",
+            "revert",
             &deploy::down(&url, num, &destructive_options(&destructive)).await?,
         ),
         Command::Reset { destructive } => print_versions(
             "reverted",
+            "revert",
             &deploy::reset(&url, &destructive_options(&destructive)).await?,
         ),
         Command::Refresh { destructive } => {
             let opts = destructive_options(&destructive);
-            print_versions("reverted", &deploy::reset(&url, &opts).await?);
-            print_versions("applied", &deploy::up(&url, None, &opts).await?);
+            print_versions("reverted", "revert", &deploy::reset(&url, &opts).await?);
+            print_versions("applied", "apply", &deploy::up(&url, None, &opts).await?);
         }
         Command::Fresh { destructive } => print_versions(
             "applied",
+            "apply",
             &deploy::fresh(&url, &destructive_options(&destructive)).await?,
         ),
         Command::Environment { name: None } => {
@@ -395,6 +524,50 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
             }
             return Ok(deploy::status_exit_code(&rows));
         }
+        Command::Backup { dir, lock } => {
+            deploy::take_backup(&url, &dir, &options(&lock)).await?;
+        }
+        Command::Backups { json } => {
+            let db = connect_for_migrations(&url).await?;
+            let backups = deploy::backup_journal::list(&db).await;
+            let _ = db.close().await;
+            let backups = backups?;
+            if json {
+                println!("{:#}", serde_json::json!({ "backups": backups }));
+            } else {
+                print_backups(&backups);
+            }
+        }
+        Command::Restore { file, destructive } => {
+            let started = std::time::Instant::now();
+            let restored =
+                deploy::restore_backup(&url, &file, &destructive_options(&destructive)).await?;
+            println!(
+                "restored {} (taken {} by `{}`, run {}; {}) in {:.1} s",
+                restored.backup.file,
+                restored.backup.taken_at,
+                restored.backup.command,
+                restored.backup.run_id,
+                restored.backup.ledger_summary(),
+                started.elapsed().as_secs_f32()
+            );
+            println!(
+                "safety backup of the state before: {} (sha256 {}); `migration restore` it to undo",
+                restored.safety.file, restored.safety.sha256
+            );
+            let db = connect_for_migrations(&url).await?;
+            let report = crate::check::check(&db).await;
+            let _ = db.close().await;
+            let report = report?;
+            println!("check after the restore:");
+            print_check(&report);
+            if !report.pending().is_empty() {
+                println!(
+                    "(pending is expected when the backup predates this build's migrations: \
+                     run the build that matches it, or `migration up` to migrate again)"
+                );
+            }
+        }
         Command::Rebless {
             version,
             reason,
@@ -417,9 +590,13 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
             }
             .await;
             let backend = db.get_database_backend();
-            deploy::ledger::journal_read_only(&db, "plan", "succeeded").await;
-            let _ = db.close().await;
-            let (plan, users) = result?;
+            let (plan, users) = match result {
+                Ok(found) => found,
+                Err(e) => {
+                    let _ = db.close().await;
+                    return Err(e.into());
+                }
+            };
             print!("{}", plan.render());
             for (version, what, sql) in deploy::preview::plan_sql(backend, &plan, &users).await {
                 println!("\n-- {what} {version}");
@@ -427,10 +604,12 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
                     Ok(statements) if statements.is_empty() => {
                         println!("-- (no SQL: recorded in the ledger only)")
                     }
-                    Ok(statements) => statements.iter().for_each(|s| println!("{s};")),
+                    Ok(statements) => print_with_locks(&db, &statements).await,
                     Err(e) => println!("-- {e}"),
                 }
             }
+            deploy::ledger::journal_read_only(&db, "plan", "succeeded").await;
+            let _ = db.close().await;
             return Ok(if plan.refused() {
                 exit::REFUSED
             } else {
@@ -440,6 +619,14 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
         Command::Check { json } => {
             let db = connect_for_migrations(&url).await?;
             let report = crate::check::check(&db).await;
+            // Not clean: the plan says which one command fixes it (read-only).
+            let next = match &report {
+                Ok(r) if r.exit_code() != exit::OK && !json => deploy::plan::plan(&db)
+                    .await
+                    .ok()
+                    .and_then(|p| p.next_step().line()),
+                _ => None,
+            };
             deploy::ledger::journal_read_only(&db, "check", "succeeded").await;
             let _ = db.close().await;
             let report = report?;
@@ -447,6 +634,9 @@ pub async fn run(cli: Cli) -> Result<u8, DeployError> {
                 println!("{:#}", serde_json::to_value(&report).unwrap_or_default());
             } else {
                 print_check(&report);
+                if let Some(line) = next {
+                    println!("{line}");
+                }
             }
             return Ok(report.exit_code());
         }

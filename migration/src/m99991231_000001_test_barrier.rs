@@ -31,6 +31,8 @@ impl MigrationTrait for Migration {
             .await?;
         if manager.get_database_backend() == DbBackend::Postgres {
             let db = manager.get_connection();
+            // Waits as long as the test holds the key, whatever the deploy's lock_timeout.
+            db.execute_unprepared("SET LOCAL lock_timeout = 0").await?;
             db.execute_unprepared(&format!("SELECT pg_advisory_lock({})", self.key))
                 .await?;
         }

@@ -16,7 +16,7 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend}
 use super::DeployError;
 
 /// A PostgreSQL client program: on `PATH`, else in the newest installed server's bin.
-fn pg_program(name: &str) -> PathBuf {
+pub(crate) fn pg_program(name: &str) -> PathBuf {
     let on_path = std::env::var_os("PATH")
         .into_iter()
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())

@@ -20,8 +20,13 @@ use crate::ddl;
 pub const LEDGER: &str = "migration_ledger";
 pub const RUNS: &str = "migration_runs";
 pub const SETTINGS: &str = "migration_settings";
+/// The backups the journal knows (see [`super::backup_journal`]).
+pub const BACKUPS: &str = "migration_backups";
 /// The tables this tool keeps for itself; never part of the application schema.
-pub const TOOL_TABLES: [&str; 4] = ["seaql_migrations", LEDGER, RUNS, SETTINGS];
+pub const TOOL_TABLES: [&str; 5] = ["seaql_migrations", LEDGER, RUNS, SETTINGS, BACKUPS];
+/// The tables whose presence means the journal exists (a database journalled before
+/// `migration_backups` existed gets it at its next deploy).
+const JOURNAL_TABLES: [&str; 4] = ["seaql_migrations", LEDGER, RUNS, SETTINGS];
 
 /// How a version came to be recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +60,7 @@ pub fn now() -> NaiveDateTime {
         .unwrap_or(now)
 }
 
-/// Creates the three tool tables if they are missing. Runs inside the deploy lock, so
+/// Creates the tool tables if they are missing. Runs inside the deploy lock, so
 /// two runners never race on the creation.
 pub async fn install(db: &DatabaseConnection) -> Result<(), DbErr> {
     let b = db.get_database_backend();
@@ -103,7 +108,7 @@ pub async fn install(db: &DatabaseConnection) -> Result<(), DbErr> {
             .col(ddl::text_null("run_id")),
     )
     .await?;
-    Ok(())
+    super::backup_journal::install(db).await
 }
 
 /// The environment the database is marked as (`production`, `development`), if any.
@@ -173,10 +178,10 @@ pub async fn database_name(db: &DatabaseConnection, url: &str) -> Result<String,
         .to_owned())
 }
 
-/// Whether all three tool tables exist.
+/// Whether the journal exists.
 pub async fn installed(db: &DatabaseConnection) -> Result<bool, DbErr> {
     let tables = crate::catalog::table_names(db).await?;
-    Ok(TOOL_TABLES.iter().all(|t| tables.iter().any(|x| x == t)))
+    Ok(JOURNAL_TABLES.iter().all(|t| tables.iter().any(|x| x == t)))
 }
 
 async fn has_table(db: &DatabaseConnection, table: &str) -> Result<bool, DbErr> {

@@ -8,11 +8,15 @@
 //! invocation (success, failure with SQLSTATE, refusal or lock timeout).
 
 pub mod backup;
+pub mod backup_journal;
 pub mod contract;
+pub mod ddl_locks;
+pub mod execute;
 pub mod ledger;
 pub mod lock;
 pub mod plan;
 pub mod preview;
+pub mod restore;
 #[cfg(test)]
 mod source_digest;
 
@@ -79,6 +83,9 @@ pub enum DeployError {
         error: String,
         sqlstate: Option<String>,
     },
+    /// A DDL statement did not get its lock within `lock_timeout`, every attempt.
+    #[error("{message}")]
+    LockNotAvailable { version: String, message: String },
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error("{0}")]
@@ -88,7 +95,9 @@ pub enum DeployError {
 impl DeployError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            DeployError::LockTimeout { .. } => exit::LOCK_TIMEOUT,
+            DeployError::LockTimeout { .. } | DeployError::LockNotAvailable { .. } => {
+                exit::LOCK_TIMEOUT
+            }
             DeployError::Drift(_) => exit::DRIFT,
             DeployError::Refused(_) => exit::REFUSED,
             _ => exit::ERROR,
@@ -126,6 +135,8 @@ pub struct Options {
     pub confirm: Option<String>,
     /// `up --backup DIR`: back the database up here before changing anything.
     pub backup: Option<std::path::PathBuf>,
+    /// How DDL waits for table locks (PostgreSQL): `lock_timeout`, retries.
+    pub ddl: ddl_locks::DdlLocks,
 }
 
 impl Default for Options {
@@ -134,6 +145,7 @@ impl Default for Options {
             lock_timeout: Duration::from_secs(60),
             confirm: None,
             backup: None,
+            ddl: ddl_locks::DdlLocks::default(),
         }
     }
 }
@@ -169,7 +181,11 @@ where
         &Run,
     ) -> (Result<T, DeployError>, Vec<String>, Option<String>),
 {
-    let db = crate::connect_for_migrations(url).await?;
+    let db = if DbBackend::Postgres.is_prefix_of(url) {
+        execute::connect(url, &opts.ddl).await?
+    } else {
+        crate::connect_for_migrations(url).await?
+    };
     let backend = db.get_database_backend();
     let (lock, waited) = match DeployLock::acquire(url, backend, opts.lock_timeout).await {
         Ok(taken) => taken,
@@ -202,6 +218,7 @@ where
                 let message = e.to_string();
                 let state = match e {
                     DeployError::MigrationFailed { sqlstate, .. } => sqlstate.clone(),
+                    DeployError::LockNotAvailable { .. } => Some("55P03".to_owned()),
                     _ => None,
                 };
                 let version = failed_version.as_deref().unwrap_or("");
@@ -252,23 +269,20 @@ async fn deploy(
 ) -> Result<Vec<String>, DeployError> {
     locked(url, command, opts, async |db, run| {
         let mut applied = Vec::new();
-        let result = apply_pending(
-            db,
-            url,
-            steps,
-            run,
-            &mut applied,
-            mode,
-            opts.backup.as_deref(),
-        )
-        .await;
-        let failed = match &result {
-            Err(DeployError::MigrationFailed { version, .. }) => Some(version.clone()),
-            _ => None,
-        };
+        let result = apply_pending(db, url, steps, run, &mut applied, mode, opts).await;
+        let failed = failed_version(&result);
         (result.map(|()| applied.clone()), applied, failed)
     })
     .await
+}
+
+/// The version a failed deploy stopped at, for the journal.
+fn failed_version<T>(result: &Result<T, DeployError>) -> Option<String> {
+    match result {
+        Err(DeployError::MigrationFailed { version, .. })
+        | Err(DeployError::LockNotAvailable { version, .. }) => Some(version.clone()),
+        _ => None,
+    }
 }
 
 /// Rolls back the last `steps` migrations that this tool applied and returns them.
@@ -353,8 +367,9 @@ async fn apply_pending(
     run: &Run,
     applied: &mut Vec<String>,
     mode: Mode,
-    backup_dir: Option<&std::path::Path>,
+    opts: &Options,
 ) -> Result<(), DeployError> {
+    let backup_dir = opts.backup.as_deref();
     // Re-read under the lock: what was pending before it was taken may be applied now.
     let recorded = ledger::recorded(db).await?;
     let known = Migrator::migrations();
@@ -382,20 +397,23 @@ async fn apply_pending(
     if mode == Mode::Up && plan.steps.iter().any(|s| s.kind != plan::StepKind::Run) {
         return Err(DeployError::Refused(format!(
             "this database holds objects its ledger does not record, or objects of applied \
-             migrations are missing: `up` does not create over them blindly.\nNext step: review \
-             `migration adopt --dry-run`, then run `migration adopt` (or `migration up --adopt`).\n{}",
+             migrations are missing: `up` does not create over them blindly; nothing was \
+             applied.\n{}",
             plan.render()
         )));
     }
-    if let Some(dir) = &backup_dir
-        && !plan.steps.is_empty()
-    {
-        let (path, size) = backup::backup(db, url, dir).await?;
-        tracing::info!(path = %path.display(), size, "backup written and verified");
-        run.note(format!("backup {} ({size} bytes)", path.display()));
-        println!("backup: {}", path.display());
+    let lock_safe = db.get_database_backend() == DbBackend::Postgres && opts.ddl.enabled();
+    if lock_safe {
+        refuse_rewrites(db, &plan, mode).await?;
     }
+    let taken = match &backup_dir {
+        Some(dir) if !plan.steps.is_empty() => Some(backup::backup(db, url, dir).await?),
+        _ => None,
+    };
     ledger::install(db).await?;
+    if let Some((path, size)) = taken {
+        journal_backup(db, url, run, &path, size, &recorded).await?;
+    }
     let adopting = plan
         .steps
         .iter()
@@ -413,7 +431,24 @@ async fn apply_pending(
                     .iter()
                     .find(|m| m.name() == step.version)
                     .expect("planned from the known migrations");
-                apply_one(db, migration.as_ref(), run, &recorded).await?;
+                check_contract(db, migration.name(), &recorded).await?;
+                if lock_safe {
+                    apply_lock_safe(db, url, migration.as_ref(), run, opts).await?;
+                } else {
+                    apply_one(db, migration.as_ref(), run).await?;
+                }
+            }
+            plan::StepKind::Adopt | plan::StepKind::Repair if lock_safe => {
+                let statements = step_sql(db.get_database_backend(), step);
+                let write = (!step.recorded).then(|| execute::LedgerWrite {
+                    version: step.version.clone(),
+                    origin: Origin::Adopted,
+                    checksum: source_checksum(&step.version),
+                    evidence: Some(evidence(step, &plan)),
+                });
+                execute::run_step(db, url, &opts.ddl, &statements, write, &step.version, run)
+                    .await?;
+                tracing::info!(version = %step.version, repairs = step.repairs.len(), "adopted");
             }
             plan::StepKind::Adopt | plan::StepKind::Repair => {
                 adopt_one(db, step, &plan, run).await?;
@@ -426,15 +461,200 @@ async fn apply_pending(
     Ok(())
 }
 
+/// Records a backup just written in the journal, and tells the operator where it is.
+async fn journal_backup(
+    db: &DatabaseConnection,
+    url: &str,
+    run: &Run,
+    path: &std::path::Path,
+    size: u64,
+    recorded: &[Recorded],
+) -> Result<backup_journal::Backup, DeployError> {
+    let entry = backup_journal::record(db, url, run, path, size, recorded).await?;
+    tracing::info!(path = %path.display(), size, "backup written and verified");
+    run.note(format!(
+        "backup {} ({size} bytes, sha256 {})",
+        path.display(),
+        entry.sha256
+    ));
+    println!(
+        "backup: {} ({size} bytes, sha256 {})",
+        entry.file, entry.sha256
+    );
+    Ok(entry)
+}
+
+/// `migration backup DIR`: a verified backup of the database as it is, journalled
+/// (the runbook's first phase), under the deploy lock so no deploy runs meanwhile.
+pub async fn take_backup(
+    url: &str,
+    dir: &std::path::Path,
+    opts: &Options,
+) -> Result<backup_journal::Backup, DeployError> {
+    locked(url, "backup", opts, async |db, run| {
+        let result = async {
+            ledger::install(db).await?;
+            let recorded = ledger::recorded(db).await?;
+            let (path, size) = backup::backup(db, url, dir).await?;
+            journal_backup(db, url, run, &path, size, &recorded).await
+        }
+        .await;
+        (result, Vec::new(), None)
+    })
+    .await
+}
+
+/// `migration restore FILE`: see [`restore`].
+pub async fn restore_backup(
+    url: &str,
+    file: &std::path::Path,
+    opts: &Options,
+) -> Result<restore::Restored, DeployError> {
+    locked(url, "restore", opts, async |db, run| {
+        let result = async {
+            let backup = restore::known_backup(db, file).await?;
+            guard_destructive(db, url, "restore", opts).await?;
+            let recorded = ledger::recorded(db).await?;
+            let dir = file.parent().unwrap_or(std::path::Path::new("."));
+            let (path, size) = backup::backup(db, url, dir).await?;
+            let safety = journal_backup(db, url, run, &path, size, &recorded).await?;
+            restore::restore(db, url, &backup, &opts.ddl).await?;
+            run.note(format!(
+                "restored {} (taken {} by run {}); safety backup {}",
+                backup.file, backup.taken_at, backup.run_id, safety.file
+            ));
+            Ok(restore::Restored { backup, safety })
+        }
+        .await;
+        (result, Vec::new(), None)
+    })
+    .await
+}
+
+/// The repairs of an adoption step as SQL.
+fn step_sql(backend: DbBackend, step: &plan::Step) -> Vec<String> {
+    step.repairs
+        .iter()
+        .flat_map(|r| plan::repair_statements(backend, &step.version, r))
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// The `users` columns as they are now: what `m20251016` reads before it adds the
+/// `unlimitedPose*` columns.
+async fn user_columns(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    Ok(catalog::columns_by_table(db)
+        .await?
+        .into_iter()
+        .filter(|(t, _)| t == "users")
+        .map(|(_, c)| c)
+        .collect())
+}
+
+/// PostgreSQL: a migration runs as the statements `migration plan` shows (rendered on
+/// a recording connection against the live catalog), the lock-safe way. One that
+/// cannot be rendered runs as written, in one transaction, still under
+/// `lock_timeout` and retried as a whole.
+async fn apply_lock_safe(
+    db: &DatabaseConnection,
+    url: &str,
+    migration: &dyn MigrationTrait,
+    run: &Run,
+    opts: &Options,
+) -> Result<(), DeployError> {
+    let version = migration.name().to_owned();
+    let users = user_columns(db).await?;
+    let write = execute::LedgerWrite {
+        version: version.clone(),
+        origin: Origin::Applied,
+        checksum: source_checksum(&version),
+        evidence: None,
+    };
+    match preview::migration_sql(DbBackend::Postgres, migration, &users).await {
+        Ok(statements) => {
+            execute::run_step(db, url, &opts.ddl, &statements, Some(write), &version, run).await?
+        }
+        Err(reason) => {
+            tracing::warn!(%version, %reason, "not rendered: running it as written");
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                match apply_one(db, migration, run).await {
+                    Err(DeployError::MigrationFailed {
+                        sqlstate: Some(s), ..
+                    }) if s == "55P03" && tries <= opts.ddl.retries => {
+                        tokio::time::sleep(opts.ddl.backoff(tries)).await;
+                    }
+                    other => return other,
+                }
+            }
+        }
+    }
+    tracing::info!(%version, "applied");
+    Ok(())
+}
+
+/// Before any SQL: a step that would rewrite a table holding rows is refused
+/// ([`ddl_locks::classify`]), with the plan.
+async fn refuse_rewrites(
+    db: &DatabaseConnection,
+    plan: &plan::Plan,
+    mode: Mode,
+) -> Result<(), DeployError> {
+    let users = user_columns(db).await?;
+    let migrations = Migrator::migrations();
+    let mut problems = Vec::new();
+    for step in &plan.steps {
+        let statements = match step.kind {
+            plan::StepKind::Run if mode == Mode::AdoptOnly => break,
+            plan::StepKind::Run => {
+                let Some(m) = migrations.iter().find(|m| m.name() == step.version) else {
+                    continue;
+                };
+                match preview::migration_sql(DbBackend::Postgres, m.as_ref(), &users).await {
+                    Ok(sql) => sql,
+                    Err(_) => continue,
+                }
+            }
+            _ => step_sql(DbBackend::Postgres, step),
+        };
+        if let Err(DeployError::Refused(why)) =
+            execute::prepare(db, &statements, &ddl_locks::DdlLocks::default()).await
+        {
+            problems.push(format!("{}: {why}", step.version));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(DeployError::Refused(format!(
+            "refusing the deploy before any SQL: {}",
+            problems.join("\n")
+        )))
+    }
+}
+
+fn evidence(step: &plan::Step, plan: &plan::Plan) -> String {
+    let lines: Vec<String> = plan
+        .items
+        .iter()
+        .filter(|i| i.migration.as_deref() == Some(step.version.as_str()))
+        .map(ToString::to_string)
+        .collect();
+    if lines.is_empty() {
+        "every object present as the target defines it".to_owned()
+    } else {
+        lines.join("\n")
+    }
+}
+
 async fn apply_one(
     db: &DatabaseConnection,
     migration: &dyn MigrationTrait,
     run: &Run,
-    recorded: &[Recorded],
 ) -> Result<(), DeployError> {
     let backend = db.get_database_backend();
     let version = migration.name().to_owned();
-    check_contract(db, &version, recorded).await?;
     let started = Instant::now();
     let checksum = source_checksum(&version);
     let outcome: Result<(), DbErr> = async {
@@ -472,12 +692,7 @@ async fn adopt_one(
 ) -> Result<(), DeployError> {
     let backend = db.get_database_backend();
     let started = Instant::now();
-    let evidence: Vec<String> = plan
-        .items
-        .iter()
-        .filter(|i| i.migration.as_deref() == Some(step.version.as_str()))
-        .map(ToString::to_string)
-        .collect();
+    let evidence = evidence(step, plan);
     let outcome: Result<(), DbErr> = async {
         let txn = db.begin().await?;
         for repair in &step.repairs {
@@ -487,11 +702,6 @@ async fn adopt_one(
         }
         if !step.recorded {
             let ms = started.elapsed().as_millis() as i64;
-            let evidence = if evidence.is_empty() {
-                "every object present as the target defines it".to_owned()
-            } else {
-                evidence.join("\n")
-            };
             let checksum = source_checksum(&step.version);
             ledger::record(
                 &txn,
@@ -537,7 +747,7 @@ async fn check_contract(
     let creates_existing = violations.iter().any(|v| v.contains("already exists"));
     let next_step = if creates_existing {
         "this database holds objects that its ledger does not record (built by another tool, or by \
-         hand): run `migration adopt --dry-run` to see how it would be adopted"
+         hand): `migration up --adopt` verifies and records them (`migration plan` shows how)"
     } else if recorded.is_empty() {
         "the migrations it depends on have not run: check DATABASE_URL points at the right database"
     } else {
@@ -680,13 +890,10 @@ pub async fn fresh(url: &str, opts: &Options) -> Result<Vec<String>, DeployError
             guard_destructive(db, url, "fresh", opts).await?;
             ledger::install(db).await?;
             drop_application_tables(db).await?;
-            apply_pending(db, url, None, run, &mut applied, Mode::Up, None).await
+            apply_pending(db, url, None, run, &mut applied, Mode::Up, opts).await
         }
         .await;
-        let failed = match &result {
-            Err(DeployError::MigrationFailed { version, .. }) => Some(version.clone()),
-            _ => None,
-        };
+        let failed = failed_version(&result);
         (result.map(|()| applied.clone()), applied, failed)
     })
     .await

@@ -125,6 +125,40 @@ pub enum StepKind {
     Run,
 }
 
+/// What an operator runs next (see [`Plan::next_step`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextStep {
+    /// The database is at the target.
+    Nothing,
+    /// Only migrations to run: `migration up`.
+    Up,
+    /// Something to adopt or repair (possibly between migrations to run):
+    /// `migration up --adopt`, which runs and adopts in order.
+    UpAdopt,
+    /// A REFUSE needs the operator's decision first; then `migration up --adopt`.
+    Resolve,
+}
+
+impl NextStep {
+    /// The `Next step:` line, with the command in backticks exactly as it is typed.
+    pub fn line(self) -> Option<String> {
+        match self {
+            NextStep::Nothing => None,
+            NextStep::Up => Some("Next step: `migration up`".into()),
+            NextStep::UpAdopt => Some(
+                "Next step: `migration up --adopt` (it adopts, repairs and runs every step in \
+                 order; `migration plan` shows them first)"
+                    .into(),
+            ),
+            NextStep::Resolve => Some(
+                "Next step: resolve every REFUSE above (this tool never changes rows or drops \
+                 objects), then `migration up --adopt`"
+                    .into(),
+            ),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Step {
     pub version: String,
@@ -153,6 +187,41 @@ impl Plan {
             .any(|s| s.kind != StepKind::Run && !s.recorded)
     }
 
+    /// The one command that takes this database to the target from here (README,
+    /// "Operations"): every refusal and every partial result prints it, so following
+    /// the tool's advice literally never loops.
+    pub fn next_step(&self) -> NextStep {
+        if self.refused() {
+            NextStep::Resolve
+        } else if self.steps.iter().any(|s| s.kind != StepKind::Run) {
+            NextStep::UpAdopt
+        } else if self.steps.is_empty() {
+            NextStep::Nothing
+        } else {
+            NextStep::Up
+        }
+    }
+
+    /// Why `adopt` stopped short: the migrations that must run before a later one can
+    /// be adopted (`adopt` never runs a migration). `None` when nothing waits behind a
+    /// run.
+    pub fn adoption_behind_runs(&self) -> Option<(Vec<&str>, Vec<&str>)> {
+        let first_run = self.steps.iter().position(|s| s.kind == StepKind::Run)?;
+        let rest = &self.steps[first_run..];
+        let later: Vec<&str> = rest
+            .iter()
+            .filter(|s| s.kind != StepKind::Run)
+            .map(|s| s.version.as_str())
+            .collect();
+        let last_adoption = rest.iter().rposition(|s| s.kind != StepKind::Run)?;
+        let runs = rest[..last_adoption]
+            .iter()
+            .filter(|s| s.kind == StepKind::Run)
+            .map(|s| s.version.as_str())
+            .collect();
+        Some((runs, later))
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         for step in &self.steps {
@@ -178,6 +247,10 @@ impl Plan {
                 "REFUSED: nothing was applied. Resolve every REFUSE above (the suggested steps are \
                  never run by this tool), then deploy again.\n",
             );
+        }
+        if let Some(line) = self.next_step().line() {
+            out.push_str(&line);
+            out.push('\n');
         }
         out
     }

@@ -50,8 +50,10 @@ pub async fn migration_sql(
     migration: &dyn MigrationTrait,
     user_columns: &[String],
 ) -> Result<Vec<String>, String> {
+    let reads = answers(backend, migration.name(), user_columns);
+    let answered = reads.len();
     let mock = MockDatabase::new(backend)
-        .append_query_results(answers(backend, migration.name(), user_columns))
+        .append_query_results(reads)
         .append_exec_results((0..512).map(|_| MockExecResult {
             last_insert_id: 0,
             rows_affected: 0,
@@ -61,7 +63,7 @@ pub async fn migration_sql(
         .up(&SchemaManager::new(&conn))
         .await
         .map_err(|e| format!("cannot render {}: {e}", migration.name()))?;
-    Ok(conn
+    let log: Vec<String> = conn
         .into_transaction_log()
         .iter()
         .flat_map(|t| {
@@ -70,6 +72,22 @@ pub async fn migration_sql(
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
         })
+        .collect();
+    // Every SELECT must be one of the reads answered above; one more is a statement
+    // run for its effect (`SELECT pg_advisory_lock(…)`, `SELECT setval(…)`), which a
+    // rendering would lose: such a migration is not rendered, it runs as written.
+    let selects = log
+        .iter()
+        .filter(|sql| sql.trim_start().to_ascii_uppercase().starts_with("SELECT"))
+        .count();
+    if selects > answered {
+        return Err(format!(
+            "{} runs a SELECT for its effect; it is not rendered",
+            migration.name()
+        ));
+    }
+    Ok(log
+        .into_iter()
         .filter(|sql| {
             !sql.trim_start().to_ascii_uppercase().starts_with("SELECT")
                 && !sql

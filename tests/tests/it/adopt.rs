@@ -143,7 +143,10 @@ async fn runbook_production_is_adopted_and_completed() {
     .await;
 
     let report = refused_report(deploy::up(&db.url, None, &opts()).await.unwrap_err());
-    assert!(report.contains("migration adopt"), "{report}");
+    assert!(
+        report.contains("Next step: `migration up --adopt`"),
+        "{report}"
+    );
     assert!(report.contains("m20250930_000001_base_tables"), "{report}");
 
     let dry = plan::plan(&conn).await.unwrap();
@@ -614,8 +617,28 @@ async fn plan_prints_the_sql_and_changes_nothing() {
         text.contains("-- adopt m20250930_000001_base_tables"),
         "{text}"
     );
+    // `users` holds rows: its missing indexes are built without blocking writes, and
+    // the plan says which lock each statement takes and what it costs.
     assert!(
-        text.contains(r#"CREATE INDEX "users_role_idx" ON "users" ("role");"#),
+        text.contains(
+            "-- lock: SHARE UPDATE EXCLUSIVE on \"users\" (≈3 rows): reads and writes go on | \
+             scans the table, no rewrite | after the step's transaction, checked valid\n\
+             CREATE INDEX CONCURRENTLY \"users_role_idx\" ON \"users\" (\"role\");"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"CREATE INDEX CONCURRENTLY "credits_type_idx" ON "credits" ("type");"#),
+        "{text}"
+    );
+    // A migration's own index on a table with rows too, not only the repairs.
+    assert!(
+        text.contains(r#"CREATE UNIQUE INDEX CONCURRENTLY "credits_refund_referenceId_referenceType_key" ON "credits""#),
+        "{text}"
+    );
+    // A new table's indexes are built in its transaction: nobody uses it yet.
+    assert!(
+        text.contains("-- lock: SHARE on \"avatars\" (new): blocks writes until the step commits | no scan, no rewrite\nCREATE INDEX \"avatars_userId_idx\""),
         "{text}"
     );
     assert!(

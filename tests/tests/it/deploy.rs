@@ -126,7 +126,7 @@ dual_test! {
         let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
         assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
         let message = err.to_string();
-        assert!(message.contains("nothing was applied") || message.contains("migration adopt"), "{message}");
+        assert!(message.contains("nothing was applied") && message.contains("Next step:"), "{message}");
         assert!(message.contains("users.password"), "{message}");
 
         let c = conn(&db).await;
@@ -147,7 +147,7 @@ dual_test! {
         let message = err.to_string();
         assert!(message.contains("CREATE  m20251016_000001_pose_generator"), "{message}");
         assert!(message.contains("generated_poses"), "{message}");
-        assert!(message.contains("migration adopt"), "{message}");
+        assert!(message.contains("Next step: `migration up --adopt`"), "{message}");
         assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 5);
 
         deploy::adopt(&db.url, deploy::Mode::AdoptOnly, &quick()).await.unwrap();
@@ -227,7 +227,7 @@ async fn postgres_null_flags_refuse_the_deploy_with_counts() {
 
 /// The `migration` binary next to this test binary (`cargo test --workspace` builds
 /// it, for the migration crate's own CLI tests).
-fn migration_binary() -> std::path::PathBuf {
+pub(crate) fn migration_binary() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
     let bin = dir.join("migration");

@@ -124,6 +124,15 @@ dual_test! {
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(dir.path()), 0o700, "backup folder");
         assert_eq!(mode(&files[0]), 0o600, "backup file");
+        // The journal knows it: file, size, checksum, and the 3 migrations it holds.
+        let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+        let known = migration::deploy::backup_journal::list(&conn).await.unwrap();
+        assert_eq!(known.len(), 1, "{known:#?}");
+        assert_eq!(known[0].command, "up");
+        assert_eq!(known[0].size as u64, std::fs::metadata(&files[0]).unwrap().len());
+        assert_eq!(known[0].sha256, migration::deploy::backup_journal::sha256_file(&files[0]).unwrap());
+        assert_eq!(known[0].ledger_summary(), "3 recorded, last m20251016_000001_pose_generator");
+        drop(conn);
 
         // Restore into a fresh database of the same kind and look inside.
         let restored = TestDb::new(db.backend).await.unwrap();
