@@ -17,7 +17,7 @@ fn help_lists_the_commands_and_the_exit_codes() {
     ] {
         assert!(help.contains(command), "{command} in:\n{help}");
     }
-    assert!(help.contains("75 deploy lock timeout"), "{help}");
+    assert!(help.contains("75 lock timeout"), "{help}");
 }
 
 #[test]
