@@ -20,6 +20,7 @@ mod m20251120_000001_integrity_foreign_keys;
 mod m20251120_000002_credits_refund_unique;
 mod m20251120_000003_jobs_and_votes;
 mod m20261206_000001_session_revocations;
+#[cfg(feature = "test-hooks")]
 mod m99991231_000001_test_barrier;
 pub mod seed;
 pub mod target;
@@ -44,13 +45,20 @@ impl MigratorTrait for Migrator {
     }
 }
 
-/// The fault-injection migration, only when its environment variable names a key.
+/// The fault-injection migration, only in a build for the workspace's tests (the
+/// `test-hooks` feature) and only when its environment variable names a key.
+#[cfg(feature = "test-hooks")]
 fn test_barrier() -> Option<Box<dyn MigrationTrait>> {
     let key = std::env::var(m99991231_000001_test_barrier::ENV)
         .ok()?
         .parse()
         .ok()?;
     Some(Box::new(m99991231_000001_test_barrier::Migration { key }))
+}
+
+#[cfg(not(feature = "test-hooks"))]
+fn test_barrier() -> Option<Box<dyn MigrationTrait>> {
+    None
 }
 
 /// The embedded SQLite database used when `DATABASE_URL` is not set, shared by the

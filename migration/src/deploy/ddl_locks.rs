@@ -28,8 +28,9 @@ pub struct DdlLocks {
     /// (`DEPLOY_LOCK_RETRIES`), with a growing pause in between.
     pub retries: u32,
     /// Measurement only: `false` runs every statement as written, in the step's
-    /// transaction, without `lock_timeout`, to compare against. Honoured in debug
-    /// builds only; a release build is always lock-safe.
+    /// transaction, without `lock_timeout`, to compare against. Honoured only in a
+    /// build for the workspace's tests (the `test-hooks` feature); any other build is
+    /// always lock-safe.
     pub lock_safe: bool,
 }
 
@@ -44,9 +45,9 @@ impl Default for DdlLocks {
 }
 
 impl DdlLocks {
-    /// Whether the lock-safe rules apply (always, in a release build).
+    /// Whether the lock-safe rules apply (always, outside the tests' build).
     pub fn enabled(&self) -> bool {
-        self.lock_safe || !cfg!(debug_assertions)
+        self.lock_safe || !cfg!(feature = "test-hooks")
     }
 
     /// The pause before attempt `attempt` (1-based retry count): 250 ms, 500 ms, 1 s, …
