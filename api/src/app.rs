@@ -33,6 +33,8 @@ pub struct AppState {
     pub storage: Storage,
     /// Wakes idle workers when the API commits a job (api.md §8.3.1).
     pub job_signal: Arc<tokio::sync::Notify>,
+    /// What each kind of job does (registered at start-up).
+    pub job_handlers: Arc<crate::jobs::JobHandlers>,
     /// When this process last ran the recovery sweep.
     pub last_recovery: Arc<crate::jobs::worker::LastRun>,
     /// Export ZIPs streaming now (`MAX_EXPORTS_PER_USER`, `MAX_EXPORTS`).

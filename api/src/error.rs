@@ -368,6 +368,17 @@ impl From<crate::auth::service::AuthError> for ApiError {
     }
 }
 
+impl From<crate::jobs::JobError> for ApiError {
+    fn from(err: crate::jobs::JobError) -> Self {
+        use crate::jobs::JobError as E;
+        match err {
+            E::Database(err) => err.into(),
+            E::Ledger(err) => err.into(),
+            E::Internal(_) => Self::internal(err),
+        }
+    }
+}
+
 impl From<crate::credits::ledger::LedgerError> for ApiError {
     fn from(err: crate::credits::ledger::LedgerError) -> Self {
         use crate::credits::ledger::LedgerError as E;

@@ -19,6 +19,7 @@ use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 use crate::{
     app::{AppState, routes},
     config::{Config, DatabaseUrl, ImageProviderConfig, Limits, SchemaGateMode},
+    jobs::JobHandlers,
     pose_generator::events::EventsHub,
     providers::{ImageProvider, http::HttpProvider, local::LocalProvider},
     schema_gate::{SchemaMonitor, SchemaReport},
@@ -124,6 +125,13 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
         streams: Slots::new("progress streams", limits.max_streams_per_user, None),
         events: Arc::new(EventsHub::new(db.clone(), config.sse_poll)),
         storage_probe: Arc::default(),
+        // Every kind of background job, with the feature that owns it.
+        job_handlers: Arc::new(
+            JobHandlers::new()
+                .register(crate::avatar_creator::generations::AvatarGenerationJob)
+                .register(crate::pose_generator::job::PoseGenerationJob)
+                .register(crate::pose_generator::background::BackgroundChangeJob),
+        ),
         storage,
         schema: Arc::new(SchemaMonitor::new(db.clone(), initial_report)),
         provider,

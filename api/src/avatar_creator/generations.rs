@@ -9,7 +9,8 @@ use entity::{avatar_generations, avatar_presets, jobs, users};
 use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,7 @@ use super::{
 };
 use crate::{
     app::AppState,
-    credits::ledger::{self, EntryType, NewEntry},
+    credits::ledger,
     error::ApiError,
     ids, images,
     jobs::queue,
@@ -39,6 +40,8 @@ const LEGACY_QUEUED: &str = "queued";
 
 /// The `referenceType` of a generation refund (api.md §8.2.6).
 pub const REFUND_REFERENCE: &str = "avatar_generation";
+/// The `jobs.kind` of a generation's job.
+pub const JOB_KIND: &str = "avatar_generation";
 
 /// Where the generation's prompt and persona come from.
 #[derive(Debug, Clone)]
@@ -241,7 +244,7 @@ pub async fn start(
     .insert(&txn)
     .await?;
     let payload = serde_json::to_value(&payload).map_err(ApiError::internal)?;
-    queue::enqueue(&txn, queue::AVATAR_GENERATION, &generation_id, &payload, 5).await?;
+    queue::enqueue(&txn, JOB_KIND, &generation_id, &payload, 5).await?;
     let metadata = match &preset_id {
         Some(preset_id) => serde_json::json!({
             "generationId": generation_id, "projectId": project.id,
@@ -343,10 +346,73 @@ pub fn build_prompt(avatar: &AvatarFields, prompt: &str) -> String {
     parts.join(", ")
 }
 
-pub use crate::jobs::RunError;
+pub use crate::jobs::JobError;
+
+/// The queue's view of an avatar generation (registered at start-up).
+pub struct AvatarGenerationJob;
+
+#[async_trait::async_trait]
+impl crate::jobs::JobHandler for AvatarGenerationJob {
+    fn kind(&self) -> &'static str {
+        JOB_KIND
+    }
+
+    async fn run(&self, state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), JobError> {
+        run(state, job, worker).await
+    }
+
+    async fn reopen(
+        &self,
+        txn: &DatabaseTransaction,
+        job: &jobs::Model,
+        _count_recovery: bool,
+    ) -> Result<(), DbErr> {
+        avatar_generations::Entity::update_many()
+            .col_expr(avatar_generations::Column::Status, Expr::value(PENDING))
+            .filter(avatar_generations::Column::Id.eq(job.reference_id.as_str()))
+            .filter(avatar_generations::Column::Status.eq(PROCESSING))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+
+    async fn give_up(
+        &self,
+        db: &DatabaseConnection,
+        job: &jobs::Model,
+        message: &str,
+    ) -> Result<bool, JobError> {
+        let Some(generation) = avatar_generations::Entity::find_by_id(job.reference_id.as_str())
+            .one(db)
+            .await?
+        else {
+            return Ok(queue::finish_orphan(db, &job.id, None).await?);
+        };
+        // Without a readable payload nothing was charged that we know of.
+        let charged = serde_json::from_str::<Payload>(&job.payload).map_or(0, |p| p.charged);
+        fail(db, &generation, &job.id, None, message, None, charged).await
+    }
+
+    /// The generation row has no start time: the limit counts from its creation (queue
+    /// time included), which can only end work earlier, never later.
+    async fn started_before(
+        &self,
+        db: &DatabaseConnection,
+        job: &jobs::Model,
+        cutoff: chrono::NaiveDateTime,
+    ) -> Result<bool, DbErr> {
+        Ok(
+            avatar_generations::Entity::find_by_id(job.reference_id.as_str())
+                .filter(avatar_generations::Column::CreatedAt.lt(cutoff))
+                .count(db)
+                .await?
+                > 0,
+        )
+    }
+}
 
 /// The worker side of §8.3.3 for one claimed job.
-pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), RunError> {
+pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), JobError> {
     let db = &state.db;
     let Some(generation) = avatar_generations::Entity::find_by_id(job.reference_id.as_str())
         .one(db)
@@ -409,7 +475,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         .options
         .as_deref()
         .and_then(|text| serde_json::from_str(text).ok())
-        .ok_or_else(|| RunError::Internal("generation options unreadable".into()))?;
+        .ok_or_else(|| JobError::Internal("generation options unreadable".into()))?;
     let request = GenerateRequest {
         prompt: build_prompt(&payload.avatar, &generation.prompt),
         negative_prompt: NEGATIVE_PROMPT.to_owned(),
@@ -439,7 +505,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
     let storage = &state.storage;
     let (original, thumbnail) = store(storage, &generation.user_id, bytes)
         .await
-        .map_err(RunError::Internal)?;
+        .map_err(JobError::Internal)?;
     let avatar_id = ids::new_id();
     let result = create_avatar(
         db,
@@ -505,7 +571,7 @@ async fn create_avatar(
     (original, thumbnail): (&StorageKey, &StorageKey),
     job_id: &str,
     worker: &str,
-) -> Result<bool, RunError> {
+) -> Result<bool, JobError> {
     let txn = db.begin().await?;
     let now = timestamp::now();
     super::avatars::NewAvatar {
@@ -541,7 +607,7 @@ async fn complete(
     job_id: &str,
     worker: &str,
     now: Option<chrono::NaiveDateTime>,
-) -> Result<bool, RunError> {
+) -> Result<bool, JobError> {
     let now = now.unwrap_or_else(timestamp::now);
     let updated = avatar_generations::Entity::update_many()
         .col_expr(avatar_generations::Column::Status, Expr::value(COMPLETED))
@@ -569,7 +635,7 @@ pub async fn fail(
     message: &str,
     detail: Option<&str>,
     charged: i32,
-) -> Result<bool, migration::sea_orm::DbErr> {
+) -> Result<bool, JobError> {
     let message: String = message.chars().take(500).collect();
     let txn = ledger::begin(db).await?;
     let now = timestamp::now();
@@ -596,21 +662,17 @@ pub async fn fail(
         .await?;
         return Ok(false);
     }
-    if charged > 0 && !ledger::refunded(&txn, REFUND_REFERENCE, &generation.id).await? {
-        let entry = NewEntry::new(
-            charged,
-            EntryType::Refund,
-            "Refund: avatar generation failed",
-        )
-        .reference(generation.id.as_str(), REFUND_REFERENCE);
-        match ledger::append(&txn, &generation.user_id, entry).await {
-            Ok(_) => {}
-            Err(ledger::LedgerError::Database(err)) => return Err(err),
-            Err(err) => {
-                return Err(migration::sea_orm::DbErr::Custom(err.to_string()));
-            }
-        }
-    }
+    ledger::refund_once(
+        &txn,
+        ledger::Refund {
+            user_id: &generation.user_id,
+            amount: charged,
+            reference_type: REFUND_REFERENCE,
+            reference_id: &generation.id,
+            description: "Refund: avatar generation failed".into(),
+        },
+    )
+    .await?;
     let job_error = detail.unwrap_or(&message);
     if !queue::finish(&txn, job_id, worker, queue::FAILED, Some(job_error)).await? {
         // The lease moved to another worker, which will finalise it.

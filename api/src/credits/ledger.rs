@@ -206,6 +206,33 @@ pub async fn refunded(
     Ok(found.is_some())
 }
 
+/// What a failed charge gives back: `amount` credits to `user_id`, keyed by
+/// `(reference_type, reference_id)` (api.md §8.2.6).
+#[derive(Debug, Clone)]
+pub struct Refund<'a> {
+    pub user_id: &'a str,
+    pub amount: i32,
+    pub reference_type: &'a str,
+    pub reference_id: &'a str,
+    pub description: String,
+}
+
+/// Refunds a failed charge exactly once, inside the caller's finalising transaction
+/// (opened with [`begin`]): nothing when there is nothing to give back or a refund with
+/// this key exists already. Returns the credits refunded by this call.
+pub async fn refund_once(
+    txn: &DatabaseTransaction,
+    refund: Refund<'_>,
+) -> Result<i32, LedgerError> {
+    if refund.amount <= 0 || refunded(txn, refund.reference_type, refund.reference_id).await? {
+        return Ok(0);
+    }
+    let entry = NewEntry::new(refund.amount, EntryType::Refund, refund.description)
+        .reference(refund.reference_id, refund.reference_type);
+    append(txn, refund.user_id, entry).await?;
+    Ok(refund.amount)
+}
+
 /// PostgreSQL: `SELECT … FROM users WHERE id = $1 FOR UPDATE`, held until the caller's
 /// transaction ends. SQLite has no row locks and needs none: the transaction already
 /// holds the database write lock (see [`begin`]); the user's existence is checked alike.

@@ -19,11 +19,6 @@ use migration::sea_orm::{
 
 use crate::{ids, timestamp};
 
-/// `jobs.kind` values.
-pub const AVATAR_GENERATION: &str = "avatar_generation";
-pub const POSE_GENERATION: &str = "pose_generation";
-pub const BACKGROUND_CHANGE: &str = "background_change";
-
 /// `jobs.status` values.
 pub const QUEUED: &str = "queued";
 pub const RUNNING: &str = "running";

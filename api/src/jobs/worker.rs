@@ -1,20 +1,16 @@
 //! Workers (api.md §8.3.1, §8.3.6): each loops claiming the next due job, runs it
-//! while renewing its lease, and sleeps until the API signals a new job or a second
-//! passes. One more task sweeps expired leases at start and every minute.
+//! through its kind's [`super::JobHandler`] while renewing its lease, and sleeps until
+//! the API signals a new job or a second passes. One more task sweeps expired leases at
+//! start and every minute.
 
 use std::time::Duration;
 
-use entity::{avatar_generations, jobs, pose_generations};
-use migration::sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionTrait,
-    sea_query::{Expr, ExprTrait},
-};
+use entity::jobs;
+use migration::sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 use tokio::{sync::watch, task::JoinHandle};
 
-use super::queue;
-use crate::pose_generator::{generate::Payload as PosePayload, job as pose_job};
-use crate::{app::AppState, avatar_creator::generations, ids};
+use super::{JobError, queue};
+use crate::{app::AppState, ids};
 
 /// How often an idle worker looks for due jobs without being woken.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -161,7 +157,7 @@ async fn execute(
             error,
             "job failed after its last attempt"
         );
-        if let Err(err) = give_up(&state.db, &job, "Generation could not be processed").await {
+        if let Err(err) = give_up(state, &job, "Generation could not be processed").await {
             tracing::warn!(job = job.id, error = %err, "failing the job failed");
         }
         return;
@@ -177,21 +173,13 @@ async fn execute(
     }
 }
 
-async fn dispatch(
-    state: &AppState,
-    job: &jobs::Model,
-    worker: &str,
-) -> Result<(), crate::jobs::RunError> {
-    match job.kind.as_str() {
-        queue::AVATAR_GENERATION => generations::run(state, job, worker).await,
-        queue::POSE_GENERATION => crate::pose_generator::job::run(state, job, worker).await,
-        queue::BACKGROUND_CHANGE => {
-            crate::pose_generator::background::run(state, job, worker).await
-        }
-        other => {
+async fn dispatch(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), JobError> {
+    match state.job_handlers.get(&job.kind) {
+        Some(handler) => handler.run(state, job, worker).await,
+        None => {
             tracing::error!(
                 job = job.id,
-                kind = other,
+                kind = job.kind,
                 "no worker handles this job kind"
             );
             queue::finish(
@@ -248,13 +236,13 @@ pub struct Recovery {
 /// `GENERATION_TIMEOUT_SECONDS` are failed and refunded even while their worker still
 /// renews its lease (the worker notices at its next renewal and stops); finished jobs
 /// older than the retention are deleted. Returns how many jobs it finalised or requeued.
-pub async fn recover(state: &AppState) -> Result<usize, DbErr> {
+pub async fn recover(state: &AppState) -> Result<usize, JobError> {
     let done = recover_report(state).await?;
     Ok(done.recovered + done.failed)
 }
 
 /// [`recover`], reporting requeued and failed work apart (`POST /recovery/trigger`).
-pub async fn recover_report(state: &AppState) -> Result<Recovery, DbErr> {
+pub async fn recover_report(state: &AppState) -> Result<Recovery, JobError> {
     let db = &state.db;
     let mut done = Recovery {
         failed: time_out(state).await?,
@@ -262,8 +250,7 @@ pub async fn recover_report(state: &AppState) -> Result<Recovery, DbErr> {
     };
     for job in queue::expired(db).await? {
         if job.attempts < job.max_attempts {
-            if queue::requeue_expired(db, &job).await? {
-                reopen(db, &job).await?;
+            if requeue(state, &job).await? {
                 tracing::warn!(
                     job = job.id,
                     attempts = job.attempts,
@@ -277,7 +264,7 @@ pub async fn recover_report(state: &AppState) -> Result<Recovery, DbErr> {
             job = job.id,
             "expired lease after the last attempt: job failed"
         );
-        if give_up(db, &job, "Maximum recovery attempts exceeded").await? {
+        if give_up(state, &job, "Maximum recovery attempts exceeded").await? {
             done.failed += 1;
         }
     }
@@ -295,8 +282,8 @@ async fn hand_back(state: &AppState, job: &jobs::Model, worker: &str) {
     let result = async {
         let txn = state.db.begin().await?;
         let released = queue::release_at_shutdown(&txn, job, worker).await?;
-        if released {
-            set_pending(&txn, job, false).await?;
+        if released && let Some(handler) = state.job_handlers.get(&job.kind) {
+            handler.reopen(&txn, job, false).await?;
         }
         txn.commit().await?;
         Ok::<_, DbErr>(released)
@@ -318,159 +305,53 @@ async fn hand_back(state: &AppState, job: &jobs::Model, worker: &str) {
     }
 }
 
-/// A requeued job's work goes back to `pending`; a pose generation also counts the
-/// recovery.
-async fn reopen(db: &DatabaseConnection, job: &jobs::Model) -> Result<(), DbErr> {
-    set_pending(db, job, true).await
-}
-
-/// The work of a job back to `pending` (from `processing` only); `count_recovery` adds
-/// one to a pose generation's `recoveryAttempts` (not done for a shutdown hand-back,
-/// which is no failure).
-async fn set_pending(
-    db: &impl ConnectionTrait,
-    job: &jobs::Model,
-    count_recovery: bool,
-) -> Result<(), DbErr> {
-    let reference = job.reference_id.as_str();
-    match job.kind.as_str() {
-        queue::AVATAR_GENERATION => {
-            avatar_generations::Entity::update_many()
-                .col_expr(
-                    avatar_generations::Column::Status,
-                    Expr::value(generations::PENDING),
-                )
-                .filter(avatar_generations::Column::Id.eq(reference))
-                .filter(avatar_generations::Column::Status.eq(generations::PROCESSING))
-                .exec(db)
-                .await?;
-        }
-        queue::POSE_GENERATION => {
-            let mut update = pose_generations::Entity::update_many().col_expr(
-                pose_generations::Column::Status,
-                Expr::value(pose_job::PENDING),
-            );
-            if count_recovery {
-                update = update
-                    .col_expr(
-                        pose_generations::Column::RecoveryAttempts,
-                        Expr::col(pose_generations::Column::RecoveryAttempts).add(1),
-                    )
-                    .col_expr(
-                        pose_generations::Column::LastRecoveryAt,
-                        Expr::value(crate::timestamp::now()),
-                    );
-            }
-            update
-                .filter(pose_generations::Column::Id.eq(reference))
-                .filter(pose_generations::Column::Status.eq(pose_job::PROCESSING))
-                .exec(db)
-                .await?;
-        }
-        _ => {}
+/// An expired job back in the queue, and its work back to `pending` (counting the
+/// recovery), in one transaction; `false` if another process got there first.
+async fn requeue(state: &AppState, job: &jobs::Model) -> Result<bool, DbErr> {
+    let txn = state.db.begin().await?;
+    let requeued = queue::requeue_expired(&txn, job).await?;
+    if requeued && let Some(handler) = state.job_handlers.get(&job.kind) {
+        handler.reopen(&txn, job, true).await?;
     }
-    Ok(())
+    txn.commit().await?;
+    Ok(requeued)
 }
 
-/// Finalises a job's work as failed with `message` and its refund; `true` if this call
-/// did it.
-async fn give_up(db: &DatabaseConnection, job: &jobs::Model, message: &str) -> Result<bool, DbErr> {
-    match job.kind.as_str() {
-        queue::AVATAR_GENERATION => {
-            let Some(generation) =
-                avatar_generations::Entity::find_by_id(job.reference_id.as_str())
-                    .one(db)
-                    .await?
-            else {
-                return queue::finish_orphan(db, &job.id, None).await;
-            };
-            let charged =
-                serde_json::from_str::<generations::Payload>(&job.payload).map_or(0, |p| p.charged);
-            generations::fail(db, &generation, &job.id, None, message, None, charged).await
-        }
-        queue::POSE_GENERATION => {
-            let payload = serde_json::from_str::<PosePayload>(&job.payload).ok();
-            pose_job::finalise(
-                db,
-                &job.reference_id,
-                payload.as_ref(),
-                &job.id,
-                None,
-                Some(message),
-            )
-            .await
-        }
-        queue::BACKGROUND_CHANGE => {
-            let pose = entity::generated_poses::Entity::find_by_id(job.reference_id.as_str())
-                .one(db)
-                .await?;
-            let charged =
-                serde_json::from_str::<crate::pose_generator::background::Payload>(&job.payload)
-                    .map_or(0, |p| p.charged);
-            match pose {
-                Some(pose) => {
-                    crate::pose_generator::background::fail(db, job, None, &pose, charged, message)
-                        .await
-                }
-                None => queue::finish_orphan(db, &job.id, None).await,
-            }
-        }
-        _ => queue::finish(db, &job.id, None, queue::FAILED, Some(message)).await,
+/// Finalises a job's work as failed with `message` and its refund, through its
+/// kind's handler; `true` if this call did it.
+async fn give_up(state: &AppState, job: &jobs::Model, message: &str) -> Result<bool, JobError> {
+    match state.job_handlers.get(&job.kind) {
+        Some(handler) => handler.give_up(&state.db, job, message).await,
+        None => Ok(queue::finish(&state.db, &job.id, None, queue::FAILED, Some(message)).await?),
     }
 }
 
-/// Fails running avatar generations created longer ago than the hard limit. The
-/// generation row has no start time, so the limit counts from its creation (queue
-/// time included), which can only end work earlier, never later.
-async fn time_out(state: &AppState) -> Result<usize, DbErr> {
-    let db = &state.db;
+/// Gives up the running work that began longer ago than the hard limit
+/// (`GENERATION_TIMEOUT_SECONDS`), even while its worker still renews its lease (the
+/// worker notices at its next renewal and stops).
+async fn time_out(state: &AppState) -> Result<usize, JobError> {
     let limit = chrono::Duration::from_std(state.config.generation_timeout)
         .unwrap_or(chrono::Duration::hours(2));
     let cutoff = crate::timestamp::now() - limit;
     let running = jobs::Entity::find()
         .filter(jobs::Column::Status.eq(queue::RUNNING))
-        .filter(jobs::Column::Kind.eq(queue::AVATAR_GENERATION))
-        .all(db)
+        .all(&state.db)
         .await?;
     let mut finalised = 0;
     for job in running {
-        let Some(generation) = avatar_generations::Entity::find_by_id(job.reference_id.as_str())
-            .filter(avatar_generations::Column::CreatedAt.lt(cutoff))
-            .one(db)
-            .await?
-        else {
+        let Some(handler) = state.job_handlers.get(&job.kind) else {
             continue;
         };
-        let charged =
-            serde_json::from_str::<generations::Payload>(&job.payload).map_or(0, |p| p.charged);
-        let message = timeout_message(state);
-        tracing::warn!(
-            job = job.id,
-            generation = generation.id,
-            "generation timed out"
-        );
-        if generations::fail(db, &generation, &job.id, None, &message, None, charged).await? {
-            finalised += 1;
-        }
-    }
-    // Pose generations count from `startedAt`.
-    let running = jobs::Entity::find()
-        .filter(jobs::Column::Status.eq(queue::RUNNING))
-        .filter(jobs::Column::Kind.eq(queue::POSE_GENERATION))
-        .all(db)
-        .await?;
-    for job in running {
-        let overdue = pose_generations::Entity::find_by_id(job.reference_id.as_str())
-            .filter(pose_generations::Column::Status.eq(pose_job::PROCESSING))
-            .filter(pose_generations::Column::StartedAt.lt(cutoff))
-            .count(db)
-            .await?
-            > 0;
-        if overdue && give_up(db, &job, &timeout_message(state)).await? {
+        if handler.started_before(&state.db, &job, cutoff).await?
+            && handler
+                .give_up(&state.db, &job, &timeout_message(state))
+                .await?
+        {
             tracing::warn!(
                 job = job.id,
-                generation = job.reference_id,
-                "pose generation timed out"
+                kind = job.kind,
+                work = job.reference_id,
+                "generation timed out"
             );
             finalised += 1;
         }

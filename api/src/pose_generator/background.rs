@@ -16,15 +16,17 @@ use super::exports::find_owned_pose;
 use super::generate::Background;
 use super::job::{self, COMPLETED, IMAGE_SIDE};
 use crate::app::AppState;
-use crate::credits::ledger::{self, EntryType, NewEntry};
+use crate::credits::ledger;
 use crate::error::{ApiError, FieldErrors};
-use crate::jobs::{RunError, queue};
+use crate::jobs::{JobError, queue};
 use crate::providers::{self, BackgroundRequest, GenerateRequest, NEGATIVE_PROMPT};
 use crate::storage::StorageKey;
 use crate::{config::Costs, timestamp};
 
 pub const ACTION: &str = "change_background";
 pub const REFUND_REFERENCE: &str = "background_change";
+/// The `jobs.kind` of a background change.
+pub const JOB_KIND: &str = "background_change";
 const APP_ID: &str = "pose-generator";
 
 /// What the job needs: the new background and what was charged.
@@ -80,7 +82,7 @@ pub async fn request(
         });
     }
     let open = jobs::Entity::find()
-        .filter(jobs::Column::Kind.eq(queue::BACKGROUND_CHANGE))
+        .filter(jobs::Column::Kind.eq(JOB_KIND))
         .filter(jobs::Column::ReferenceId.eq(pose.id.as_str()))
         .filter(jobs::Column::Status.is_in([queue::QUEUED, queue::RUNNING]))
         .count(db)
@@ -98,7 +100,7 @@ pub async fn request(
     };
     let job = match queue::enqueue(
         &txn,
-        queue::BACKGROUND_CHANGE,
+        JOB_KIND,
         &pose.id,
         &serde_json::to_value(&payload).map_err(ApiError::internal)?,
         5,
@@ -142,8 +144,38 @@ pub async fn request(
     })
 }
 
+/// The queue's view of a background change (registered at start-up).
+pub struct BackgroundChangeJob;
+
+#[async_trait::async_trait]
+impl crate::jobs::JobHandler for BackgroundChangeJob {
+    fn kind(&self) -> &'static str {
+        JOB_KIND
+    }
+
+    async fn run(&self, state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), JobError> {
+        run(state, job, worker).await
+    }
+
+    async fn give_up(
+        &self,
+        db: &DatabaseConnection,
+        job: &jobs::Model,
+        message: &str,
+    ) -> Result<bool, JobError> {
+        let Some(pose) = generated_poses::Entity::find_by_id(job.reference_id.as_str())
+            .one(db)
+            .await?
+        else {
+            return Ok(queue::finish_orphan(db, &job.id, None).await?);
+        };
+        let charged = serde_json::from_str::<Payload>(&job.payload).map_or(0, |p| p.charged);
+        fail(db, job, None, &pose, charged, message).await
+    }
+}
+
 /// Runs a claimed `background_change` job (§8.3.5).
-pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), RunError> {
+pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), JobError> {
     let db = &state.db;
     let payload: Option<Payload> = serde_json::from_str(&job.payload).ok();
     let pose = generated_poses::Entity::find_by_id(job.reference_id.as_str())
@@ -230,7 +262,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
     let (image, thumbnail, exports) =
         job::store(&state.storage, &payload.generation_id, bytes, &formats)
             .await
-            .map_err(RunError::Internal)?;
+            .map_err(JobError::Internal)?;
     let txn = db.begin().await?;
     let mut active: generated_poses::ActiveModel = pose.clone().into();
     active.original_image_url = Set(pose
@@ -284,7 +316,7 @@ pub async fn fail(
     pose: &generated_poses::Model,
     charged: i32,
     reason: &str,
-) -> Result<bool, migration::sea_orm::DbErr> {
+) -> Result<bool, JobError> {
     let txn = ledger::begin(db).await?;
     let message = format!("Background change failed: {reason}");
     let user_id = pose_generations::Entity::find_by_id(pose.generation_id.as_str())
@@ -303,19 +335,18 @@ pub async fn fail(
         .filter(generated_poses::Column::Id.eq(pose.id.as_str()))
         .exec(&txn)
         .await?;
-    if let Some(user_id) = user_id
-        && charged > 0
-        && !ledger::refunded(&txn, REFUND_REFERENCE, &job.id).await?
-    {
-        let entry = NewEntry::new(
-            charged,
-            EntryType::Refund,
-            "Refund: background change failed",
+    if let Some(user_id) = user_id {
+        ledger::refund_once(
+            &txn,
+            ledger::Refund {
+                user_id: &user_id,
+                amount: charged,
+                reference_type: REFUND_REFERENCE,
+                reference_id: &job.id,
+                description: "Refund: background change failed".into(),
+            },
         )
-        .reference(job.id.as_str(), REFUND_REFERENCE);
-        ledger::append(&txn, &user_id, entry)
-            .await
-            .map_err(|e| migration::sea_orm::DbErr::Custom(e.to_string()))?;
+        .await?;
     }
     txn.commit().await?;
     Ok(true)

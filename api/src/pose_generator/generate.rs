@@ -563,7 +563,7 @@ pub async fn start(
     };
     let job = queue::enqueue(
         &txn,
-        queue::POSE_GENERATION,
+        super::job::JOB_KIND,
         &generation_id,
         &serde_json::to_value(&payload).map_err(ApiError::internal)?,
         priority,

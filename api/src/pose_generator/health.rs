@@ -24,7 +24,7 @@ use crate::jobs::queue;
 use crate::timestamp::{self, Timestamp};
 
 /// The job kinds of the Pose Generator: generations and background changes.
-pub const POSE_JOB_KINDS: [&str; 2] = [queue::POSE_GENERATION, queue::BACKGROUND_CHANGE];
+pub const POSE_JOB_KINDS: [&str; 2] = [super::job::JOB_KIND, super::background::JOB_KIND];
 /// More failed Pose Generator jobs than this in 24 hours is `degraded`.
 pub const FAILED_JOBS_LIMIT: i64 = 100;
 /// How long due work may wait while no worker shows activity.

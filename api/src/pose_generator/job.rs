@@ -13,8 +13,8 @@ use image::DynamicImage;
 use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
@@ -22,9 +22,9 @@ use serde_json::json;
 use super::generate::{Background, GALLERY, Payload};
 use super::{formats, prompts, prompts::AvatarAttributes};
 use crate::app::AppState;
-use crate::credits::ledger::{self, EntryType, NewEntry};
+use crate::credits::ledger;
 use crate::images::{self, ImageKind};
-use crate::jobs::{RunError, queue};
+use crate::jobs::{JobError, queue};
 use crate::providers::{self, BackgroundRequest, BackgroundSpec, GenerateRequest, NEGATIVE_PROMPT};
 use crate::storage::{LocalStorage, Storage, StorageKey};
 use crate::{ids, timestamp};
@@ -38,6 +38,8 @@ pub const PARTIAL: &str = "partial";
 pub const FAILED: &str = "failed";
 /// Statuses of a generation that is not finalised.
 pub const OPEN: [&str; 3] = [PENDING, PROCESSING, LEGACY_QUEUED];
+/// The `jobs.kind` of a generation's job.
+pub const JOB_KIND: &str = "pose_generation";
 /// Side of every generated pose image, and of its thumbnail.
 pub const IMAGE_SIDE: u32 = 1024;
 pub const THUMBNAIL_SIDE: u32 = 400;
@@ -88,8 +90,86 @@ enum Outcome {
     Failed(String),
 }
 
+/// The queue's view of a pose generation (registered at start-up).
+pub struct PoseGenerationJob;
+
+#[async_trait::async_trait]
+impl crate::jobs::JobHandler for PoseGenerationJob {
+    fn kind(&self) -> &'static str {
+        JOB_KIND
+    }
+
+    async fn run(&self, state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), JobError> {
+        run(state, job, worker).await
+    }
+
+    /// Back to `pending`; a requeue after an expired lease also counts as a recovery
+    /// (a shutdown hand-back is no failure).
+    async fn reopen(
+        &self,
+        txn: &DatabaseTransaction,
+        job: &jobs::Model,
+        count_recovery: bool,
+    ) -> Result<(), DbErr> {
+        let mut update = pose_generations::Entity::update_many()
+            .col_expr(pose_generations::Column::Status, Expr::value(PENDING));
+        if count_recovery {
+            update = update
+                .col_expr(
+                    pose_generations::Column::RecoveryAttempts,
+                    Expr::col(pose_generations::Column::RecoveryAttempts).add(1),
+                )
+                .col_expr(
+                    pose_generations::Column::LastRecoveryAt,
+                    Expr::value(timestamp::now()),
+                );
+        }
+        update
+            .filter(pose_generations::Column::Id.eq(job.reference_id.as_str()))
+            .filter(pose_generations::Column::Status.eq(PROCESSING))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+
+    async fn give_up(
+        &self,
+        db: &DatabaseConnection,
+        job: &jobs::Model,
+        message: &str,
+    ) -> Result<bool, JobError> {
+        let payload = serde_json::from_str::<Payload>(&job.payload).ok();
+        finalise(
+            db,
+            &job.reference_id,
+            payload.as_ref(),
+            &job.id,
+            None,
+            Some(message),
+        )
+        .await
+    }
+
+    /// Counts from `startedAt`.
+    async fn started_before(
+        &self,
+        db: &DatabaseConnection,
+        job: &jobs::Model,
+        cutoff: chrono::NaiveDateTime,
+    ) -> Result<bool, DbErr> {
+        Ok(
+            pose_generations::Entity::find_by_id(job.reference_id.as_str())
+                .filter(pose_generations::Column::Status.eq(PROCESSING))
+                .filter(pose_generations::Column::StartedAt.lt(cutoff))
+                .count(db)
+                .await?
+                > 0,
+        )
+    }
+}
+
 /// Runs a claimed `pose_generation` job.
-pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), RunError> {
+pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(), JobError> {
     let db = &state.db;
     let Some(generation) = pose_generations::Entity::find_by_id(job.reference_id.as_str())
         .one(db)
@@ -449,7 +529,7 @@ async fn record(
     outcome: &Outcome,
     job_id: &str,
     worker: &str,
-) -> Result<bool, RunError> {
+) -> Result<bool, JobError> {
     let txn = db.begin().await?;
     let held = jobs::Entity::find_by_id(job_id)
         .filter(jobs::Column::Status.eq(queue::RUNNING))
@@ -583,7 +663,7 @@ pub async fn finalise(
     job_id: &str,
     worker: Option<&str>,
     error: Option<&str>,
-) -> Result<bool, migration::sea_orm::DbErr> {
+) -> Result<bool, JobError> {
     let txn = ledger::begin(db).await?;
     let Some(generation) = pose_generations::Entity::find_by_id(generation_id)
         .one(&txn)
@@ -673,14 +753,17 @@ pub async fn finalise(
         .await?;
         return Ok(false);
     }
-    if refund > 0 && !ledger::refunded(&txn, REFUND_REFERENCE, generation_id).await? {
-        let description = format!("Refund: {failed} of {planned} poses failed");
-        let entry = NewEntry::new(refund, EntryType::Refund, description)
-            .reference(generation_id, REFUND_REFERENCE);
-        ledger::append(&txn, &generation.user_id, entry)
-            .await
-            .map_err(|e| migration::sea_orm::DbErr::Custom(e.to_string()))?;
-    }
+    ledger::refund_once(
+        &txn,
+        ledger::Refund {
+            user_id: &generation.user_id,
+            amount: refund,
+            reference_type: REFUND_REFERENCE,
+            reference_id: generation_id,
+            description: format!("Refund: {failed} of {planned} poses failed"),
+        },
+    )
+    .await?;
     if let Some(day) = payload.and_then(|p| p.quota_day)
         && failed > 0
     {

@@ -108,7 +108,7 @@ pub async fn status(
     expired
         .column(jobs::Column::ReferenceId)
         .from(jobs::Entity)
-        .and_where(Expr::col(jobs::Column::Kind).eq(queue::POSE_GENERATION))
+        .and_where(Expr::col(jobs::Column::Kind).eq(super::job::JOB_KIND))
         .and_where(Expr::col(jobs::Column::Status).eq(queue::RUNNING))
         .and_where(Expr::col(jobs::Column::LeaseExpiresAt).lt(now));
     let stalled = generations(&[PROCESSING])
@@ -117,7 +117,7 @@ pub async fn status(
         .await?;
     let queued = generations(&[PENDING, LEGACY_QUEUED]).count(db).await?;
     let processing = generations(&[PROCESSING]).count(db).await?;
-    let jobs = job_counts(db, &[queue::POSE_GENERATION], now).await?;
+    let jobs = job_counts(db, &[super::job::JOB_KIND], now).await?;
     let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(PoseRecoveryStatus {
         stalled_generations: int(stalled),

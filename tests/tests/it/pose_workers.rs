@@ -212,7 +212,7 @@ tests::dual_test! {
     async fn a_claim_takes_exactly_one_job(db: TestDb) {
         let conn = db.connect_migrated().await;
         for i in 0..40 {
-            api::jobs::queue::enqueue(&conn, api::jobs::queue::POSE_GENERATION, &format!("ref-{i}"), &json!({}), 0)
+            api::jobs::queue::enqueue(&conn, api::pose_generator::job::JOB_KIND, &format!("ref-{i}"), &json!({}), 0)
                 .await
                 .unwrap();
         }
