@@ -209,6 +209,17 @@ const axeSummary = [];
 async function screen(page, name, { fullPage = false } = {}) {
     await page.waitForFunction(() => !document.querySelector(".loading"), null, { timeout: TIMEOUT });
     await page.evaluate(() => document.fonts.ready);
+    // A button that just changed state (e.g. "Select this pose" → "✓ Selected") fades its colours
+    // for 0.15 s: axe measuring contrast mid-transition sees colours no user is left looking at.
+    // Wait for every finite CSS transition/animation to end (spinners loop forever: skipped).
+    await page.evaluate(() =>
+        Promise.all(
+            document
+                .getAnimations()
+                .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+                .map((a) => a.finished.catch(() => undefined)),
+        ),
+    );
     // axe-core goes in through the DevTools protocol (page.evaluate of its source), not as an
     // inline <script>: the dashboard's Content-Security-Policy (script-src 'self') refuses those,
     // and the check keeps that policy in force.
