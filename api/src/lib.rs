@@ -13,6 +13,7 @@ pub mod cors;
 pub mod credits;
 pub mod dashboard;
 pub mod error;
+pub mod fields;
 pub mod health;
 pub mod ids;
 pub mod images;

@@ -44,7 +44,6 @@ pub fn apis() -> impl OpenApi {
         AuthApi,
         CreditsApi,
         crate::avatar_creator::apis(),
-        crate::avatar_creator::uploads::AvatarUploadApi,
         crate::pose_generator::apis(),
         crate::storage::StoredFilesApi,
         SecuritySchemes,

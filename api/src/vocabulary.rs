@@ -45,7 +45,12 @@ pub trait Vocabulary: Sized + Copy + 'static {
 
     /// Every spelling, for rules and messages.
     fn words() -> Vec<&'static str> {
-        Self::ALL.iter().map(|w| w.as_str()).collect()
+        Self::spellings(Self::ALL)
+    }
+
+    /// The spellings of `words`.
+    fn spellings(words: &[Self]) -> Vec<&'static str> {
+        words.iter().map(|w| w.as_str()).collect()
     }
 }
 
@@ -61,13 +66,33 @@ macro_rules! vocabulary {
             $($(#[$vmeta])* #[oai(rename = $text)] $variant),+
         }
 
+        impl $name {
+            /// The spelling on the wire and in the database.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+        }
+
         impl Vocabulary for $name {
             const ALL: &'static [Self] = &[$(Self::$variant),+];
 
             fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text),+
-                }
+                $name::as_str(self)
+            }
+        }
+
+        /// Written to and compared with the text column as its spelling.
+        impl From<$name> for migration::sea_orm::Value {
+            fn from(word: $name) -> Self {
+                word.as_str().into()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(word: $name) -> Self {
+                word.as_str().to_owned()
             }
         }
 
@@ -78,6 +103,10 @@ macro_rules! vocabulary {
         }
     )+};
 }
+
+/// A generation status written by the previous backend's recovery, read as `pending`
+/// (api.md §8.3.2); never written.
+pub const LEGACY_QUEUED: &str = "queued";
 
 vocabulary! {
     /// An avatar generation's status (api.md §2.4).
@@ -94,6 +123,14 @@ vocabulary! {
         Processing = "processing",
         Completed = "completed",
         Partial = "partial",
+        Failed = "failed",
+    }
+
+    /// A queued job's status (`jobs.status`, api.md §8.3.1).
+    pub enum JobStatus {
+        Queued = "queued",
+        Running = "running",
+        Succeeded = "succeeded",
         Failed = "failed",
     }
 

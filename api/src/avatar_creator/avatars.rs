@@ -8,9 +8,59 @@ use migration::sea_orm::{
 };
 
 use super::persona;
-use super::projects::is_plausible_id;
 use crate::error::{ApiError, FieldErrors};
+use crate::ids;
 use crate::timestamp;
+
+/// The validated text fields of an avatar (upload, generation).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AvatarFields {
+    pub name: String,
+    pub persona_name: Option<String>,
+    pub persona_age: Option<i32>,
+    /// Compact JSON text, e.g. `["a","b"]`.
+    pub persona_personality: Option<String>,
+    pub persona_background: Option<String>,
+    pub gender: Option<String>,
+    pub age_range: Option<String>,
+    pub ethnicity: Option<String>,
+    pub body_type: Option<String>,
+    pub hair_style: Option<String>,
+    pub hair_color: Option<String>,
+    pub eye_color: Option<String>,
+    pub skin_tone: Option<String>,
+    pub style: Option<String>,
+}
+
+/// A validated avatar name: trimmed, 1..100 characters. Every avatar write (upload,
+/// generation, update) takes its name through here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AvatarName(String);
+
+impl AvatarName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let name = raw.trim();
+        match name.chars().count() {
+            0 => Err("Avatar name is required"),
+            n if n > Self::MAX_CHARS => Err("Avatar name must be at most 100 characters"),
+            _ => Ok(Self(name.to_owned())),
+        }
+    }
+
+    /// Parses `raw` (absent counts as empty), adding the failure to `errors` as `field`.
+    pub fn check(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<Self> {
+        Self::parse(raw.unwrap_or_default())
+            .map_err(|message| errors.add(field, message))
+            .ok()
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
 
 /// A new avatar row: who owns it, its validated fields, its stored image and where it
 /// came from. Shared by upload and generation, so both write every column alike.
@@ -18,7 +68,7 @@ pub struct NewAvatar<'a> {
     pub id: &'a str,
     pub user_id: &'a str,
     pub project_id: &'a str,
-    pub fields: super::uploads::AvatarFields,
+    pub fields: AvatarFields,
     pub image: &'a crate::storage::StorageKey,
     pub thumbnail: &'a crate::storage::StorageKey,
     /// `uploaded`, `text_to_image` or `from_preset`.
@@ -72,7 +122,7 @@ pub async fn find_owned(
     user_id: &str,
     id: &str,
 ) -> Result<avatars::Model, ApiError> {
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     avatars::Entity::find_by_id(id)
@@ -157,20 +207,7 @@ pub async fn update(
             errors.add("name", "Avatar name cannot be cleared");
             None
         }
-        Some(Some(raw)) => {
-            let name = raw.trim();
-            match name.chars().count() {
-                0 => {
-                    errors.add("name", "Avatar name is required");
-                    None
-                }
-                n if n > 100 => {
-                    errors.add("name", "Avatar name must be at most 100 characters");
-                    None
-                }
-                _ => Some(name.to_owned()),
-            }
-        }
+        Some(Some(raw)) => AvatarName::check(&mut errors, "name", Some(raw.as_str())),
     };
     let persona_name = text_change(&mut errors, "personaName", &update.persona_name, 100);
     let persona_background = text_change(
@@ -204,7 +241,7 @@ pub async fn update(
     let avatar = find_owned(db, user_id, id).await?;
     let mut active: avatars::ActiveModel = avatar.clone().into();
     if let Some(name) = name {
-        active.name = Set(name);
+        active.name = Set(name.into_inner());
     }
     if let Some(v) = persona_name {
         active.persona_name = Set(v);
@@ -287,7 +324,7 @@ pub async fn usage_history(
     id: &str,
     limit: u64,
 ) -> Result<(Vec<avatar_usage_history::Model>, Vec<UsageSummary>), ApiError> {
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     // One statement checks ownership and summarises: the caller's avatar left-joined

@@ -3,8 +3,8 @@
 use entity::{avatar_presets, persona_examples};
 use migration::sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use super::projects::is_plausible_id;
 use crate::error::{ApiError, FieldErrors};
+use crate::ids;
 
 pub const PRESET_CATEGORIES: [&str; 5] =
     ["professional", "casual", "sports", "fashion", "traditional"];
@@ -42,7 +42,7 @@ pub async fn presets(
 /// One public preset; a missing or non-public one is 404.
 pub async fn preset(db: &DatabaseConnection, id: &str) -> Result<avatar_presets::Model, ApiError> {
     let not_found = || ApiError::NotFound("Preset not found".into());
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     avatar_presets::Entity::find_by_id(id)

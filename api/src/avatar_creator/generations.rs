@@ -15,10 +15,8 @@ use migration::sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{
-    projects,
-    uploads::{APP_ID, AvatarFields},
-};
+use super::{APP_ID, avatars::AvatarFields};
+use crate::vocabulary::{AvatarGenerationStatus, JobStatus, LEGACY_QUEUED};
 use crate::{
     app::AppState,
     credits::ledger,
@@ -30,13 +28,12 @@ use crate::{
     timestamp,
 };
 
-/// `avatar_generations.status` values (api.md §8.3.2).
-pub const PENDING: &str = "pending";
-pub const PROCESSING: &str = "processing";
-pub const COMPLETED: &str = "completed";
-pub const FAILED: &str = "failed";
-/// Written by the previous backend's recovery; read as `pending`.
-const LEGACY_QUEUED: &str = "queued";
+/// Statuses of a generation that is not finished.
+pub const OPEN: [&str; 3] = [
+    AvatarGenerationStatus::Pending.as_str(),
+    AvatarGenerationStatus::Processing.as_str(),
+    LEGACY_QUEUED,
+];
 
 /// The `referenceType` of a generation refund (api.md §8.2.6).
 pub const REFUND_REFERENCE: &str = "avatar_generation";
@@ -182,7 +179,7 @@ pub async fn start(
             "from_preset",
         ),
     };
-    let cost = super::price_for(user, price);
+    let cost = crate::credits::pricing::price_for(user, price);
     let generation_id = ids::new_id();
     let options = Options {
         width: new.width,
@@ -211,7 +208,7 @@ pub async fn start(
         &generation_id,
     )
     .await?;
-    let project = super::uploads::lock_project(&txn, &user.id, project_id).await?;
+    let project = super::projects::lock_for_avatar(&txn, &user.id, project_id).await?;
     if let Some(preset_id) = &preset_id {
         let bumped = avatar_presets::Entity::update_many()
             .col_expr(
@@ -232,7 +229,7 @@ pub async fn start(
         user_id: Set(user.id.clone()),
         avatar_id: Set(None),
         project_id: Set(project.id.clone()),
-        status: Set(PENDING.to_owned()),
+        status: Set(AvatarGenerationStatus::Pending.into()),
         prompt: Set(new.prompt.clone()),
         options: Set(Some(
             serde_json::to_string(&options).map_err(ApiError::internal)?,
@@ -255,16 +252,8 @@ pub async fn start(
             "prompt": new.prompt, "type": "text_to_image",
         }),
     };
-    crate::credits::record_usage(
-        &txn,
-        &user.id,
-        super::uploads::APP_ID,
-        action,
-        cost,
-        metadata,
-        now,
-    )
-    .await?;
+    crate::credits::record_usage(&txn, &user.id, super::APP_ID, action, cost, metadata, now)
+        .await?;
     txn.commit().await?;
     state.job_signal.notify_waiters();
     Ok(Started {
@@ -281,7 +270,7 @@ pub async fn find_owned(
     id: &str,
 ) -> Result<avatar_generations::Model, ApiError> {
     let not_found = || ApiError::NotFound("Generation not found".into());
-    if !projects::is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     avatar_generations::Entity::find_by_id(id)
@@ -294,7 +283,7 @@ pub async fn find_owned(
 /// How clients see a stored status: the legacy `queued` reads as `pending`.
 pub fn visible_status(status: &str) -> &str {
     if status == LEGACY_QUEUED {
-        PENDING
+        AvatarGenerationStatus::Pending.as_str()
     } else {
         status
     }
@@ -368,9 +357,12 @@ impl crate::jobs::JobHandler for AvatarGenerationJob {
         _count_recovery: bool,
     ) -> Result<(), DbErr> {
         avatar_generations::Entity::update_many()
-            .col_expr(avatar_generations::Column::Status, Expr::value(PENDING))
+            .col_expr(
+                avatar_generations::Column::Status,
+                Expr::value(AvatarGenerationStatus::Pending),
+            )
             .filter(avatar_generations::Column::Id.eq(job.reference_id.as_str()))
-            .filter(avatar_generations::Column::Status.eq(PROCESSING))
+            .filter(avatar_generations::Column::Status.eq(AvatarGenerationStatus::Processing))
             .exec(txn)
             .await?;
         Ok(())
@@ -421,11 +413,13 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         queue::finish_orphan(db, &job.id, Some(worker)).await?;
         return Ok(());
     };
-    if generation.status == COMPLETED || generation.status == FAILED {
-        let status = if generation.status == COMPLETED {
-            queue::SUCCEEDED
+    if generation.status == AvatarGenerationStatus::Completed.as_str()
+        || generation.status == AvatarGenerationStatus::Failed.as_str()
+    {
+        let status = if generation.status == AvatarGenerationStatus::Completed.as_str() {
+            JobStatus::Succeeded
         } else {
-            queue::FAILED
+            JobStatus::Failed
         };
         queue::finish(db, &job.id, Some(worker), status, None).await?;
         return Ok(());
@@ -449,9 +443,12 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         }
     };
     let processing = avatar_generations::Entity::update_many()
-        .col_expr(avatar_generations::Column::Status, Expr::value(PROCESSING))
+        .col_expr(
+            avatar_generations::Column::Status,
+            Expr::value(AvatarGenerationStatus::Processing),
+        )
         .filter(avatar_generations::Column::Id.eq(generation.id.as_str()))
-        .filter(avatar_generations::Column::Status.is_in([PENDING, LEGACY_QUEUED, PROCESSING]))
+        .filter(avatar_generations::Column::Status.is_in(OPEN))
         .exec(db)
         .await?;
     if processing.rows_affected != 1 {
@@ -459,7 +456,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
             db,
             &job.id,
             Some(worker),
-            queue::FAILED,
+            JobStatus::Failed,
             Some("generation finalised"),
         )
         .await?;
@@ -610,17 +607,20 @@ async fn complete(
 ) -> Result<bool, JobError> {
     let now = now.unwrap_or_else(timestamp::now);
     let updated = avatar_generations::Entity::update_many()
-        .col_expr(avatar_generations::Column::Status, Expr::value(COMPLETED))
+        .col_expr(
+            avatar_generations::Column::Status,
+            Expr::value(AvatarGenerationStatus::Completed),
+        )
         .col_expr(avatar_generations::Column::AvatarId, Expr::value(avatar_id))
         .col_expr(avatar_generations::Column::CompletedAt, Expr::value(now))
         .filter(avatar_generations::Column::Id.eq(generation_id))
-        .filter(avatar_generations::Column::Status.eq(PROCESSING))
+        .filter(avatar_generations::Column::Status.eq(AvatarGenerationStatus::Processing))
         .exec(db)
         .await?;
     if updated.rows_affected != 1 {
         return Ok(false);
     }
-    Ok(queue::finish(db, job_id, Some(worker), queue::SUCCEEDED, None).await?)
+    Ok(queue::finish(db, job_id, Some(worker), JobStatus::Succeeded, None).await?)
 }
 
 /// Finalises a generation as `failed` (§8.3.3 step 7, §8.2.6), in one transaction:
@@ -640,14 +640,17 @@ pub async fn fail(
     let txn = ledger::begin(db).await?;
     let now = timestamp::now();
     let updated = avatar_generations::Entity::update_many()
-        .col_expr(avatar_generations::Column::Status, Expr::value(FAILED))
+        .col_expr(
+            avatar_generations::Column::Status,
+            Expr::value(AvatarGenerationStatus::Failed),
+        )
         .col_expr(
             avatar_generations::Column::ErrorMessage,
             Expr::value(message.as_str()),
         )
         .col_expr(avatar_generations::Column::CompletedAt, Expr::value(now))
         .filter(avatar_generations::Column::Id.eq(generation.id.as_str()))
-        .filter(avatar_generations::Column::Status.is_in([PENDING, LEGACY_QUEUED, PROCESSING]))
+        .filter(avatar_generations::Column::Status.is_in(OPEN))
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
@@ -656,7 +659,7 @@ pub async fn fail(
             db,
             job_id,
             worker,
-            queue::FAILED,
+            JobStatus::Failed,
             Some("generation finalised"),
         )
         .await?;
@@ -674,7 +677,7 @@ pub async fn fail(
     )
     .await?;
     let job_error = detail.unwrap_or(&message);
-    if !queue::finish(&txn, job_id, worker, queue::FAILED, Some(job_error)).await? {
+    if !queue::finish(&txn, job_id, worker, JobStatus::Failed, Some(job_error)).await? {
         // The lease moved to another worker, which will finalise it.
         txn.rollback().await?;
         return Ok(false);

@@ -19,6 +19,9 @@ pub use routes::apis;
 
 use crate::app::AppState;
 
+/// `app_usages.appId` of the Avatar Creator's paid actions (api.md §8.2.3).
+pub const APP_ID: &str = "avatar-creator";
+
 /// Removes stored image files after a commit, best effort: a file that cannot be
 /// removed is logged and left behind, never a failed request (api.md §6.5, §6.13).
 pub async fn remove_files(state: &AppState, urls: Vec<String>) {
@@ -26,14 +29,4 @@ pub async fn remove_files(state: &AppState, urls: Vec<String>) {
         .storage
         .delete_urls_best_effort(urls.iter().map(String::as_str))
         .await;
-}
-
-/// What `user` pays for an action listed at `price`: nothing when tagged
-/// `enterprise_unlimited` (api.md §8.2.4).
-pub fn price_for(user: &entity::users::Model, price: i32) -> i32 {
-    if uploads::is_enterprise_unlimited(user.user_tags.as_deref()) {
-        0
-    } else {
-        price
-    }
 }

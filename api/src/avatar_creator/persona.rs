@@ -1,7 +1,7 @@
 //! The persona and visual fields shared by upload, generate and avatar update
 //! (api.md §6.0): trimmed, an empty string is null, bounded lengths, two enums.
 
-use super::uploads::AvatarFields;
+use super::avatars::AvatarFields;
 use crate::error::FieldErrors;
 
 pub const GENDERS: [&str; 3] = ["male", "female", "unisex"];

@@ -7,52 +7,14 @@ use entity::{avatar_generations, avatar_projects, avatars};
 use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
     sea_query::{LockType, Query},
 };
 
 use crate::error::{ApiError, ErrorDetails, FieldErrors};
+use crate::fields::{ProjectName, parse_description};
 use crate::{ids, timestamp};
-
-/// A validated project name: trimmed, inner whitespace collapsed, 1..100 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProjectName(String);
-
-impl ProjectName {
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-        match name.chars().count() {
-            0 => Err("Project name is required"),
-            n if n > 100 => Err("Project name must be at most 100 characters"),
-            _ => Ok(Self(name)),
-        }
-    }
-
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
-
-/// A validated description: trimmed, at most 500 characters; empty means none.
-pub fn parse_description(raw: &str) -> Result<Option<String>, &'static str> {
-    let text = raw.trim();
-    if text.is_empty() {
-        Ok(None)
-    } else if text.chars().count() > 500 {
-        Err("Description must be at most 500 characters")
-    } else {
-        Ok(Some(text.to_owned()))
-    }
-}
-
-/// Ids are opaque: anything but 1..64 of `[A-Za-z0-9_-]` cannot exist (§1.4).
-pub fn is_plausible_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
 
 fn not_found() -> ApiError {
     ApiError::NotFound("Project not found".into())
@@ -64,7 +26,7 @@ pub async fn find_owned<C: ConnectionTrait>(
     user_id: &str,
     id: &str,
 ) -> Result<avatar_projects::Model, ApiError> {
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     avatar_projects::Entity::find_by_id(id)
@@ -147,7 +109,7 @@ pub async fn create(
     Ok(avatar_projects::ActiveModel {
         id: Set(ids::new_id()),
         user_id: Set(user_id.to_owned()),
-        name: Set(name.0),
+        name: Set(name.into_inner()),
         description: Set(description),
         created_at: Set(now),
         updated_at: Set(now),
@@ -171,7 +133,10 @@ pub async fn update(
     changes: ProjectChanges,
 ) -> Result<avatar_projects::Model, ApiError> {
     let project = find_owned(db, user_id, id).await?;
-    let name_changes = changes.name.as_ref().is_some_and(|n| n.0 != project.name);
+    let name_changes = changes
+        .name
+        .as_ref()
+        .is_some_and(|n| n.as_str() != project.name);
     let description_changes = changes
         .description
         .as_ref()
@@ -181,7 +146,7 @@ pub async fn update(
     }
     let mut active: avatar_projects::ActiveModel = project.into();
     if let Some(name) = changes.name {
-        active.name = Set(name.0);
+        active.name = Set(name.into_inner());
     }
     if let Some(description) = changes.description {
         active.description = Set(description);
@@ -199,7 +164,7 @@ pub async fn delete(
     user_id: &str,
     id: &str,
 ) -> Result<Vec<String>, ApiError> {
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     let txn = db.begin().await?;
@@ -213,7 +178,7 @@ pub async fn delete(
     let project = query.one(&txn).await?.ok_or_else(not_found)?;
     let active = avatar_generations::Entity::find()
         .filter(avatar_generations::Column::ProjectId.eq(project.id.as_str()))
-        .filter(avatar_generations::Column::Status.is_in(["pending", "processing"]))
+        .filter(avatar_generations::Column::Status.is_in(super::generations::OPEN))
         .count(&txn)
         .await?;
     if active > 0 {
@@ -279,33 +244,20 @@ pub fn validate(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_trimmed_collapsed_and_bounded() {
-        assert_eq!(
-            ProjectName::parse("  Brand   Ambassadors \n").unwrap().0,
-            "Brand Ambassadors"
-        );
-        assert_eq!(ProjectName::parse("   "), Err("Project name is required"));
-        assert!(ProjectName::parse(&"é".repeat(100)).is_ok());
-        assert!(ProjectName::parse(&"é".repeat(101)).is_err());
+/// The project row, locked `FOR SHARE` on PostgreSQL so it cannot be deleted while the
+/// avatar is being added (api.md §8.2.5); gone meanwhile → 404.
+pub async fn lock_for_avatar(
+    txn: &DatabaseTransaction,
+    user_id: &str,
+    project_id: &str,
+) -> Result<avatar_projects::Model, ApiError> {
+    let mut query = avatar_projects::Entity::find_by_id(project_id)
+        .filter(avatar_projects::Column::UserId.eq(user_id));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock(LockType::Share);
     }
-
-    #[test]
-    fn descriptions_are_trimmed_and_empty_means_none() {
-        assert_eq!(parse_description("  Q4  "), Ok(Some("Q4".into())));
-        assert_eq!(parse_description("   "), Ok(None));
-        assert!(parse_description(&"x".repeat(501)).is_err());
-    }
-
-    #[test]
-    fn ids_outside_the_alphabet_cannot_exist() {
-        assert!(is_plausible_id("cm3k9x2ab0001qz8h4v6t7r2s"));
-        assert!(!is_plausible_id(""));
-        assert!(!is_plausible_id("../etc/passwd"));
-        assert!(!is_plausible_id(&"a".repeat(65)));
-    }
+    query
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Project not found".into()))
 }

@@ -2,6 +2,7 @@
 //! (api.md §5, §8.2).
 
 pub mod ledger;
+pub mod pricing;
 mod routes;
 
 pub use routes::{CreditEntry, CreditsApi};

@@ -17,13 +17,8 @@ use migration::sea_orm::{
     sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query},
 };
 
+use crate::vocabulary::JobStatus;
 use crate::{ids, timestamp};
-
-/// `jobs.status` values.
-pub const QUEUED: &str = "queued";
-pub const RUNNING: &str = "running";
-pub const SUCCEEDED: &str = "succeeded";
-pub const FAILED: &str = "failed";
 
 /// Claims per job before it is given up (api.md §8.3.1).
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -50,7 +45,7 @@ pub async fn enqueue(
         kind: Set(kind.to_owned()),
         reference_id: Set(reference_id.to_owned()),
         payload: Set(payload.to_string()),
-        status: Set(QUEUED.to_owned()),
+        status: Set(JobStatus::Queued.into()),
         priority: Set(priority),
         attempts: Set(0),
         max_attempts: Set(MAX_ATTEMPTS),
@@ -77,7 +72,7 @@ pub async fn claim(
     let mut next = Query::select();
     next.column(Column::Id)
         .from(jobs::Entity)
-        .and_where(Expr::col(Column::Status).eq(QUEUED))
+        .and_where(Expr::col(Column::Status).eq(JobStatus::Queued))
         .and_where(Expr::col(Column::RunAfter).lte(now))
         .order_by(Column::Priority, migration::sea_orm::sea_query::Order::Desc)
         .order_by(Column::RunAfter, migration::sea_orm::sea_query::Order::Asc)
@@ -87,7 +82,7 @@ pub async fn claim(
     let mut update = Query::update();
     update
         .table(jobs::Entity)
-        .value(Column::Status, RUNNING)
+        .value(Column::Status, JobStatus::Running)
         .value(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .value(Column::LeaseOwner, worker)
         .value(Column::LeaseExpiresAt, lease_end(now, lease))
@@ -97,7 +92,7 @@ pub async fn claim(
         // claim, one more row per rescan.
         .and_where(Expr::col(Column::Id).eq(Expr::SubQuery(None, Box::new(next.into()))))
         // Guards SQLite, whose sub-select takes no row lock.
-        .and_where(Expr::col(Column::Status).eq(QUEUED))
+        .and_where(Expr::col(Column::Status).eq(JobStatus::Queued))
         .returning_all();
     let statement = db.get_database_backend().build(&update);
     jobs::Entity::find().from_raw_sql(statement).one(db).await
@@ -116,7 +111,7 @@ pub async fn renew(
         .col_expr(Column::LeaseExpiresAt, Expr::value(lease_end(now, lease)))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(job_id))
-        .filter(Column::Status.eq(RUNNING))
+        .filter(Column::Status.eq(JobStatus::Running))
         .filter(Column::LeaseOwner.eq(worker))
         .exec(db)
         .await?;
@@ -129,14 +124,14 @@ pub async fn finish(
     db: &impl ConnectionTrait,
     job_id: &str,
     worker: Option<&str>,
-    status: &str,
+    status: JobStatus,
     error: Option<&str>,
 ) -> Result<bool, DbErr> {
     let now = timestamp::now();
     let mut update = without_lease(status, now)
         .col_expr(Column::FinishedAt, Expr::value(now))
         .filter(Column::Id.eq(job_id))
-        .filter(Column::Status.is_in([QUEUED, RUNNING]));
+        .filter(Column::Status.is_in([JobStatus::Queued, JobStatus::Running]));
     if let Some(error) = error {
         update = update.col_expr(Column::LastError, Expr::value(truncate(error, 2000)));
     }
@@ -155,7 +150,14 @@ pub async fn finish_orphan(
     job_id: &str,
     worker: Option<&str>,
 ) -> Result<bool, DbErr> {
-    finish(db, job_id, worker, SUCCEEDED, Some("reference deleted")).await
+    finish(
+        db,
+        job_id,
+        worker,
+        JobStatus::Succeeded,
+        Some("reference deleted"),
+    )
+    .await
 }
 
 /// Puts a running job held by `worker` back in the queue after an unexpected internal
@@ -179,19 +181,22 @@ pub async fn release_at_shutdown(
     worker: &str,
 ) -> Result<bool, DbErr> {
     let now = timestamp::now();
-    let update = without_lease(QUEUED, now)
+    let update = without_lease(JobStatus::Queued, now)
         .col_expr(Column::RunAfter, Expr::value(now))
         // A claim counted it; the `attempts > 0` guard keeps the column non-negative.
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).sub(1))
         .filter(Column::Id.eq(job.id.as_str()))
-        .filter(Column::Status.eq(RUNNING))
+        .filter(Column::Status.eq(JobStatus::Running))
         .filter(Column::Attempts.gt(0))
         .filter(Column::LeaseOwner.eq(worker));
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 /// An update of one job to `status` that drops its lease.
-fn without_lease(status: &str, now: NaiveDateTime) -> migration::sea_orm::UpdateMany<jobs::Entity> {
+fn without_lease(
+    status: JobStatus,
+    now: NaiveDateTime,
+) -> migration::sea_orm::UpdateMany<jobs::Entity> {
     jobs::Entity::update_many()
         .col_expr(Column::Status, Expr::value(status))
         .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
@@ -212,11 +217,11 @@ async fn requeue(
     error: &str,
 ) -> Result<bool, DbErr> {
     let now = timestamp::now();
-    let mut update = without_lease(QUEUED, now)
+    let mut update = without_lease(JobStatus::Queued, now)
         .col_expr(Column::RunAfter, Expr::value(now + backoff(job.attempts)))
         .col_expr(Column::LastError, Expr::value(truncate(error, 2000)))
         .filter(Column::Id.eq(job.id.as_str()))
-        .filter(Column::Status.eq(RUNNING));
+        .filter(Column::Status.eq(JobStatus::Running));
     if let Some(owner) = owner {
         update = update.filter(Column::LeaseOwner.eq(owner));
     }
@@ -235,7 +240,7 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
 /// Running jobs whose lease ended before now, oldest first.
 pub async fn expired(db: &impl ConnectionTrait) -> Result<Vec<jobs::Model>, DbErr> {
     jobs::Entity::find()
-        .filter(Column::Status.eq(RUNNING))
+        .filter(Column::Status.eq(JobStatus::Running))
         .filter(Column::LeaseExpiresAt.lt(timestamp::now()))
         .order_by_asc(Column::LeaseExpiresAt)
         .all(db)
@@ -251,7 +256,7 @@ pub async fn requeue_expired(db: &impl ConnectionTrait, job: &jobs::Model) -> Re
 pub async fn purge_finished(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let cutoff = timestamp::now() - RETENTION;
     let result = jobs::Entity::delete_many()
-        .filter(Column::Status.is_in([SUCCEEDED, FAILED]))
+        .filter(Column::Status.is_in([JobStatus::Succeeded, JobStatus::Failed]))
         .filter(Column::FinishedAt.lt(cutoff))
         .exec(db)
         .await?;

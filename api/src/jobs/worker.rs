@@ -10,6 +10,7 @@ use migration::sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, Transacti
 use tokio::{sync::watch, task::JoinHandle};
 
 use super::{JobError, queue};
+use crate::vocabulary::JobStatus;
 use crate::{app::AppState, ids};
 
 /// How often an idle worker looks for due jobs without being woken.
@@ -186,7 +187,7 @@ async fn dispatch(state: &AppState, job: &jobs::Model, worker: &str) -> Result<(
                 &state.db,
                 &job.id,
                 Some(worker),
-                queue::FAILED,
+                JobStatus::Failed,
                 Some("unknown kind"),
             )
             .await?;
@@ -322,7 +323,9 @@ async fn requeue(state: &AppState, job: &jobs::Model) -> Result<bool, DbErr> {
 async fn give_up(state: &AppState, job: &jobs::Model, message: &str) -> Result<bool, JobError> {
     match state.job_handlers.get(&job.kind) {
         Some(handler) => handler.give_up(&state.db, job, message).await,
-        None => Ok(queue::finish(&state.db, &job.id, None, queue::FAILED, Some(message)).await?),
+        None => {
+            Ok(queue::finish(&state.db, &job.id, None, JobStatus::Failed, Some(message)).await?)
+        }
     }
 }
 
@@ -334,7 +337,7 @@ async fn time_out(state: &AppState) -> Result<usize, JobError> {
         .unwrap_or(chrono::Duration::hours(2));
     let cutoff = crate::timestamp::now() - limit;
     let running = jobs::Entity::find()
-        .filter(jobs::Column::Status.eq(queue::RUNNING))
+        .filter(jobs::Column::Status.eq(JobStatus::Running))
         .all(&state.db)
         .await?;
     let mut finalised = 0;

@@ -14,13 +14,14 @@ use serde_json::json;
 
 use super::exports::find_owned_pose;
 use super::generate::Background;
-use super::job::{self, COMPLETED, IMAGE_SIDE};
+use super::job::{self, IMAGE_SIDE};
 use crate::app::AppState;
 use crate::credits::ledger;
 use crate::error::{ApiError, FieldErrors};
 use crate::jobs::{JobError, queue};
 use crate::providers::{self, BackgroundRequest, GenerateRequest, NEGATIVE_PROMPT};
 use crate::storage::StorageKey;
+use crate::vocabulary::{GeneratedPoseStatus, JobStatus};
 use crate::{config::Costs, timestamp};
 
 pub const ACTION: &str = "change_background";
@@ -75,7 +76,7 @@ pub async fn request(
     }
     let background = background.expect("validated");
     let pose = find_owned_pose(db, user_id, pose_id).await?;
-    if pose.status != COMPLETED {
+    if pose.status != GeneratedPoseStatus::Completed.as_str() {
         return Err(ApiError::Conflict {
             message: "Only completed poses can be edited".into(),
             details: None,
@@ -84,7 +85,7 @@ pub async fn request(
     let open = jobs::Entity::find()
         .filter(jobs::Column::Kind.eq(JOB_KIND))
         .filter(jobs::Column::ReferenceId.eq(pose.id.as_str()))
-        .filter(jobs::Column::Status.is_in([queue::QUEUED, queue::RUNNING]))
+        .filter(jobs::Column::Status.is_in([JobStatus::Queued, JobStatus::Running]))
         .count(db)
         .await?;
     if open > 0 {
@@ -185,7 +186,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         queue::finish_orphan(db, &job.id, Some(worker)).await?;
         return Ok(());
     };
-    if pose.status != COMPLETED {
+    if pose.status != GeneratedPoseStatus::Completed.as_str() {
         fail(
             db,
             job,
@@ -276,7 +277,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
     active.background_prompt = Set(Some(payload.background.value().to_owned()));
     active.error_message = Set(None);
     active.update(&txn).await?;
-    if !queue::finish(&txn, &job.id, Some(worker), queue::SUCCEEDED, None).await? {
+    if !queue::finish(&txn, &job.id, Some(worker), JobStatus::Succeeded, None).await? {
         txn.rollback().await?;
         let mut urls = vec![image.url(), thumbnail.url()];
         urls.extend(
@@ -323,7 +324,7 @@ pub async fn fail(
         .one(&txn)
         .await?
         .map(|g| g.user_id);
-    if !queue::finish(&txn, &job.id, worker, queue::FAILED, Some(&message)).await? {
+    if !queue::finish(&txn, &job.id, worker, JobStatus::Failed, Some(&message)).await? {
         txn.rollback().await?;
         return Ok(false);
     }

@@ -25,10 +25,9 @@ use poem_openapi::{
 use tokio::sync::watch;
 
 use super::generations::Progress;
-use super::job::{COMPLETED, FAILED, PARTIAL, PROCESSING};
 use super::views::public_status;
 use crate::timestamp::Timestamp;
-use crate::vocabulary::{GeneratedPoseStatus, PoseGenerationStatus, Word};
+use crate::vocabulary::{GeneratedPoseStatus, PoseGenerationStatus, Vocabulary, Word};
 
 /// The first line of every stream: clients reconnect after 3 s.
 const RETRY_MS: u64 = 3000;
@@ -237,10 +236,10 @@ fn pose_event(generation_id: &str, pose: &generated_poses::Model) -> GenerationE
 fn terminal(generation: &pose_generations::Model) -> Option<GenerationEvent> {
     let generation_id = generation.id.clone();
     let timestamp = Timestamp::now();
-    let status = match generation.status.as_str() {
-        COMPLETED => FinishedStatus::Completed,
-        PARTIAL => FinishedStatus::Partial,
-        FAILED => {
+    let status = match PoseGenerationStatus::parse(&generation.status) {
+        Some(PoseGenerationStatus::Completed) => FinishedStatus::Completed,
+        Some(PoseGenerationStatus::Partial) => FinishedStatus::Partial,
+        Some(PoseGenerationStatus::Failed) => {
             return Some(GenerationEvent::Failed(FailedEvent {
                 generation_id,
                 timestamp,
@@ -279,8 +278,9 @@ fn changes(
             recovery_attempts: generation.recovery_attempts,
         }));
     }
-    if generation.status == PROCESSING
-        && (seen.status != PROCESSING || generation.recovery_attempts > seen.recovery_attempts)
+    if generation.status == PoseGenerationStatus::Processing.as_str()
+        && (seen.status != PoseGenerationStatus::Processing.as_str()
+            || generation.recovery_attempts > seen.recovery_attempts)
     {
         events.push(GenerationEvent::Started(StartedEvent {
             generation_id: id.clone(),

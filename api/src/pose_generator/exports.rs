@@ -18,11 +18,12 @@ use serde_json::Value;
 
 use super::formats::{self, DEFAULT_ZIP_FORMATS};
 use super::generations;
-use super::job::{COMPLETED, render_formats};
-use crate::avatar_creator::projects::is_plausible_id;
+use super::job::render_formats;
 use crate::error::{ApiError, FieldErrors};
+use crate::ids;
 use crate::images::{self, ImageKind};
 use crate::storage::{Storage, StorageKey};
+use crate::vocabulary::GeneratedPoseStatus;
 
 fn pose_not_found() -> ApiError {
     ApiError::NotFound("Pose not found".into())
@@ -34,7 +35,7 @@ pub async fn find_owned_pose(
     user_id: &str,
     pose_id: &str,
 ) -> Result<generated_poses::Model, ApiError> {
-    if !is_plausible_id(pose_id) {
+    if !ids::is_plausible(pose_id) {
         return Err(pose_not_found());
     }
     let pose = generated_poses::Entity::find_by_id(pose_id)
@@ -165,8 +166,10 @@ pub async fn prepare_zip(
     let generation = generations::find_owned(db, user_id, generation_id).await?;
     let asked = formats_query.map(parse_formats).transpose()?;
     let poses = generations::poses(db, &generation.id).await?;
-    let completed: Vec<&generated_poses::Model> =
-        poses.iter().filter(|p| p.status == COMPLETED).collect();
+    let completed: Vec<&generated_poses::Model> = poses
+        .iter()
+        .filter(|p| p.status == GeneratedPoseStatus::Completed.as_str())
+        .collect();
     if completed.is_empty() {
         return Err(ApiError::Conflict {
             message: "No completed poses to export".into(),
@@ -209,7 +212,7 @@ pub async fn prepare_zip(
         let ext = formats::lookup(format).map_or("jpg", formats::extension);
         let mut completed_index = 0;
         for (position, pose) in poses.iter().enumerate() {
-            if pose.status != COMPLETED {
+            if pose.status != GeneratedPoseStatus::Completed.as_str() {
                 continue;
             }
             let exports = &urls[completed_index];

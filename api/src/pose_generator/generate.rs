@@ -18,6 +18,7 @@ use super::{formats, projects, prompts, prompts::AvatarAttributes};
 use crate::credits::ledger::{self, EntryType, NewEntry};
 use crate::error::{ApiError, ErrorDetails, FieldErrors};
 use crate::jobs::queue;
+use crate::vocabulary::PoseGenerationStatus;
 use crate::{config::Costs, ids, timestamp};
 
 pub const GALLERY: &str = "GALLERY_REFERENCE";
@@ -497,7 +498,7 @@ pub async fn start(
         background_prompt: Set(plan.background.as_ref().map(|b| b.value().to_owned())),
         background_mode: Set(plan.background.as_ref().map(|b| b.mode().to_owned())),
         export_formats: Set(entity::TextList::new(plan.export_formats.iter().copied())),
-        status: Set("pending".into()),
+        status: Set(PoseGenerationStatus::Pending.into()),
         progress: Set(0),
         poses_completed: Set(0),
         poses_failed: Set(0),

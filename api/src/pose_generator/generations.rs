@@ -1,8 +1,9 @@
 //! Reading generations (api.md §7.10–§7.12): the caller's list, one generation with
 //! its poses, project and progress, and the results of a finished one.
 
+use crate::ids;
 use crate::presence::Nullable;
-use crate::vocabulary::{PoseGenerationStatus, Word};
+use crate::vocabulary::{LEGACY_QUEUED, PoseGenerationStatus, Vocabulary, Word};
 use entity::{generated_poses, pose_generations};
 use migration::sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -10,13 +11,10 @@ use migration::sea_orm::{
 use poem_openapi::Object;
 
 use super::generate::SECONDS_PER_POSE;
-use super::job::{COMPLETED, OPEN, PARTIAL, PROCESSING};
+use super::job::OPEN;
 use super::views::{GeneratedPose, PoseGeneration, public_status};
-use crate::avatar_creator::projects::is_plausible_id;
 use crate::error::{ApiError, ErrorDetails};
 use crate::pagination::{PageRequest, Pagination};
-
-pub const STATUSES: [&str; 5] = ["pending", "processing", "completed", "partial", "failed"];
 
 fn not_found() -> ApiError {
     ApiError::NotFound("Generation not found".into())
@@ -28,7 +26,7 @@ pub async fn find_owned(
     user_id: &str,
     id: &str,
 ) -> Result<pose_generations::Model, ApiError> {
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     pose_generations::Entity::find_by_id(id)
@@ -68,13 +66,14 @@ impl Progress {
         } else {
             0
         };
-        let estimated_time_remaining = (generation.status == PROCESSING).then(|| {
-            let remaining = (total - done - failed).max(0);
-            match generation.avg_generation_time {
-                Some(avg) => (remaining as f64 * avg).round() as i64,
-                None => remaining * SECONDS_PER_POSE,
-            }
-        });
+        let estimated_time_remaining =
+            (generation.status == PoseGenerationStatus::Processing.as_str()).then(|| {
+                let remaining = (total - done - failed).max(0);
+                match generation.avg_generation_time {
+                    Some(avg) => (remaining as f64 * avg).round() as i64,
+                    None => remaining * SECONDS_PER_POSE,
+                }
+            });
         Self {
             percentage: percentage.min(100),
             poses_completed: done,
@@ -95,11 +94,14 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<(Vec<PoseGeneration>, Pagination), ApiError> {
     if let Some(status) = status
-        && !STATUSES.contains(&status)
+        && PoseGenerationStatus::parse(status).is_none()
     {
         return Err(ApiError::invalid_field(
             "status",
-            format!("Must be one of: {}", STATUSES.join(", ")),
+            format!(
+                "Must be one of: {}",
+                PoseGenerationStatus::words().join(", ")
+            ),
         ));
     }
     let mut query =
@@ -108,8 +110,11 @@ pub async fn list(
         query = query.filter(pose_generations::Column::ProjectId.eq(project_id));
     }
     match status {
-        Some("pending") => {
-            query = query.filter(pose_generations::Column::Status.is_in(["pending", "queued"]))
+        Some(status) if status == PoseGenerationStatus::Pending.as_str() => {
+            query = query.filter(
+                pose_generations::Column::Status
+                    .is_in([PoseGenerationStatus::Pending.as_str(), LEGACY_QUEUED]),
+            )
         }
         Some(status) => query = query.filter(pose_generations::Column::Status.eq(status)),
         None => {}
@@ -158,7 +163,9 @@ pub async fn results(
     id: &str,
 ) -> Result<(Vec<GeneratedPose>, ResultsSummary), ApiError> {
     let generation = find_owned(db, user_id, id).await?;
-    if generation.status != COMPLETED && generation.status != PARTIAL {
+    if generation.status != PoseGenerationStatus::Completed.as_str()
+        && generation.status != PoseGenerationStatus::Partial.as_str()
+    {
         let mut details = ErrorDetails::new();
         details.insert("status".into(), public_status(&generation.status).into());
         return Err(ApiError::Conflict {

@@ -20,8 +20,8 @@ use poem_openapi::{Enum, Object};
 
 use super::recovery::{self, JobCounts};
 use crate::app::AppState;
-use crate::jobs::queue;
 use crate::timestamp::{self, Timestamp};
+use crate::vocabulary::JobStatus;
 
 /// The job kinds of the Pose Generator: generations and background changes.
 pub const POSE_JOB_KINDS: [&str; 2] = [super::job::JOB_KIND, super::background::JOB_KIND];
@@ -283,7 +283,7 @@ pub async fn workers_stalled(db: &impl ConnectionTrait, now: NaiveDateTime) -> R
     let cutoff = now - STALL_WINDOW;
     let overdue = jobs::Entity::find()
         .filter(jobs::Column::Kind.is_in(POSE_JOB_KINDS))
-        .filter(jobs::Column::Status.eq(queue::QUEUED))
+        .filter(jobs::Column::Status.eq(JobStatus::Queued))
         .filter(jobs::Column::RunAfter.lt(cutoff))
         .count(db)
         .await?
@@ -292,7 +292,11 @@ pub async fn workers_stalled(db: &impl ConnectionTrait, now: NaiveDateTime) -> R
         return Ok(false);
     }
     let active = jobs::Entity::find()
-        .filter(jobs::Column::Status.is_in([queue::RUNNING, queue::SUCCEEDED, queue::FAILED]))
+        .filter(jobs::Column::Status.is_in([
+            JobStatus::Running,
+            JobStatus::Succeeded,
+            JobStatus::Failed,
+        ]))
         .filter(jobs::Column::UpdatedAt.gte(cutoff))
         .count(db)
         .await?

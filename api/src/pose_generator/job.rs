@@ -27,17 +27,15 @@ use crate::images::{self, ImageKind};
 use crate::jobs::{JobError, queue};
 use crate::providers::{self, BackgroundRequest, BackgroundSpec, GenerateRequest, NEGATIVE_PROMPT};
 use crate::storage::{LocalStorage, Storage, StorageKey};
+use crate::vocabulary::{GeneratedPoseStatus, JobStatus, LEGACY_QUEUED, PoseGenerationStatus};
 use crate::{ids, timestamp};
 
-pub const PENDING: &str = "pending";
-pub const PROCESSING: &str = "processing";
-/// The legacy status read as `pending` (api.md §8.3.2).
-pub const LEGACY_QUEUED: &str = "queued";
-pub const COMPLETED: &str = "completed";
-pub const PARTIAL: &str = "partial";
-pub const FAILED: &str = "failed";
 /// Statuses of a generation that is not finalised.
-pub const OPEN: [&str; 3] = [PENDING, PROCESSING, LEGACY_QUEUED];
+pub const OPEN: [&str; 3] = [
+    PoseGenerationStatus::Pending.as_str(),
+    PoseGenerationStatus::Processing.as_str(),
+    LEGACY_QUEUED,
+];
 /// The `jobs.kind` of a generation's job.
 pub const JOB_KIND: &str = "pose_generation";
 /// Side of every generated pose image, and of its thumbnail.
@@ -111,8 +109,10 @@ impl crate::jobs::JobHandler for PoseGenerationJob {
         job: &jobs::Model,
         count_recovery: bool,
     ) -> Result<(), DbErr> {
-        let mut update = pose_generations::Entity::update_many()
-            .col_expr(pose_generations::Column::Status, Expr::value(PENDING));
+        let mut update = pose_generations::Entity::update_many().col_expr(
+            pose_generations::Column::Status,
+            Expr::value(PoseGenerationStatus::Pending),
+        );
         if count_recovery {
             update = update
                 .col_expr(
@@ -126,7 +126,7 @@ impl crate::jobs::JobHandler for PoseGenerationJob {
         }
         update
             .filter(pose_generations::Column::Id.eq(job.reference_id.as_str()))
-            .filter(pose_generations::Column::Status.eq(PROCESSING))
+            .filter(pose_generations::Column::Status.eq(PoseGenerationStatus::Processing))
             .exec(txn)
             .await?;
         Ok(())
@@ -159,7 +159,7 @@ impl crate::jobs::JobHandler for PoseGenerationJob {
     ) -> Result<bool, DbErr> {
         Ok(
             pose_generations::Entity::find_by_id(job.reference_id.as_str())
-                .filter(pose_generations::Column::Status.eq(PROCESSING))
+                .filter(pose_generations::Column::Status.eq(PoseGenerationStatus::Processing))
                 .filter(pose_generations::Column::StartedAt.lt(cutoff))
                 .count(db)
                 .await?
@@ -199,7 +199,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
             db,
             &job.id,
             Some(worker),
-            queue::SUCCEEDED,
+            JobStatus::Succeeded,
             Some("generation finalised"),
         )
         .await?;
@@ -207,7 +207,10 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
     }
     let now = timestamp::now();
     let started = pose_generations::Entity::update_many()
-        .col_expr(pose_generations::Column::Status, Expr::value(PROCESSING))
+        .col_expr(
+            pose_generations::Column::Status,
+            Expr::value(PoseGenerationStatus::Processing),
+        )
         .col_expr(
             pose_generations::Column::StartedAt,
             Expr::value(generation.started_at.unwrap_or(now)),
@@ -221,7 +224,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
             db,
             &job.id,
             Some(worker),
-            queue::SUCCEEDED,
+            JobStatus::Succeeded,
             Some("generation finalised"),
         )
         .await?;
@@ -237,7 +240,7 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
         .select_only()
         .column(generated_poses::Column::VariationKey)
         .filter(generated_poses::Column::GenerationId.eq(generation.id.as_str()))
-        .filter(generated_poses::Column::Status.eq(COMPLETED))
+        .filter(generated_poses::Column::Status.eq(GeneratedPoseStatus::Completed))
         .into_tuple::<Option<String>>()
         .all(db)
         .await?
@@ -532,7 +535,7 @@ async fn record(
 ) -> Result<bool, JobError> {
     let txn = db.begin().await?;
     let held = jobs::Entity::find_by_id(job_id)
-        .filter(jobs::Column::Status.eq(queue::RUNNING))
+        .filter(jobs::Column::Status.eq(JobStatus::Running))
         .filter(jobs::Column::LeaseOwner.eq(worker))
         .count(&txn)
         .await?
@@ -573,7 +576,7 @@ async fn record(
             background_error,
             seconds,
         } => {
-            row.status = Set(COMPLETED.into());
+            row.status = Set(GeneratedPoseStatus::Completed.into());
             row.output_image_url = Set(image.url());
             row.thumbnail_url = Set(thumbnail.url());
             row.original_image_url = Set(Some(image.url()));
@@ -588,7 +591,7 @@ async fn record(
             row.error_message = Set(background_error.clone());
         }
         Outcome::Failed(message) => {
-            row.status = Set(FAILED.into());
+            row.status = Set(GeneratedPoseStatus::Failed.into());
             row.output_image_url = Set(String::new());
             row.thumbnail_url = Set(String::new());
             row.original_image_url = Set(None);
@@ -618,7 +621,7 @@ async fn record(
             Expr::value(std::cmp::min(progress, 100)),
         )
         .filter(pose_generations::Column::Id.eq(generation.id.as_str()))
-        .filter(pose_generations::Column::Status.eq(PROCESSING))
+        .filter(pose_generations::Column::Status.eq(PoseGenerationStatus::Processing))
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
@@ -643,12 +646,15 @@ async fn counts(
         .into_tuple()
         .all(db)
         .await?;
-    let of = |status: &str| {
+    let of = |status: GeneratedPoseStatus| {
         rows.iter()
-            .find(|(s, _)| s == status)
+            .find(|(s, _)| s == status.as_str())
             .map_or(0, |(_, n)| *n as i32)
     };
-    Ok((of(COMPLETED), of(FAILED)))
+    Ok((
+        of(GeneratedPoseStatus::Completed),
+        of(GeneratedPoseStatus::Failed),
+    ))
 }
 
 /// Finalises the generation (§8.3.4 step 4, §8.3.6) in one transaction: the status
@@ -680,7 +686,7 @@ pub async fn finalise(
     let background_failures = if generation.use_background_changer {
         generated_poses::Entity::find()
             .filter(generated_poses::Column::GenerationId.eq(generation_id))
-            .filter(generated_poses::Column::Status.eq(COMPLETED))
+            .filter(generated_poses::Column::Status.eq(GeneratedPoseStatus::Completed))
             .filter(generated_poses::Column::BackgroundChanged.eq(false))
             .count(&txn)
             .await? as i32
@@ -688,11 +694,11 @@ pub async fn finalise(
         0
     };
     let status = if completed == 0 {
-        FAILED
+        PoseGenerationStatus::Failed
     } else if failed > 0 {
-        PARTIAL
+        PoseGenerationStatus::Partial
     } else {
-        COMPLETED
+        PoseGenerationStatus::Completed
     };
     // The unit prices come from the job; without it the whole charge was for nothing.
     let refund = if generation.credit_charged == 0 {
@@ -712,7 +718,7 @@ pub async fn finalise(
     let (avg, total_seconds) = timings(&txn, &generation, now).await?;
     let message = match (error, status) {
         (Some(error), _) => Some(error.to_owned()),
-        (None, FAILED) => Some("No pose could be generated".to_owned()),
+        (None, PoseGenerationStatus::Failed) => Some("No pose could be generated".to_owned()),
         _ => None,
     };
     let updated = pose_generations::Entity::update_many()
@@ -747,7 +753,7 @@ pub async fn finalise(
             db,
             job_id,
             worker,
-            queue::SUCCEEDED,
+            JobStatus::Succeeded,
             Some("generation finalised"),
         )
         .await?;
@@ -783,15 +789,15 @@ pub async fn finalise(
             .exec(&txn)
             .await?;
     }
-    if status != FAILED
+    if status != PoseGenerationStatus::Failed
         && let Some(avatar_id) = &generation.avatar_id
     {
         record_avatar_usage(&txn, &generation, avatar_id, completed, failed, now).await?;
     }
     let job_status = if worker.is_some() {
-        queue::SUCCEEDED
+        JobStatus::Succeeded
     } else {
-        queue::FAILED
+        JobStatus::Failed
     };
     if !queue::finish(&txn, job_id, worker, job_status, error).await? {
         txn.rollback().await?;
@@ -811,7 +817,7 @@ async fn timings(
         .select_only()
         .column(generated_poses::Column::GenerationTime)
         .filter(generated_poses::Column::GenerationId.eq(generation.id.as_str()))
-        .filter(generated_poses::Column::Status.eq(COMPLETED))
+        .filter(generated_poses::Column::Status.eq(GeneratedPoseStatus::Completed))
         .into_tuple()
         .all(db)
         .await?;

@@ -13,16 +13,15 @@ use migration::sea_orm::{
 };
 
 use super::views::PoseGeneratorProject;
-use crate::avatar_creator::projects::{ProjectName, is_plausible_id, parse_description};
 use crate::error::{ApiError, ErrorDetails, FieldErrors};
+use crate::fields::{ProjectName, parse_description};
 use crate::pagination::{PageRequest, Pagination, fetch_page};
+use crate::vocabulary::{PoseProjectStatus, Vocabulary};
 use crate::{ids, timestamp};
 
 pub const SOURCE_AVATAR_CREATOR: &str = "AVATAR_CREATOR";
 pub const SOURCE_UPLOAD: &str = "UPLOAD";
-pub const STATUSES: [&str; 2] = ["active", "archived"];
 /// Generation statuses that block a project delete.
-pub const ACTIVE_GENERATION_STATUSES: [&str; 3] = ["pending", "processing", "queued"];
 const MAX_URL_CHARS: usize = 2048;
 
 fn not_found() -> ApiError {
@@ -53,7 +52,7 @@ pub async fn owned_avatar(
     avatar_id: &str,
 ) -> Result<avatars::Model, ApiError> {
     let not_found = || ApiError::NotFound("Avatar not found".into());
-    if !is_plausible_id(avatar_id) {
+    if !ids::is_plausible(avatar_id) {
         return Err(not_found());
     }
     avatars::Entity::find_by_id(avatar_id)
@@ -69,7 +68,7 @@ pub async fn find_owned(
     user_id: &str,
     id: &str,
 ) -> Result<projects::Model, ApiError> {
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     projects::Entity::find_by_id(id)
@@ -86,7 +85,7 @@ pub async fn lock_shared(
     user_id: &str,
     id: &str,
 ) -> Result<projects::Model, ApiError> {
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     let mut query = projects::Entity::find_by_id(id).filter(projects::Column::UserId.eq(user_id));
@@ -142,7 +141,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<(Vec<PoseGeneratorProject>, Pagination), ApiError> {
     if let Some(status) = status
-        && !STATUSES.contains(&status)
+        && PoseProjectStatus::parse(status).is_none()
     {
         return Err(ApiError::invalid_field(
             "status",
@@ -285,7 +284,7 @@ pub async fn create(
         avatar_id: Set(avatar_id.map(str::to_owned)),
         total_generations: Set(0),
         total_poses_generated: Set(0),
-        status: Set("active".into()),
+        status: Set(PoseProjectStatus::Active.into()),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -337,7 +336,7 @@ pub async fn update(
     };
     let status = match changes.status {
         None => None,
-        Some(Some(status)) if STATUSES.contains(&status) => Some(status.to_owned()),
+        Some(Some(status)) if PoseProjectStatus::parse(status).is_some() => Some(status.to_owned()),
         Some(_) => {
             errors.add("status", "Must be one of: active, archived");
             None
@@ -376,7 +375,7 @@ pub async fn delete(
     user_id: &str,
     id: &str,
 ) -> Result<Vec<String>, ApiError> {
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     let txn = db.begin().await?;
@@ -395,7 +394,7 @@ pub async fn delete(
         .await?;
     let active = generations
         .iter()
-        .filter(|(_, status)| ACTIVE_GENERATION_STATUSES.contains(&status.as_str()))
+        .filter(|(_, status)| super::job::OPEN.contains(&status.as_str()))
         .count();
     if active > 0 {
         let mut details = ErrorDetails::new();

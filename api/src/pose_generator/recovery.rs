@@ -10,9 +10,8 @@ use migration::sea_orm::{
 };
 use poem_openapi::Object;
 
-use super::job::{LEGACY_QUEUED, PENDING, PROCESSING};
-use crate::jobs::queue;
 use crate::timestamp::{self, Timestamp};
+use crate::vocabulary::{JobStatus, LEGACY_QUEUED, PoseGenerationStatus};
 
 /// Jobs of some kinds by state. Queued jobs are either waiting (due now) or delayed
 /// (their `runAfter` is still ahead: a retry backoff), never both.
@@ -38,8 +37,8 @@ pub async fn job_counts(
 ) -> Result<JobCounts, DbErr> {
     let of_kinds = || jobs::Entity::find().filter(jobs::Column::Kind.is_in(kinds.iter().copied()));
     let day_ago = now - Duration::hours(24);
-    let queued = || of_kinds().filter(jobs::Column::Status.eq(queue::QUEUED));
-    let finished = |status: &str| {
+    let queued = || of_kinds().filter(jobs::Column::Status.eq(JobStatus::Queued));
+    let finished = |status: JobStatus| {
         of_kinds()
             .filter(jobs::Column::Status.eq(status))
             .filter(jobs::Column::FinishedAt.gte(day_ago))
@@ -48,12 +47,12 @@ pub async fn job_counts(
         waiting: count(queued().filter(jobs::Column::RunAfter.lte(now)), db).await?,
         delayed: count(queued().filter(jobs::Column::RunAfter.gt(now)), db).await?,
         active: count(
-            of_kinds().filter(jobs::Column::Status.eq(queue::RUNNING)),
+            of_kinds().filter(jobs::Column::Status.eq(JobStatus::Running)),
             db,
         )
         .await?,
-        completed_24h: count(finished(queue::SUCCEEDED), db).await?,
-        failed_24h: count(finished(queue::FAILED), db).await?,
+        completed_24h: count(finished(JobStatus::Succeeded), db).await?,
+        failed_24h: count(finished(JobStatus::Failed), db).await?,
     })
 }
 
@@ -109,14 +108,18 @@ pub async fn status(
         .column(jobs::Column::ReferenceId)
         .from(jobs::Entity)
         .and_where(Expr::col(jobs::Column::Kind).eq(super::job::JOB_KIND))
-        .and_where(Expr::col(jobs::Column::Status).eq(queue::RUNNING))
+        .and_where(Expr::col(jobs::Column::Status).eq(JobStatus::Running))
         .and_where(Expr::col(jobs::Column::LeaseExpiresAt).lt(now));
-    let stalled = generations(&[PROCESSING])
+    let stalled = generations(&[PoseGenerationStatus::Processing.as_str()])
         .filter(pose_generations::Column::Id.in_subquery(expired))
         .count(db)
         .await?;
-    let queued = generations(&[PENDING, LEGACY_QUEUED]).count(db).await?;
-    let processing = generations(&[PROCESSING]).count(db).await?;
+    let queued = generations(&[PoseGenerationStatus::Pending.as_str(), LEGACY_QUEUED])
+        .count(db)
+        .await?;
+    let processing = generations(&[PoseGenerationStatus::Processing.as_str()])
+        .count(db)
+        .await?;
     let jobs = job_counts(db, &[super::job::JOB_KIND], now).await?;
     let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(PoseRecoveryStatus {

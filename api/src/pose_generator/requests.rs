@@ -24,27 +24,30 @@ use super::projects::check_image_url;
 use super::views::{
     PoseRequest, PoseRequestStats, PoseRequestUser, PoseRequestWithUser, PoseRequestWithVote,
 };
-use crate::avatar_creator::projects::is_plausible_id;
 use crate::error::{ApiError, ErrorDetails, FieldErrors};
 use crate::pagination::{PageRequest, Pagination, fetch_page};
 use crate::{ids, timestamp};
 
+use crate::vocabulary::{PoseRequestStatus, Vocabulary};
 use pose_requests::Column;
 
-pub const PENDING: &str = "pending";
-pub const APPROVED: &str = "approved";
-pub const IN_PROGRESS: &str = "in_progress";
-pub const COMPLETED: &str = "completed";
-pub const REJECTED: &str = "rejected";
-pub const STATUSES: [&str; 5] = [PENDING, APPROVED, IN_PROGRESS, COMPLETED, REJECTED];
 /// A request in one of these blocks another one of the same name by the same user.
-const OPEN: [&str; 3] = [PENDING, APPROVED, IN_PROGRESS];
+const OPEN: [PoseRequestStatus; 3] = [
+    PoseRequestStatus::Pending,
+    PoseRequestStatus::Approved,
+    PoseRequestStatus::InProgress,
+];
 /// Voting is open in these.
-const VOTABLE: [&str; 2] = [PENDING, APPROVED];
+const VOTABLE: [PoseRequestStatus; 2] = [PoseRequestStatus::Pending, PoseRequestStatus::Approved];
 /// The alias of "the caller voted for it", selected beside each listed request.
 const HAS_VOTED: &str = "has_voted";
 /// `scope=all` shows these (rejected requests stay private).
-const SHOWN_TO_ALL: [&str; 4] = [PENDING, APPROVED, IN_PROGRESS, COMPLETED];
+const SHOWN_TO_ALL: [PoseRequestStatus; 4] = [
+    PoseRequestStatus::Pending,
+    PoseRequestStatus::Approved,
+    PoseRequestStatus::InProgress,
+    PoseRequestStatus::Completed,
+];
 
 const POSE_NAME_MAX: usize = 100;
 const DESCRIPTION_MAX: usize = 500;
@@ -65,7 +68,10 @@ fn conflict(message: impl Into<String>, details: Option<ErrorDetails>) -> ApiErr
 }
 
 fn status_error(field: &str) -> String {
-    format!("{field} must be one of: {}", STATUSES.join(", "))
+    format!(
+        "{field} must be one of: {}",
+        PoseRequestStatus::words().join(", ")
+    )
 }
 
 /// Trimmed text of at most `max` characters; blank is `None`.
@@ -268,7 +274,7 @@ pub async fn create(
     let category_id = input.category_id.map(str::trim).filter(|id| !id.is_empty());
     if let Some(id) = category_id {
         let exists =
-            is_plausible_id(id) && pose_categories::Entity::find_by_id(id).count(db).await? > 0;
+            ids::is_plausible(id) && pose_categories::Entity::find_by_id(id).count(db).await? > 0;
         if !exists {
             errors.add("categoryId", format!("Category {id} not found"));
         }
@@ -321,7 +327,7 @@ pub async fn create(
         category_id: Set(category_id.map(str::to_owned)),
         use_case: Set(use_case),
         votes_count: Set(0),
-        status: Set(PENDING.to_owned()),
+        status: Set(PoseRequestStatus::Pending.into()),
         admin_notes: Set(None),
         completed_pose_id: Set(None),
         created_at: Set(now),
@@ -366,7 +372,7 @@ pub fn parse_list_query(
 
 fn parse_status(errors: &mut FieldErrors, status: Option<&str>) -> Option<String> {
     let status = status?;
-    if STATUSES.contains(&status) {
+    if PoseRequestStatus::parse(status).is_some() {
         Some(status.to_owned())
     } else {
         errors.add("status", status_error("Status"));
@@ -442,7 +448,7 @@ pub async fn vote(
     user_id: &str,
     request_id: &str,
 ) -> Result<PoseRequestWithVote, ApiError> {
-    if !is_plausible_id(request_id) {
+    if !ids::is_plausible(request_id) {
         return Err(not_found());
     }
     let request = pose_requests::Entity::find_by_id(request_id)
@@ -452,7 +458,7 @@ pub async fn vote(
     if request.user_id == user_id {
         return Err(conflict("You cannot vote on your own request", None));
     }
-    if !VOTABLE.contains(&request.status.as_str()) {
+    if !VOTABLE.iter().any(|s| s.as_str() == request.status) {
         return Err(voting_closed(&request.status));
     }
 
@@ -574,18 +580,18 @@ pub async fn stats(db: &DatabaseConnection) -> Result<PoseRequestStats, ApiError
         .into_tuple()
         .all(db)
         .await?;
-    let count = |status: &str| {
+    let count = |status: PoseRequestStatus| {
         rows.iter()
-            .find(|(s, _)| s == status)
+            .find(|(s, _)| s == status.as_str())
             .map_or(0, |(_, n)| *n)
     };
     Ok(PoseRequestStats {
         total: rows.iter().map(|(_, n)| n).sum(),
-        pending: count(PENDING),
-        approved: count(APPROVED),
-        in_progress: count(IN_PROGRESS),
-        completed: count(COMPLETED),
-        rejected: count(REJECTED),
+        pending: count(PoseRequestStatus::Pending),
+        approved: count(PoseRequestStatus::Approved),
+        in_progress: count(PoseRequestStatus::InProgress),
+        completed: count(PoseRequestStatus::Completed),
+        rejected: count(PoseRequestStatus::Rejected),
     })
 }
 
@@ -615,7 +621,7 @@ pub async fn popular(
 
 /// One request with its requester, or 404 `"Pose request not found"`.
 pub async fn admin_get(db: &DatabaseConnection, id: &str) -> Result<PoseRequestWithUser, ApiError> {
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     let request = pose_requests::Entity::find_by_id(id)
@@ -636,20 +642,20 @@ pub enum Transition {
 
 impl Transition {
     /// The statuses it may start from.
-    pub fn allowed_from(self) -> &'static [&'static str] {
+    pub fn allowed_from(self) -> &'static [PoseRequestStatus] {
         match self {
-            Self::Approve | Self::Reject => &[PENDING],
-            Self::MarkInProgress => &[APPROVED],
-            Self::MarkCompleted => &[IN_PROGRESS],
+            Self::Approve | Self::Reject => &[PoseRequestStatus::Pending],
+            Self::MarkInProgress => &[PoseRequestStatus::Approved],
+            Self::MarkCompleted => &[PoseRequestStatus::InProgress],
         }
     }
 
-    pub fn target(self) -> &'static str {
+    pub fn target(self) -> PoseRequestStatus {
         match self {
-            Self::Approve => APPROVED,
-            Self::Reject => REJECTED,
-            Self::MarkInProgress => IN_PROGRESS,
-            Self::MarkCompleted => COMPLETED,
+            Self::Approve => PoseRequestStatus::Approved,
+            Self::Reject => PoseRequestStatus::Rejected,
+            Self::MarkInProgress => PoseRequestStatus::InProgress,
+            Self::MarkCompleted => PoseRequestStatus::Completed,
         }
     }
 
@@ -707,7 +713,7 @@ pub async fn transition(
                 None
             }
             Some(pose_id) => {
-                let exists = is_plausible_id(pose_id)
+                let exists = ids::is_plausible(pose_id)
                     && pose_library::Entity::find_by_id(pose_id).count(db).await? > 0;
                 if !exists {
                     errors.add("completedPoseId", "Pose not found");
@@ -721,7 +727,7 @@ pub async fn transition(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
 
@@ -747,7 +753,7 @@ pub async fn transition(
             ("status".to_owned(), Value::from(current.status.as_str())),
             (
                 "allowedFrom".to_owned(),
-                Value::from(transition.allowed_from().to_vec()),
+                Value::from(PoseRequestStatus::spellings(transition.allowed_from())),
             ),
         ]);
         return Err(conflict(
@@ -773,7 +779,7 @@ pub async fn update_notes(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    if !is_plausible_id(id) {
+    if !ids::is_plausible(id) {
         return Err(not_found());
     }
     let updated = pose_requests::Entity::update_many()

@@ -11,8 +11,9 @@ use migration::sea_orm::{
 };
 use poem_openapi::Object;
 
-use super::job::{COMPLETED, REFUND_REFERENCE};
+use super::job::REFUND_REFERENCE;
 use crate::timestamp;
+use crate::vocabulary::{GeneratedPoseStatus, PoseProjectStatus};
 
 #[derive(Object, Debug, Clone, PartialEq, Eq)]
 #[oai(rename_all = "camelCase")]
@@ -106,12 +107,12 @@ pub async fn stats(
             generated_poses::Relation::PoseGenerations.def(),
         )
         .filter(pose_generations::Column::UserId.eq(user_id))
-        .filter(generated_poses::Column::Status.eq(COMPLETED))
+        .filter(generated_poses::Column::Status.eq(GeneratedPoseStatus::Completed))
         .count(db)
         .await?;
     let total_projects = pose_generator_projects::Entity::find()
         .filter(pose_generator_projects::Column::UserId.eq(user_id))
-        .filter(pose_generator_projects::Column::Status.eq("active"))
+        .filter(pose_generator_projects::Column::Status.eq(PoseProjectStatus::Active))
         .count(db)
         .await?;
     let generations = pose_generations::Entity::find()

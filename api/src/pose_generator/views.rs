@@ -3,7 +3,8 @@
 use crate::presence::Nullable;
 use crate::vocabulary::{
     AvatarSource, BackgroundMode, Difficulty, Gender, GeneratedPoseStatus, GenerationType,
-    PoseGenerationStatus, PoseProjectStatus, PoseRequestStatus, PoseSourceType, Word,
+    LEGACY_QUEUED, PoseGenerationStatus, PoseProjectStatus, PoseRequestStatus, PoseSourceType,
+    Word,
 };
 use std::collections::BTreeMap;
 
@@ -243,8 +244,8 @@ pub struct PoseGeneration {
 
 /// The legacy `queued` status reads as `pending` (api.md §8.3.2).
 pub fn public_status(status: &str) -> String {
-    if status == "queued" {
-        "pending".into()
+    if status == LEGACY_QUEUED {
+        PoseGenerationStatus::Pending.into()
     } else {
         status.to_owned()
     }

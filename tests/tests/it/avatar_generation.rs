@@ -22,6 +22,7 @@ use tests::{dual_test, util::TempDir};
 
 use crate::api_client::{self, Reply, get_as, register, send};
 use crate::stubs::{ImageAnswer, ImageApi};
+use api::vocabulary::JobStatus;
 
 const BASE: &str = "/api/apps/avatar-creator";
 
@@ -250,7 +251,7 @@ dual_test! {
 
         // Every job finished.
         let open = jobs::Entity::find()
-            .filter(jobs::Column::Status.ne(queue::SUCCEEDED))
+            .filter(jobs::Column::Status.ne(JobStatus::Succeeded))
             .count(&s.state.db)
             .await
             .unwrap();
@@ -302,7 +303,7 @@ dual_test! {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(job.status, queue::FAILED);
+        assert_eq!(job.status, JobStatus::Failed.as_str());
         let again = generations::fail(&s.state.db, &generation, &job.id, None, "again", None, 10)
             .await
             .unwrap();
@@ -327,7 +328,7 @@ dual_test! {
 
         // A worker claims it with a lease that is already over, and "dies".
         let job = queue::claim(db_conn, "dead-worker", Duration::ZERO).await.unwrap().unwrap();
-        assert_eq!((job.status.as_str(), job.attempts), (queue::RUNNING, 1));
+        assert_eq!((job.status.as_str(), job.attempts), (JobStatus::Running.as_str(), 1));
         assert!(queue::claim(db_conn, "other", Duration::from_secs(60)).await.unwrap().is_none());
         avatar_generations::ActiveModel {
             id: Set(id.clone()),
@@ -340,7 +341,7 @@ dual_test! {
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(worker::recover(&s.state).await.unwrap(), 1);
         let job = jobs::Entity::find_by_id(job.id.as_str()).one(db_conn).await.unwrap().unwrap();
-        assert_eq!(job.status, queue::QUEUED);
+        assert_eq!(job.status, JobStatus::Queued.as_str());
         assert!(job.lease_owner.is_none());
         assert!(job.run_after > job.updated_at, "backoff");
         let generation = avatar_generations::Entity::find_by_id(id.as_str())
@@ -355,7 +356,7 @@ dual_test! {
         // The last attempt dies too.
         jobs::ActiveModel {
             id: Set(job.id.clone()),
-            status: Set(queue::RUNNING.into()),
+            status: Set(JobStatus::Running.into()),
             attempts: Set(3),
             lease_owner: Set(Some("dead-worker".into())),
             lease_expires_at: Set(Some(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(5))),
@@ -428,7 +429,7 @@ dual_test! {
         // The second dies on its last attempt; recovery gives it up.
         jobs::ActiveModel {
             id: Set(given_up.id.clone()),
-            status: Set(queue::RUNNING.into()),
+            status: Set(JobStatus::Running.into()),
             attempts: Set(queue::MAX_ATTEMPTS),
             lease_owner: Set(Some("dead-worker".into())),
             lease_expires_at: Set(Some(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(5))),
@@ -443,7 +444,7 @@ dual_test! {
             let job = jobs::Entity::find_by_id(job.id.as_str()).one(db_conn).await.unwrap().unwrap();
             assert_eq!(
                 (job.status.as_str(), job.last_error.as_deref(), job.lease_owner.as_deref()),
-                (queue::SUCCEEDED, Some("reference deleted"), None),
+                (JobStatus::Succeeded.as_str(), Some("reference deleted"), None),
                 "{job:?}"
             );
             assert!(job.finished_at.is_some());
@@ -655,7 +656,7 @@ dual_test! {
         assert_eq!(api.calls().len(), 2, "a refusal is not retried");
         assert_eq!(s.balance().await, 90, "the failed generation was refunded");
         let job = jobs::Entity::find()
-            .filter(jobs::Column::Status.ne(queue::SUCCEEDED))
+            .filter(jobs::Column::Status.ne(JobStatus::Succeeded))
             .one(&s.state.db)
             .await
             .unwrap()

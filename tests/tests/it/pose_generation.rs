@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use tests::{dual_test, util::TempDir};
 
 use crate::api_client::{self, Reply, get_as, register, send};
+use api::vocabulary::JobStatus;
 
 const PG: &str = "/api/apps/pose-generator";
 const AC: &str = "/api/apps/avatar-creator";
@@ -575,6 +576,6 @@ dual_test! {
         assert_eq!(s.balance().await, 200 - 90);
         assert!(refunds(&s.state, &id).await.is_empty());
         let job = jobs::Entity::find_by_id(job.id.as_str()).one(&s.state.db).await.unwrap().unwrap();
-        assert_eq!((job.status.as_str(), job.attempts), (queue::SUCCEEDED, 2));
+        assert_eq!((job.status.as_str(), job.attempts), (JobStatus::Succeeded.as_str(), 2));
     }
 }

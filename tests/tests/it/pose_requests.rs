@@ -3,6 +3,7 @@
 //! routes: role checks, statistics, popular, every state transition and the notes.
 //! Then the recovery status and trigger (§7.24, §7.25) and the public health (§7.26).
 
+use api::vocabulary::JobStatus;
 use std::time::Duration;
 
 use api::jobs::queue;
@@ -713,7 +714,7 @@ async fn row_status(state: &api::AppState, generation_id: &str) -> String {
 /// A job row of `kind` in `status`, last touched `age` ago.
 async fn job(state: &api::AppState, kind: &str, status: &str, age: chrono::Duration) {
     let at = chrono::Utc::now().naive_utc() - age;
-    let finished = [queue::SUCCEEDED, queue::FAILED].contains(&status);
+    let finished = [JobStatus::Succeeded.as_str(), JobStatus::Failed.as_str()].contains(&status);
     jobs::ActiveModel {
         id: Set(api::ids::new_id()),
         kind: Set(kind.into()),
@@ -759,9 +760,9 @@ dual_test! {
         assert_eq!(body["checks"]["storage"], json!({ "status": "writable" }));
 
         // A pose job due for 5 minutes, and no worker activity: stalled.
-        job(&s.state, api::pose_generator::job::JOB_KIND, queue::QUEUED, chrono::Duration::minutes(5)).await;
+        job(&s.state, api::pose_generator::job::JOB_KIND, JobStatus::Queued.as_str(), chrono::Duration::minutes(5)).await;
         // Old activity and other kinds' queues do not change that.
-        job(&s.state, api::avatar_creator::generations::JOB_KIND, queue::SUCCEEDED, chrono::Duration::minutes(3)).await;
+        job(&s.state, api::avatar_creator::generations::JOB_KIND, JobStatus::Succeeded.as_str(), chrono::Duration::minutes(3)).await;
         let reply = send(s.cli.get(&url)).await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.body["status"], "degraded", "{:?}", reply.body);
@@ -769,19 +770,19 @@ dual_test! {
         assert_eq!(reply.body["checks"]["queue"]["counts"]["waiting"], 1);
         assert_eq!(reply.body["checks"]["queue"]["counts"]["completed"], 0, "avatar jobs are not counted");
         // A job a worker just finished (of any kind) is a heartbeat.
-        job(&s.state, api::avatar_creator::generations::JOB_KIND, queue::SUCCEEDED, chrono::Duration::seconds(5)).await;
+        job(&s.state, api::avatar_creator::generations::JOB_KIND, JobStatus::Succeeded.as_str(), chrono::Duration::seconds(5)).await;
         let reply = send(s.cli.get(&url)).await;
         assert_eq!(reply.body["status"], "healthy", "{:?}", reply.body);
 
         // 100 failures in 24 h are tolerated, 101 are not; older ones do not count.
         for _ in 0..100 {
-            job(&s.state, api::pose_generator::background::JOB_KIND, queue::FAILED, chrono::Duration::hours(1)).await;
+            job(&s.state, api::pose_generator::background::JOB_KIND, JobStatus::Failed.as_str(), chrono::Duration::hours(1)).await;
         }
-        job(&s.state, api::pose_generator::job::JOB_KIND, queue::FAILED, chrono::Duration::hours(25)).await;
+        job(&s.state, api::pose_generator::job::JOB_KIND, JobStatus::Failed.as_str(), chrono::Duration::hours(25)).await;
         let reply = send(s.cli.get(&url)).await;
         assert_eq!(reply.body["status"], "healthy", "{:?}", reply.body);
         assert_eq!(reply.body["checks"]["queue"]["counts"]["failed"], 100);
-        job(&s.state, api::pose_generator::job::JOB_KIND, queue::FAILED, chrono::Duration::minutes(1)).await;
+        job(&s.state, api::pose_generator::job::JOB_KIND, JobStatus::Failed.as_str(), chrono::Duration::minutes(1)).await;
         let reply = send(s.cli.get(&url)).await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.body["status"], "degraded", "{:?}", reply.body);

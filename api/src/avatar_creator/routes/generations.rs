@@ -6,11 +6,12 @@ use crate::vocabulary::{AgeRange, Gender, Word};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
+use crate::avatar_creator::avatars::AvatarName;
 use crate::avatar_creator::{
+    avatars::AvatarFields,
     catalogue,
     generations::{self, NewGeneration, Source},
     persona, projects,
-    uploads::AvatarFields,
     views::AvatarGeneration,
 };
 use crate::error::{ApiError, FieldErrors};
@@ -73,12 +74,7 @@ pub struct GenerateAvatarRequest {
 impl GenerateAvatarRequest {
     fn validate(self) -> Result<NewGeneration, ApiError> {
         let mut errors = FieldErrors::new();
-        let name = self.name.as_deref().unwrap_or_default().trim();
-        if name.is_empty() {
-            errors.add("name", "Avatar name is required");
-        } else if name.chars().count() > 100 {
-            errors.add("name", "Must be at most 100 characters");
-        }
+        let name = AvatarName::check(&mut errors, "name", self.name.as_deref());
         let raw_prompt = self.prompt.as_deref().unwrap_or_default();
         let prompt = raw_prompt.split_whitespace().collect::<Vec<_>>().join(" ");
         let prompt_chars = raw_prompt.trim().chars().count();
@@ -106,7 +102,7 @@ impl GenerateAvatarRequest {
                 }),
         };
         let avatar = AvatarFields {
-            name: name.to_owned(),
+            name: name.map(AvatarName::into_inner).unwrap_or_default(),
             persona_age: persona::age(&mut errors, self.persona_age),
             persona_personality: persona::personality(
                 &mut errors,

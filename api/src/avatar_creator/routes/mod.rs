@@ -6,6 +6,7 @@ mod catalogue;
 mod generations;
 mod projects;
 mod stats;
+mod uploads;
 
 use poem_openapi::{Object, OpenApi};
 
@@ -24,5 +25,6 @@ pub fn apis() -> impl OpenApi {
         catalogue::CatalogueApi,
         generations::GenerationsApi,
         stats::StatsApi,
+        uploads::AvatarUploadApi,
     )
 }

@@ -3,7 +3,8 @@
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, payload::Json};
 
-use crate::avatar_creator::{stats, uploads::is_enterprise_unlimited};
+use crate::avatar_creator::stats;
+use crate::credits::pricing::is_enterprise_unlimited;
 use crate::{app::AppState, auth::BearerAuth, credits::ledger, error::Errors, openapi::ApiTags};
 
 pub struct StatsApi;

@@ -9,7 +9,8 @@ use poem_openapi::{
 };
 
 use crate::pose_generator::exports::{self, ensure_renditions, find_owned_pose};
-use crate::pose_generator::{formats, job::COMPLETED};
+use crate::pose_generator::formats;
+use crate::vocabulary::GeneratedPoseStatus;
 use crate::{
     app::AppState,
     auth::BearerAuth,
@@ -122,7 +123,7 @@ impl ExportsApi {
         let format = formats::lookup(key)
             .ok_or_else(|| ApiError::invalid_field("format", formats::unknown_message(key)))?;
         let pose = find_owned_pose(&state.db, &auth.0.id, &pose_id).await?;
-        if pose.status != COMPLETED {
+        if pose.status != GeneratedPoseStatus::Completed.as_str() {
             return Err(ApiError::Conflict {
                 message: "Only completed poses can be exported".into(),
                 details: None,
