@@ -9,6 +9,7 @@ pub mod avatar_creator;
 pub mod body_limit;
 pub mod cli;
 pub mod config;
+pub mod constraint;
 pub mod cors;
 pub mod credits;
 pub mod dashboard;

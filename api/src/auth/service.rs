@@ -15,7 +15,7 @@ use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryResult, QuerySelect, SqlErr, TransactionTrait,
+    QueryFilter, QueryResult, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, OnConflict, Query},
 };
 use sha2::{Digest, Sha256};
@@ -24,6 +24,7 @@ use super::{
     jwt::{self, TokenError},
     password::{self, HashError},
 };
+use crate::constraint::{OnConstraint, Violation};
 use crate::{
     config::Config,
     credits::ledger::{self, EntryType, LedgerError, NewEntry},
@@ -145,7 +146,7 @@ pub async fn register(
     let user = new_user
         .insert(&txn)
         .await
-        .map_err(|err| unique_violation_as(err, AuthError::EmailAlreadyRegistered))?;
+        .on_constraint(|v| (v == Violation::Unique).then_some(AuthError::EmailAlreadyRegistered))?;
     ledger::append(
         &txn,
         &user.id,
@@ -155,7 +156,7 @@ pub async fn register(
     let token = start_session(&txn, config, &user).await?;
     txn.commit()
         .await
-        .map_err(|err| unique_violation_as(err, AuthError::EmailAlreadyRegistered))?;
+        .on_constraint(|v| (v == Violation::Unique).then_some(AuthError::EmailAlreadyRegistered))?;
     Ok(Session { user, token })
 }
 
@@ -432,7 +433,7 @@ pub async fn update_profile(
     let user = row
         .update(&txn)
         .await
-        .map_err(|err| unique_violation_as(err, AuthError::EmailInUse))?;
+        .on_constraint(|v| (v == Violation::Unique).then_some(AuthError::EmailInUse))?;
     let token = if sensitive {
         end_all_sessions(&txn, &user.id).await?;
         Some(start_session(&txn, config, &user).await?)
@@ -441,7 +442,7 @@ pub async fn update_profile(
     };
     txn.commit()
         .await
-        .map_err(|err| unique_violation_as(err, AuthError::EmailInUse))?;
+        .on_constraint(|v| (v == Violation::Unique).then_some(AuthError::EmailInUse))?;
     Ok(UpdatedProfile { user, token })
 }
 
@@ -495,12 +496,5 @@ async fn rehash(db: &DatabaseConnection, user: &users::Model, password: &str, co
         .await;
     if let Err(err) = updated {
         tracing::warn!(error = %err, "cannot store a re-hashed password");
-    }
-}
-
-fn unique_violation_as(err: DbErr, conflict: AuthError) -> AuthError {
-    match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => conflict,
-        _ => AuthError::Database(err),
     }
 }

@@ -17,16 +17,15 @@ pub mod views;
 
 pub use routes::apis;
 
-use crate::app::AppState;
+use crate::storage::Storage;
 
 /// `app_usages.appId` of the Avatar Creator's paid actions (api.md §8.2.3).
 pub const APP_ID: &str = "avatar-creator";
 
 /// Removes stored image files after a commit, best effort: a file that cannot be
 /// removed is logged and left behind, never a failed request (api.md §6.5, §6.13).
-pub async fn remove_files(state: &AppState, urls: Vec<String>) {
-    state
-        .storage
+pub async fn remove_files(storage: &Storage, urls: Vec<String>) {
+    storage
         .delete_urls_best_effort(urls.iter().map(String::as_str))
         .await;
 }

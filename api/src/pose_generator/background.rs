@@ -7,7 +7,7 @@
 use entity::{generated_poses, jobs, pose_generations, pose_library};
 use migration::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, SqlErr, TransactionTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -16,6 +16,7 @@ use super::exports::find_owned_pose;
 use super::generate::Background;
 use super::job::{self, IMAGE_SIDE};
 use crate::app::AppState;
+use crate::constraint::{OnConstraint, Violation};
 use crate::credits::ledger;
 use crate::error::{ApiError, FieldErrors};
 use crate::jobs::{JobError, queue};
@@ -99,7 +100,7 @@ pub async fn request(
         charged: cost,
         generation_id: pose.generation_id.clone(),
     };
-    let job = match queue::enqueue(
+    let job = queue::enqueue(
         &txn,
         JOB_KIND,
         &pose.id,
@@ -107,14 +108,8 @@ pub async fn request(
         5,
     )
     .await
-    {
-        Ok(job) => job,
-        // The one-open-job-per-reference index: a concurrent request won.
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(in_progress());
-        }
-        Err(err) => return Err(err.into()),
-    };
+    // The one-open-job-per-reference index: a concurrent request won.
+    .on_constraint(|v| (v == Violation::Unique).then(in_progress))?;
     let balance =
         ledger::charge(&txn, user_id, cost, format!("{APP_ID}: {ACTION}"), &job.id).await?;
     generated_poses::Entity::update_many()

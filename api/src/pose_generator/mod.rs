@@ -26,13 +26,12 @@ pub mod views;
 
 pub use routes::apis;
 
-use crate::app::AppState;
+use crate::storage::Storage;
 
 /// Removes a generation's `poses/<generationId>/` folder after a commit, best effort
 /// (api.md §8.6): a failure is logged, never a failed request.
-pub async fn remove_generation_files(state: &AppState, generation_id: &str) {
-    if let Err(err) = state
-        .storage
+pub async fn remove_generation_files(storage: &Storage, generation_id: &str) {
+    if let Err(err) = storage
         .delete_folder(&format!("poses/{generation_id}"))
         .await
     {

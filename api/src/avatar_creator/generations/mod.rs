@@ -17,7 +17,12 @@ use serde::{Deserialize, Serialize};
 use super::{APP_ID, avatars::AvatarFields};
 use crate::vocabulary::{AvatarGenerationStatus, LEGACY_QUEUED};
 use crate::{
-    app::AppState, credits::ledger, error::ApiError, ids, jobs::queue, providers::QUALITY_SUFFIX,
+    config::Costs,
+    credits::ledger,
+    error::ApiError,
+    ids,
+    jobs::queue,
+    providers::{ImageProvider, QUALITY_SUFFIX},
     timestamp,
 };
 
@@ -151,26 +156,18 @@ pub fn preset_fields(preset: &avatar_presets::Model, name: String) -> AvatarFiel
 
 /// The API side of §6.7 / §6.8, after the caller checked project ownership (404): one
 /// transaction with the charge (402), the project lock (404 if it went meanwhile), the preset's `usageCount`, the generation, its job and the app-usage
-/// row. Wakes the workers after the commit.
+/// row. The caller wakes the workers after it returns.
 pub async fn start(
-    state: &AppState,
+    db: &DatabaseConnection,
+    provider: &dyn ImageProvider,
+    costs: &Costs,
     user: &users::Model,
     project_id: &str,
     new: NewGeneration,
 ) -> Result<Started, ApiError> {
-    let db = &state.db;
-    let provider = &state.provider;
     let (price, action, source_type) = match &new.source {
-        Source::Prompt => (
-            state.config.costs.avatar_generate,
-            "generate_avatar",
-            "text_to_image",
-        ),
-        Source::Preset(_) => (
-            state.config.costs.avatar_from_preset,
-            "from_preset",
-            "from_preset",
-        ),
+        Source::Prompt => (costs.avatar_generate, "generate_avatar", "text_to_image"),
+        Source::Preset(_) => (costs.avatar_from_preset, "from_preset", "from_preset"),
     };
     let cost = crate::credits::pricing::price_for(user, price);
     let generation_id = ids::new_id();
@@ -248,7 +245,6 @@ pub async fn start(
     crate::credits::record_usage(&txn, &user.id, super::APP_ID, action, cost, metadata, now)
         .await?;
     txn.commit().await?;
-    state.job_signal.notify_waiters();
     Ok(Started {
         generation,
         credit_used: cost,

@@ -220,7 +220,7 @@ impl AvatarsApi {
         id: Path<String>,
     ) -> Result<Json<Message>, Errors<401, 404>> {
         let files = avatars::delete(&state.db, &auth.0.id, &id).await?;
-        crate::avatar_creator::remove_files(&state, files).await;
+        crate::avatar_creator::remove_files(&state.storage, files).await;
         Ok(Json(Message {
             message: "Avatar deleted successfully".into(),
         }))

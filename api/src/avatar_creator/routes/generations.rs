@@ -206,7 +206,16 @@ impl GenerationsApi {
     ) -> Result<StartGenerationResponse, Errors<400, 401, 402, 404, 415, 429>> {
         let new = body.0.validate()?;
         projects::find_owned(&state.db, &auth.0.id, &project_id).await?;
-        let started = generations::start(&state, &auth.0, &project_id, new).await?;
+        let started = generations::start(
+            &state.db,
+            state.provider.as_ref(),
+            &state.config.costs,
+            &auth.0,
+            &project_id,
+            new,
+        )
+        .await?;
+        state.job_signal.notify_waiters();
         Ok(accepted("Avatar generation started", started))
     }
 
@@ -250,7 +259,16 @@ impl GenerationsApi {
             seed: generations::random_seed(),
             source: Source::Preset(Box::new(preset)),
         };
-        let started = generations::start(&state, &auth.0, &project_id, new).await?;
+        let started = generations::start(
+            &state.db,
+            state.provider.as_ref(),
+            &state.config.costs,
+            &auth.0,
+            &project_id,
+            new,
+        )
+        .await?;
+        state.job_signal.notify_waiters();
         Ok(accepted("Avatar generation from preset started", started))
     }
 

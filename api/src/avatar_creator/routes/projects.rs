@@ -206,7 +206,7 @@ impl ProjectsApi {
         id: Path<String>,
     ) -> Result<Json<Message>, Errors<401, 404, 409>> {
         let files = projects::delete(&state.db, &auth.0.id, &id).await?;
-        crate::avatar_creator::remove_files(&state, files).await;
+        crate::avatar_creator::remove_files(&state.storage, files).await;
         Ok(Json(Message {
             message: "Project deleted successfully".into(),
         }))

@@ -13,7 +13,7 @@ use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sea_query::{Expr, ExprTrait, LockType, Query},
 };
@@ -22,6 +22,7 @@ use serde_json::Value;
 use super::library::Catalogue;
 use super::projects::check_image_url;
 use super::views::{PoseRequest, PoseRequestWithVote};
+use crate::constraint::{OnConstraint, Violation};
 use crate::error::{ApiError, ErrorDetails, FieldErrors};
 use crate::pagination::{PageRequest, Pagination, fetch_page};
 use crate::{ids, timestamp};
@@ -416,19 +417,13 @@ pub async fn vote(
     }
     .insert(&txn)
     .await;
-    match inserted {
-        Ok(_) => {}
-        Err(err) => {
-            return Err(match err.sql_err() {
-                Some(SqlErr::UniqueConstraintViolation(_)) => {
-                    conflict("You have already voted for this request", None)
-                }
-                // The request was deleted since it was read.
-                Some(SqlErr::ForeignKeyConstraintViolation(_)) => not_found(),
-                _ => err.into(),
-            });
-        }
-    }
+    inserted.on_constraint(|violation| {
+        Some(match violation {
+            Violation::Unique => conflict("You have already voted for this request", None),
+            // The request was deleted since it was read.
+            Violation::ForeignKey => not_found(),
+        })
+    })?;
     let counted = pose_requests::Entity::update_many()
         .col_expr(Column::VotesCount, Expr::col(Column::VotesCount).add(1))
         .col_expr(Column::UpdatedAt, Expr::value(now))

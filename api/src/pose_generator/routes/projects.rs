@@ -259,7 +259,7 @@ impl ProjectsApi {
     ) -> Result<Json<PoseProjectDeleted>, Errors<401, 404, 409>> {
         let generations = projects::delete(&state.db, &auth.0.id, &project_id).await?;
         for generation in generations {
-            crate::pose_generator::remove_generation_files(&state, &generation).await;
+            crate::pose_generator::remove_generation_files(&state.storage, &generation).await;
         }
         Ok(Json(PoseProjectDeleted {
             success: true,
