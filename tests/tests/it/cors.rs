@@ -2,23 +2,30 @@
 //! request, from an allowed origin and from another; the error answers (401, 413,
 //! 429) carry the CORS headers too, or the browser would hide them from the app.
 
-use poem::http::StatusCode;
+use poem::http::{HeaderMap, StatusCode};
 use serde_json::json;
 use tests::dual_test;
 
-use crate::api_client::{register, start};
+use crate::api_client::{register, send, start};
 
 const ALLOWED: &str = "https://app.example.com";
 const PROJECTS: &str = "/api/apps/avatar-creator/projects";
 
 fn header<'a>(resp: &'a poem::test::TestResponse, name: &str) -> Option<&'a str> {
-    resp.0.headers().get(name).and_then(|v| v.to_str().ok())
+    header_in(resp.0.headers(), name)
+}
+
+fn header_in<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Whether `Vary` names `Origin`.
 fn varies_by_origin(resp: &poem::test::TestResponse) -> bool {
-    resp.0
-        .headers()
+    varies_by_origin_in(resp.0.headers())
+}
+
+fn varies_by_origin_in(headers: &HeaderMap) -> bool {
+    headers
         .get_all("vary")
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -73,29 +80,46 @@ dual_test! {
         }
         assert!(varies_by_origin(&created));
 
-        // Error answers carry the CORS headers too.
-        let unauthorized = cli.get(PROJECTS).header("Origin", ALLOWED).send().await;
-        unauthorized.assert_status(StatusCode::UNAUTHORIZED);
-        assert_eq!(header(&unauthorized, "access-control-allow-origin"), Some(ALLOWED));
-        let limited = cli
-            .post(PROJECTS)
-            .header("Origin", ALLOWED)
-            .header("Authorization", format!("Bearer {token}"))
-            .body_json(&json!({ "name": "Second" }))
-            .send()
-            .await;
-        limited.assert_status(StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(header(&limited, "access-control-allow-origin"), Some(ALLOWED));
-        assert!(header(&limited, "retry-after").is_some());
-        let too_large = cli
-            .post("/api/auth/login")
-            .header("Origin", ALLOWED)
-            .content_type("application/json")
-            .body(vec![b' '; 2 * 1024 * 1024])
-            .send()
-            .await;
-        too_large.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(header(&too_large, "access-control-allow-origin"), Some(ALLOWED));
+        // Error answers carry the CORS headers too, and their bodies are the documented
+        // errors (`send` checks each against its `code`'s variant of the schema).
+        let unauthorized = send(cli.get(PROJECTS).header("Origin", ALLOWED)).await;
+        assert_eq!(unauthorized.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(unauthorized.error_code(), "UNAUTHORIZED", "{:?}", unauthorized.body);
+        assert_eq!(header_in(&unauthorized.headers, "access-control-allow-origin"), Some(ALLOWED));
+        let limited = send(
+            cli.post(PROJECTS)
+                .header("Origin", ALLOWED)
+                .header("Authorization", format!("Bearer {token}"))
+                .body_json(&json!({ "name": "Second" })),
+        )
+        .await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(limited.error_code(), "RATE_LIMITED", "{:?}", limited.body);
+        assert_eq!(header_in(&limited.headers, "access-control-allow-origin"), Some(ALLOWED));
+        assert!(header_in(&limited.headers, "retry-after").is_some());
+        // The 413 of the streaming body cap: code, the cap it went over, and the CORS
+        // headers a browser needs to let the app read it.
+        let too_large = send(
+            cli.post("/api/auth/login")
+                .header("Origin", ALLOWED)
+                .content_type("application/json")
+                .body(vec![b' '; 2 * 1024 * 1024]),
+        )
+        .await;
+        assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE, "{:?}", too_large.body);
+        assert_eq!(too_large.error_code(), "PAYLOAD_TOO_LARGE", "{:?}", too_large.body);
+        assert_eq!(
+            too_large.body["error"]["details"]["maxBytes"],
+            json!(api::body_limit::JSON_MAX_BYTES),
+            "{:?}",
+            too_large.body
+        );
+        assert_eq!(header_in(&too_large.headers, "access-control-allow-origin"), Some(ALLOWED));
+        let exposed = header_in(&too_large.headers, "access-control-expose-headers")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        assert!(exposed.contains("x-request-id"), "{exposed}");
+        assert!(varies_by_origin_in(&too_large.headers));
     }
 
     async fn another_origin_gets_no_cors_headers(db: TestDb) {

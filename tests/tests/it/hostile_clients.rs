@@ -293,25 +293,163 @@ fn upload_png() -> Vec<u8> {
     out
 }
 
+/// What a raw export download received.
+#[derive(Debug)]
+struct Download {
+    status: u16,
+    /// Bytes received, head included.
+    bytes: usize,
+    /// Whether the chunked body ended with its last chunk (`0\r\n\r\n`), i.e. the
+    /// whole ZIP arrived rather than a cut-off part of it.
+    complete: bool,
+}
+
+/// Opens `GET …/export-zip?formats=original` for `id` as `token` on a new connection
+/// and sends the request; reads nothing. `receive_buffer`: the client socket's
+/// `SO_RCVBUF`, set before connecting so that the window it advertises stays small.
+async fn open_export(
+    addr: SocketAddr,
+    token: &str,
+    id: &str,
+    receive_buffer: Option<u32>,
+) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    if let Some(size) = receive_buffer {
+        socket.set_recv_buffer_size(size).unwrap();
+    }
+    let mut stream = socket.connect(addr).await.unwrap();
+    let request = format!(
+        "GET /api/apps/pose-generator/generations/{id}/export-zip?formats=original HTTP/1.1\r\n\
+         Host: test\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream
+}
+
+/// Reads `stream` to its end (or a reset), for at most `limit`; `None` if it was
+/// still open then.
+async fn drain(stream: &mut TcpStream, limit: Duration) -> Option<Download> {
+    let mut head = Vec::new();
+    let mut tail = Vec::new();
+    let mut bytes = 0;
+    let mut buf = vec![0u8; 256 * 1024];
+    let read = tokio::time::timeout(limit, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    bytes += n;
+                    if head.len() < 1024 {
+                        head.extend_from_slice(&buf[..n.min(1024)]);
+                    }
+                    tail.extend_from_slice(&buf[..n]);
+                    let keep = tail.len().saturating_sub(5);
+                    tail.drain(..keep);
+                }
+            }
+        }
+    })
+    .await;
+    read.ok()?;
+    let status = String::from_utf8_lossy(&head)
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Some(Download {
+        status,
+        bytes,
+        complete: tail == b"0\r\n\r\n",
+    })
+}
+
+/// The status of an export download by `token` of `id` (the ZIP read whole, if any).
+async fn export_status(addr: SocketAddr, token: &str, id: &str) -> u16 {
+    let path = format!("/api/apps/pose-generator/generations/{id}/export-zip?formats=original");
+    let auth = format!("Bearer {token}");
+    let reply = http(
+        addr,
+        "GET",
+        &path,
+        &[("Authorization", auth.as_str())],
+        None,
+    )
+    .await;
+    reply.map(|r| r.status).unwrap_or(0)
+}
+
+/// A whole download, over a socket with the default buffers.
+async fn download(addr: SocketAddr, token: &str, id: &str) -> Download {
+    let mut stream = open_export(addr, token, id, None).await;
+    drain(&mut stream, Duration::from_secs(60))
+        .await
+        .expect("a download did not end within 60 s")
+}
+
+/// Every completed pose's stored image in generation `id`, grown to `size` bytes by
+/// zeros after the PNG's end (the ZIP stores files as they are, unread).
+async fn pad_originals(
+    conn: &migration::sea_orm::DatabaseConnection,
+    uploads: &std::path::Path,
+    id: &str,
+    size: usize,
+) -> usize {
+    use migration::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let urls: Vec<String> = entity::generated_poses::Entity::find()
+        .select_only()
+        .column(entity::generated_poses::Column::OutputImageUrl)
+        .filter(entity::generated_poses::Column::GenerationId.eq(id))
+        .into_tuple()
+        .all(conn)
+        .await
+        .unwrap();
+    for url in &urls {
+        let key = api::storage::StorageKey::from_url(url).unwrap();
+        let path = uploads.join(key.as_str());
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        assert!(file.metadata().unwrap().len() < size as u64, "{path:?}");
+        file.set_len(size as u64).unwrap();
+    }
+    urls.len()
+}
+
+/// The `SEND_TIMEOUT` of the server under test, in seconds: how long a client may
+/// read nothing of an answer before the server cuts its connection.
+/// Longer than the latencies below take to measure on a loaded machine, so that they
+/// are measured while the stalled downloads are still stalled.
+const SEND_TIMEOUT_SECS: u64 = 30;
+
 /// 20 clients that start an export ZIP and never read it hold nothing that others
 /// need: meanwhile login and upload stay as fast as when idle (p99 under 2×), and
-/// after `SEND_TIMEOUT` the server drops them and their export slots are free again.
-/// (Each export used to pin a blocking-pool thread, the pool bcrypt and image
-/// decoding run on, for as long as its client stalled.)
+/// within `SEND_TIMEOUT` the server cuts them (what each got is a part of its ZIP)
+/// and gives their export slots back, without their reading a byte. (Each export used
+/// to pin a blocking-pool thread, the pool bcrypt and image decoding run on, for as
+/// long as its client stalled.)
+///
+/// Each ZIP (six originals padded to 2 MiB: 12 MiB) is far more than the sockets can
+/// buffer (a client receive buffer of 4 KiB; the server's send buffer grows at most to
+/// the third value of `net.ipv4.tcp_wmem`, 4 MiB by default): the server's sends
+/// really block, so without the send timeout the slots stay taken and the test fails.
+/// That the sends block is checked too (all slots are still taken a second in).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_export_downloads_hold_nothing_others_need() {
     let Some(db) = tests::TestDb::new(tests::Backend::Sqlite).await else {
         return;
     };
     let files = TempDir::new("hostile-exports-").unwrap();
+    let send_timeout = Duration::from_secs(SEND_TIMEOUT_SECS);
     let api = spawn(
         &files,
         &["serve", "--workers", "2"],
         &[
             ("DATABASE_URL", db.url.as_str()),
             ("AUTO_MIGRATE", "true"),
-            ("SEND_TIMEOUT", "4"),
+            ("SEND_TIMEOUT", &SEND_TIMEOUT_SECS.to_string()),
             ("MAX_EXPORTS", "20"),
+            ("MAX_EXPORTS_PER_USER", "2"),
         ],
     )
     .ready()
@@ -388,6 +526,19 @@ async fn stalled_export_downloads_hold_nothing_others_need() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+    // Each user downloads once as a client that reads (this also keeps `original` as
+    // a rendition, so no later export decodes the image); then the originals grow so
+    // that no socket buffer can hold a ZIP. The originals need no rendering: what is
+    // measured is what a stalled download holds, not CPU.
+    let padded = 2 * MIB;
+    let mut zip_size = 0;
+    for (token, id) in &exports {
+        let whole = download(addr, token, id).await;
+        assert!(whole.status == 200 && whole.complete, "{whole:?}");
+        let files_in = pad_originals(&conn, &files.path().join("uploads"), id, padded).await;
+        assert_eq!(files_in, 6);
+        zip_size = files_in * padded;
+    }
 
     let timer = register(addr, "timer@example.com").await;
     let project = http(
@@ -404,30 +555,42 @@ async fn stalled_export_downloads_hold_nothing_others_need() {
     let png = upload_png();
     let (idle_login, idle_upload) = latencies(addr, &timer, &project, &png).await;
 
-    // 20 downloads (two per user) whose clients read nothing, with a tiny receive
-    // window so that the server's sends stall at once. The originals need no
-    // rendering: what is measured is what a stalled download holds, not CPU.
+    // 20 downloads (two per user, each user's `MAX_EXPORTS_PER_USER`; all of
+    // `MAX_EXPORTS`) whose clients read nothing, with a tiny receive window so that
+    // the server's sends stall at once.
     let mut stalled = Vec::new();
+    let stalled_at = Instant::now();
     for (token, id) in exports.iter().chain(exports.iter()) {
-        let socket = TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(4096).unwrap();
-        let mut stream = socket.connect(addr).await.unwrap();
-        let request = format!(
-            "GET /api/apps/pose-generator/generations/{id}/export-zip?formats=original HTTP/1.1\r\n\
-             Host: test\r\nAuthorization: Bearer {token}\r\n\r\n"
-        );
-        stream.write_all(request.as_bytes()).await.unwrap();
-        stalled.push(stream);
+        stalled.push(open_export(addr, token, id, Some(4096)).await);
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let stalled_at = Instant::now();
+    // The sends block: a second in, the stalled downloads still hold all 20 of the
+    // server's export slots. (A ZIP the socket buffers could absorb would have been
+    // sent whole, its slot given back, and the send timeout would have nothing to
+    // cut.)
+    let (token, id) = &exports[0];
+    let refused = export_status(addr, token, id).await;
+    assert_eq!(
+        refused, 503,
+        "the stalled downloads do not hold the export slots a second in: their ZIPs fit \
+         into the socket buffers, so nothing here tests the send timeout"
+    );
+    let busy_from = Instant::now();
     let (busy_login, busy_upload) = latencies(addr, &timer, &project, &png).await;
     eprintln!(
-        "stalled exports: login p99 idle {} ms / with 20 stalled {} ms; upload p99 idle {} ms / stalled {} ms",
+        "stalled exports: login p99 idle {} ms / with 20 stalled {} ms; upload p99 idle {} ms / stalled {} ms (measured {:.1} s to {:.1} s after they stalled)",
         idle_login.as_millis(),
         busy_login.as_millis(),
         idle_upload.as_millis(),
-        busy_upload.as_millis()
+        busy_upload.as_millis(),
+        (busy_from - stalled_at).as_secs_f64(),
+        stalled_at.elapsed().as_secs_f64(),
+    );
+    // And they were measured with all 20 still stalled, holding their slots.
+    assert_eq!(
+        export_status(addr, token, id).await,
+        503,
+        "the latencies took longer than SEND_TIMEOUT to measure"
     );
     let slack = Duration::from_millis(20);
     assert!(
@@ -439,38 +602,63 @@ async fn stalled_export_downloads_hold_nothing_others_need() {
         "upload p99 {busy_upload:?} vs idle {idle_upload:?}"
     );
 
-    // Past SEND_TIMEOUT the server has dropped every stalled client: reading now
-    // gives what was buffered, then the end.
-    tokio::time::sleep(Duration::from_secs(6).saturating_sub(stalled_at.elapsed())).await;
-    for stream in &mut stalled {
-        let mut sink = vec![0u8; 64 * 1024];
-        let closed = tokio::time::timeout(Duration::from_secs(20), async {
-            loop {
-                match stream.read(&mut sink).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => {}
-                }
-            }
-        })
-        .await;
+    // Within SEND_TIMEOUT (and some slack for a loaded machine) of the stall, with
+    // the stalled clients still reading nothing, their slots are free again: the
+    // first user may download two ZIPs at once.
+    let deadline = stalled_at + send_timeout + Duration::from_secs(4);
+    let freed = loop {
+        let (first, second) = tokio::join!(download(addr, token, id), download(addr, token, id));
+        if first.status == 200 && second.status == 200 {
+            assert!(first.complete && second.complete, "{first:?} {second:?}");
+            break stalled_at.elapsed();
+        }
         assert!(
-            closed.is_ok(),
-            "a stalled download was still open:\n{}",
+            Instant::now() < deadline,
+            "{:.1} s after 20 downloads stalled (SEND_TIMEOUT {SEND_TIMEOUT_SECS} s), their \
+             slots are still taken ({} / {}): the server did not cut them\n{}",
+            stalled_at.elapsed().as_secs_f64(),
+            first.status,
+            second.status,
             api.log()
         );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    // Every stalled client was cut: reading now gives what the sockets had buffered,
+    // a part of the ZIP without its last chunk, then the end.
+    let mut received = Vec::new();
+    for stream in &mut stalled {
+        let got = drain(stream, Duration::from_secs(10)).await;
+        let got =
+            got.unwrap_or_else(|| panic!("a stalled download was still open:\n{}", api.log()));
+        assert_eq!(got.status, 200, "{got:?}");
+        assert!(
+            !got.complete && got.bytes < zip_size,
+            "a stalled download was sent whole ({got:?} of a {zip_size}-byte ZIP), not cut"
+        );
+        received.push(got.bytes);
     }
-    // Their slots are free: each user may download again.
-    let (token, id) = &exports[0];
-    for _ in 0..2 {
-        let reply = http(
-            addr,
-            "GET",
-            &format!("/api/apps/pose-generator/generations/{id}/export-zip?formats=original"),
-            &[("Authorization", format!("Bearer {token}").as_str())],
-            None,
-        )
-        .await;
-        assert_eq!(reply.map(|r| r.status).unwrap_or(0), 200, "{}", api.log());
+    eprintln!(
+        "stalled exports: slots free {:.1} s after the stall (SEND_TIMEOUT {SEND_TIMEOUT_SECS} s); \
+         the cut clients had received {}..{} bytes of {zip_size}",
+        freed.as_secs_f64(),
+        received.iter().min().unwrap(),
+        received.iter().max().unwrap(),
+    );
+    // All 20 slots are free: every user downloads two ZIPs at once.
+    let mut again = Vec::new();
+    for (token, id) in exports.iter().chain(exports.iter()) {
+        let (token, id) = (token.clone(), id.clone());
+        again.push(tokio::spawn(
+            async move { download(addr, &token, &id).await },
+        ));
+    }
+    for reply in again {
+        let reply = reply.await.unwrap();
+        assert!(
+            reply.status == 200 && reply.complete,
+            "{reply:?}\n{}",
+            api.log()
+        );
     }
 }
 

@@ -114,15 +114,19 @@ dual_test! {
         let tables_before = catalog::table_names(&conn).await.unwrap();
         drop(conn);
 
+        // A folder the tool has to create (a `TempDir` is made 0700 already, so backing
+        // up into one would prove nothing about the tool).
         let dir = tests::util::TempDir::new("backup").unwrap();
-        let dir_arg = dir.path().to_string_lossy().into_owned();
-        assert_eq!(migration_cli(&db, &["up", "--backup", &dir_arg]).await, exit::OK);
-        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.path()).collect();
+        let backups = dir.path().join("backups");
+        assert!(!backups.exists());
+        let backups_arg = backups.to_string_lossy().into_owned();
+        assert_eq!(migration_cli(&db, &["up", "--backup", &backups_arg]).await, exit::OK);
+        let files: Vec<_> = std::fs::read_dir(&backups).unwrap().flatten().map(|e| e.path()).collect();
         assert_eq!(files.len(), 1, "{files:?}");
         // The whole database, hashes included: readable by its owner only.
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(dir.path()), 0o700, "backup folder");
+        assert_eq!(mode(&backups), 0o700, "the backup folder the tool created");
         assert_eq!(mode(&files[0]), 0o600, "backup file");
         // The journal knows it: file, size, checksum, and the 3 migrations it holds.
         let conn = migration::connect_for_migrations(&db.url).await.unwrap();
@@ -170,5 +174,16 @@ dual_test! {
         let again_arg = again.path().to_string_lossy().into_owned();
         assert_eq!(migration_cli(&db, &["up", "--backup", &again_arg]).await, exit::OK);
         assert_eq!(std::fs::read_dir(again.path()).map(|d| d.count()).unwrap_or(0), 0);
+
+        // An existing folder others can read is tightened to 0700 before the backup
+        // is written into it.
+        let shared = dir.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(migration_cli(&db, &["down", "-n", "1"]).await, exit::OK);
+        let shared_arg = shared.to_string_lossy().into_owned();
+        assert_eq!(migration_cli(&db, &["up", "--backup", &shared_arg]).await, exit::OK);
+        assert_eq!(std::fs::read_dir(&shared).unwrap().count(), 1);
+        assert_eq!(mode(&shared), 0o700, "an existing backup folder, tightened");
     }
 }
