@@ -8,8 +8,8 @@
 //! `popularityScore`, `poseCount`; never the id); rows that are not in the seed are
 //! left alone. Categories go parents first, so a sub-category's `parentId` is known.
 //!
-//! Images are produced offline, never fetched, and a file is written only when it is
-//! missing:
+//! Images are drawn offline by the `render` crate, never fetched, and a file is
+//! written only when it is missing:
 //!
 //! - the presets' placeholder previews, `<PRESETS_DIR>/avatar-creator/<slug>.jpg`
 //!   ([`preview`]);
@@ -21,7 +21,6 @@
 //! [`seed_check`] validates all of the static data without a database.
 
 pub mod data;
-pub mod figure;
 pub mod pose_images;
 pub mod poses;
 pub mod preview;
