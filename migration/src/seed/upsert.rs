@@ -3,6 +3,7 @@
 //! descriptive fields the seed owns rewritten.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use entity::{TextList, avatar_presets, persona_examples, pose_categories, pose_library};
 use sea_orm_migration::sea_orm::{
@@ -16,10 +17,9 @@ use super::{GroupCounts, new_id};
 
 pub(super) async fn seed_presets(db: &DatabaseConnection) -> Result<GroupCounts, DbErr> {
     let txn = db.begin().await?;
-    let mut by_name: HashMap<String, Vec<avatar_presets::Model>> = HashMap::new();
-    for row in avatar_presets::Entity::find().all(&txn).await? {
-        by_name.entry(row.name.clone()).or_default().push(row);
-    }
+    let by_name = group_by(avatar_presets::Entity::find().all(&txn).await?, |row| {
+        row.name.clone()
+    });
     let now = crate::deploy::ledger::now();
     let mut counts = GroupCounts::default();
     for p in &PRESETS {
@@ -47,40 +47,38 @@ pub(super) async fn seed_presets(db: &DatabaseConnection) -> Result<GroupCounts,
             counts.inserted += 1;
             continue;
         };
-        let mut changed = false;
-        for row in rows {
-            let same = row.preview_image_url == url
-                && row.category == p.category
-                && row.persona_template == template
-                && row.visual_attributes == attributes
-                && row.generation_prompt == p.generation_prompt
-                && row.is_public;
-            if same {
-                continue;
-            }
-            // Only the descriptive fields; usageCount, id and createdAt are kept.
-            avatar_presets::ActiveModel {
-                id: Unchanged(row.id.clone()),
-                name: NotSet,
-                preview_image_url: Set(url.clone()),
-                category: Set(p.category.to_owned()),
-                persona_template: Set(template.clone()),
-                visual_attributes: Set(attributes.clone()),
-                generation_prompt: Set(p.generation_prompt.to_owned()),
-                is_public: Set(true),
-                usage_count: NotSet,
-                created_at: NotSet,
-                updated_at: Set(now),
-            }
-            .update(&txn)
+        counts
+            .rewrite_differing(
+                rows,
+                |row| {
+                    row.preview_image_url == url
+                        && row.category == p.category
+                        && row.persona_template == template
+                        && row.visual_attributes == attributes
+                        && row.generation_prompt == p.generation_prompt
+                        && row.is_public
+                },
+                async |row: &avatar_presets::Model| {
+                    // Only the descriptive fields; usageCount, id and createdAt are kept.
+                    avatar_presets::ActiveModel {
+                        id: Unchanged(row.id.clone()),
+                        name: NotSet,
+                        preview_image_url: Set(url.clone()),
+                        category: Set(p.category.to_owned()),
+                        persona_template: Set(template.clone()),
+                        visual_attributes: Set(attributes.clone()),
+                        generation_prompt: Set(p.generation_prompt.to_owned()),
+                        is_public: Set(true),
+                        usage_count: NotSet,
+                        created_at: NotSet,
+                        updated_at: Set(now),
+                    }
+                    .update(&txn)
+                    .await?;
+                    Ok(())
+                },
+            )
             .await?;
-            changed = true;
-        }
-        if changed {
-            counts.updated += 1;
-        } else {
-            counts.unchanged += 1;
-        }
     }
     txn.commit().await?;
     Ok(counts)
@@ -88,10 +86,9 @@ pub(super) async fn seed_presets(db: &DatabaseConnection) -> Result<GroupCounts,
 
 pub(super) async fn seed_persona_examples(db: &DatabaseConnection) -> Result<GroupCounts, DbErr> {
     let txn = db.begin().await?;
-    let mut by_name: HashMap<String, Vec<persona_examples::Model>> = HashMap::new();
-    for row in persona_examples::Entity::find().all(&txn).await? {
-        by_name.entry(row.name.clone()).or_default().push(row);
-    }
+    let by_name = group_by(persona_examples::Entity::find().all(&txn).await?, |row| {
+        row.name.clone()
+    });
     let now = crate::deploy::ledger::now();
     let mut counts = GroupCounts::default();
     for p in &PERSONA_EXAMPLES {
@@ -115,41 +112,39 @@ pub(super) async fn seed_persona_examples(db: &DatabaseConnection) -> Result<Gro
             counts.inserted += 1;
             continue;
         };
-        let mut changed = false;
-        for row in rows {
-            let same = row.category == p.category
-                && row.persona_name == p.persona
-                && row.persona_age == p.age
-                && row.persona_personality == personality
-                && row.persona_background == p.background
-                && row.suggested_attributes.as_deref() == Some(attributes.as_str())
-                && row.display_order == p.display_order
-                && row.is_active;
-            if same {
-                continue;
-            }
-            persona_examples::ActiveModel {
-                id: Unchanged(row.id.clone()),
-                name: NotSet,
-                category: Set(p.category.to_owned()),
-                persona_name: Set(p.persona.to_owned()),
-                persona_age: Set(p.age),
-                persona_personality: Set(personality.clone()),
-                persona_background: Set(p.background.to_owned()),
-                suggested_attributes: Set(Some(attributes.clone())),
-                display_order: Set(p.display_order),
-                is_active: Set(true),
-                created_at: NotSet,
-            }
-            .update(&txn)
+        counts
+            .rewrite_differing(
+                rows,
+                |row| {
+                    row.category == p.category
+                        && row.persona_name == p.persona
+                        && row.persona_age == p.age
+                        && row.persona_personality == personality
+                        && row.persona_background == p.background
+                        && row.suggested_attributes.as_deref() == Some(attributes.as_str())
+                        && row.display_order == p.display_order
+                        && row.is_active
+                },
+                async |row: &persona_examples::Model| {
+                    persona_examples::ActiveModel {
+                        id: Unchanged(row.id.clone()),
+                        name: NotSet,
+                        category: Set(p.category.to_owned()),
+                        persona_name: Set(p.persona.to_owned()),
+                        persona_age: Set(p.age),
+                        persona_personality: Set(personality.clone()),
+                        persona_background: Set(p.background.to_owned()),
+                        suggested_attributes: Set(Some(attributes.clone())),
+                        display_order: Set(p.display_order),
+                        is_active: Set(true),
+                        created_at: NotSet,
+                    }
+                    .update(&txn)
+                    .await?;
+                    Ok(())
+                },
+            )
             .await?;
-            changed = true;
-        }
-        if changed {
-            counts.updated += 1;
-        } else {
-            counts.unchanged += 1;
-        }
     }
     txn.commit().await?;
     Ok(counts)
@@ -247,13 +242,9 @@ pub(super) async fn seed_library_poses(db: &DatabaseConnection) -> Result<GroupC
         .into_iter()
         .map(|c| (c.slug, c.id))
         .collect();
-    let mut by_key: HashMap<(String, String), Vec<pose_library::Model>> = HashMap::new();
-    for row in pose_library::Entity::find().all(&txn).await? {
-        by_key
-            .entry((row.category_id.clone(), row.name.clone()))
-            .or_default()
-            .push(row);
-    }
+    let by_key = group_by(pose_library::Entity::find().all(&txn).await?, |row| {
+        (row.category_id.clone(), row.name.clone())
+    });
     let now = crate::deploy::ledger::now();
     let mut counts = GroupCounts::default();
     for p in &LIBRARY_POSES {
@@ -297,60 +288,94 @@ pub(super) async fn seed_library_poses(db: &DatabaseConnection) -> Result<GroupC
             counts.inserted += 1;
             continue;
         };
-        let mut changed = false;
-        for row in rows {
-            let same = row.description == description
-                && row.preview_image_url == preview
-                && row.reference_image_url == preview
-                && row.controlnet_image_url == controlnet
-                && row.thumbnail_url == thumbnail
-                && row.difficulty == p.difficulty.as_str()
-                && row.gender_suitability == p.gender.as_str()
-                && row.tags == tags
-                && row.source_type == "curated"
-                && row.source_credit.is_none()
-                && row.license_type == "platform"
-                && row.is_public
-                && row.is_featured == p.featured
-                && row.is_premium == p.premium;
-            if same {
-                continue;
-            }
-            pose_library::ActiveModel {
-                id: Unchanged(row.id.clone()),
-                name: NotSet,
-                description: Set(description.clone()),
-                category_id: NotSet,
-                preview_image_url: Set(preview.clone()),
-                reference_image_url: Set(preview.clone()),
-                controlnet_image_url: Set(controlnet.clone()),
-                thumbnail_url: Set(thumbnail.clone()),
-                difficulty: Set(p.difficulty.as_str().to_owned()),
-                gender_suitability: Set(p.gender.as_str().to_owned()),
-                tags: Set(tags.clone()),
-                source_type: Set("curated".to_owned()),
-                source_credit: Set(None),
-                license_type: Set("platform".to_owned()),
-                usage_count: NotSet,
-                favorite_count: NotSet,
-                rating_avg: NotSet,
-                popularity_score: NotSet,
-                is_public: Set(true),
-                is_featured: Set(p.featured),
-                is_premium: Set(p.premium),
-                created_at: NotSet,
-                updated_at: Set(now),
-            }
-            .update(&txn)
+        counts
+            .rewrite_differing(
+                rows,
+                |row| {
+                    row.description == description
+                        && row.preview_image_url == preview
+                        && row.reference_image_url == preview
+                        && row.controlnet_image_url == controlnet
+                        && row.thumbnail_url == thumbnail
+                        && row.difficulty == p.difficulty.as_str()
+                        && row.gender_suitability == p.gender.as_str()
+                        && row.tags == tags
+                        && row.source_type == "curated"
+                        && row.source_credit.is_none()
+                        && row.license_type == "platform"
+                        && row.is_public
+                        && row.is_featured == p.featured
+                        && row.is_premium == p.premium
+                },
+                async |row: &pose_library::Model| {
+                    pose_library::ActiveModel {
+                        id: Unchanged(row.id.clone()),
+                        name: NotSet,
+                        description: Set(description.clone()),
+                        category_id: NotSet,
+                        preview_image_url: Set(preview.clone()),
+                        reference_image_url: Set(preview.clone()),
+                        controlnet_image_url: Set(controlnet.clone()),
+                        thumbnail_url: Set(thumbnail.clone()),
+                        difficulty: Set(p.difficulty.as_str().to_owned()),
+                        gender_suitability: Set(p.gender.as_str().to_owned()),
+                        tags: Set(tags.clone()),
+                        source_type: Set("curated".to_owned()),
+                        source_credit: Set(None),
+                        license_type: Set("platform".to_owned()),
+                        usage_count: NotSet,
+                        favorite_count: NotSet,
+                        rating_avg: NotSet,
+                        popularity_score: NotSet,
+                        is_public: Set(true),
+                        is_featured: Set(p.featured),
+                        is_premium: Set(p.premium),
+                        created_at: NotSet,
+                        updated_at: Set(now),
+                    }
+                    .update(&txn)
+                    .await?;
+                    Ok(())
+                },
+            )
             .await?;
-            changed = true;
-        }
-        if changed {
-            counts.updated += 1;
-        } else {
-            counts.unchanged += 1;
-        }
     }
     txn.commit().await?;
     Ok(counts)
+}
+
+/// Rows grouped by their natural key. A key may have several rows (the seed's tables
+/// have no unique constraint on it): each of them is kept in step with the seed.
+fn group_by<K: Eq + Hash, R>(rows: Vec<R>, key: impl Fn(&R) -> K) -> HashMap<K, Vec<R>> {
+    let mut by_key: HashMap<K, Vec<R>> = HashMap::new();
+    for row in rows {
+        by_key.entry(key(&row)).or_default().push(row);
+    }
+    by_key
+}
+
+impl GroupCounts {
+    /// Rewrites the rows of one seed item that differ from it (`same` is false), then
+    /// counts the item as updated if any did, else as unchanged.
+    async fn rewrite_differing<R>(
+        &mut self,
+        rows: &[R],
+        same: impl Fn(&R) -> bool,
+        mut rewrite: impl AsyncFnMut(&R) -> Result<(), DbErr>,
+    ) -> Result<(), DbErr> {
+        let mut changed = false;
+        for row in rows {
+            if same(row) {
+                continue;
+            }
+            rewrite(row).await?;
+            changed = true;
+        }
+        if changed {
+            self.updated += 1;
+        } else {
+            self.unchanged += 1;
+        }
+        Ok(())
+    }
 }
