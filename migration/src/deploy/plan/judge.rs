@@ -25,33 +25,19 @@ impl Planner<'_> {
         let ours = self.is_app_table(name);
         match f.kind {
             Kind::MissingColumn => self.missing_column(version, table, f, repairs).await?,
-            Kind::TypeMismatch if f.severity != Severity::Blocking => {
-                self.plan
-                    .items
-                    .push(from_finding(Verdict::Warn, version, f));
-            }
-            Kind::TypeMismatch if contract::tolerates(f) => {
-                self.plan
-                    .items
-                    .push(from_finding(Verdict::Warn, version, f));
+            Kind::TypeMismatch if f.severity != Severity::Blocking || contract::tolerates(f) => {
+                self.report(Verdict::Warn, version, f);
             }
             Kind::TypeMismatch => {
-                let it = from_finding(Verdict::Refuse, version, f);
-                self.refuse(it, "the column holds another type than this service reads and writes: move the table aside after a backup, and deploy again");
+                self.refuse_finding(version, f, "the column holds another type than this service reads and writes: move the table aside after a backup, and deploy again");
             }
             Kind::NullabilityMismatch if contract::tolerates(f) => {
-                self.plan
-                    .items
-                    .push(from_finding(Verdict::Warn, version, f));
+                self.report(Verdict::Warn, version, f);
             }
             Kind::NullabilityMismatch => self.nullability(version, table, live, f, repairs).await?,
-            Kind::DefaultMismatch => self
-                .plan
-                .items
-                .push(from_finding(Verdict::Warn, version, f)),
+            Kind::DefaultMismatch => self.report(Verdict::Warn, version, f),
             Kind::MissingIndex | Kind::MissingUnique if f.object.ends_with("_pkey") => {
-                let it = from_finding(Verdict::Refuse, version, f);
-                self.refuse(it, "the table has no primary key on \"id\": it is not a table this service can use");
+                self.refuse_finding(version, f, "the table has no primary key on \"id\": it is not a table this service can use");
             }
             Kind::MissingIndex | Kind::MissingUnique => {
                 self.missing_index(version, table, f, repairs).await?
@@ -66,20 +52,15 @@ impl Planner<'_> {
                     it.expected = Some("no such column (inserts would not fill it)".into());
                     self.refuse(it, &format!("this service's inserts cannot fill a NOT NULL column without a default: move {name} aside (rename it) after a backup, and deploy again"));
                 } else {
-                    self.plan
-                        .items
-                        .push(from_finding(Verdict::Extra, version, f));
+                    self.report(Verdict::Extra, version, f);
                 }
             }
             Kind::ExtraIndex => {
                 let found = live.indexes.iter().find(|i| i.name == f.object);
                 if found.is_some_and(|i| i.unique) && ours {
-                    let it = from_finding(Verdict::Refuse, version, f);
-                    self.refuse(it, "an extra unique index can reject rows the service writes: review and drop it, then deploy again");
+                    self.refuse_finding(version, f, "an extra unique index can reject rows the service writes: review and drop it, then deploy again");
                 } else {
-                    self.plan
-                        .items
-                        .push(from_finding(Verdict::Extra, version, f));
+                    self.report(Verdict::Extra, version, f);
                 }
             }
             Kind::ExtraForeignKey => {
@@ -96,12 +77,9 @@ impl Planner<'_> {
                         && k.on_delete != target::Action::Restrict
                 });
                 if harmless || !ours {
-                    self.plan
-                        .items
-                        .push(from_finding(Verdict::Extra, version, f));
+                    self.report(Verdict::Extra, version, f);
                 } else {
-                    let it = from_finding(Verdict::Refuse, version, f);
-                    self.refuse(it, "an extra foreign key can reject this service's inserts or block its deletes: move the table aside after a backup, and deploy again");
+                    self.refuse_finding(version, f, "an extra foreign key can reject this service's inserts or block its deletes: move the table aside after a backup, and deploy again");
                 }
             }
             Kind::MissingTable | Kind::ExtraTable => {}
@@ -127,7 +105,7 @@ impl Planner<'_> {
             .column(column_name)
             .expect("finding names a target column");
         if col.nullable || col.default.is_some() {
-            self.plan.items.push(from_finding(Verdict::Add, version, f));
+            self.report(Verdict::Add, version, f);
             repairs.push(Repair::AddColumn {
                 table: name,
                 column: col.name,
@@ -135,7 +113,7 @@ impl Planner<'_> {
         } else {
             let rows = self.rows(name).await?;
             if rows == 0 && self.backend == DbBackend::Postgres {
-                self.plan.items.push(from_finding(Verdict::Add, version, f));
+                self.report(Verdict::Add, version, f);
                 repairs.push(Repair::AddColumn {
                     table: name,
                     column: col.name,
@@ -191,9 +169,7 @@ impl Planner<'_> {
             )
             .await?;
             if nulls == 0 {
-                self.plan
-                    .items
-                    .push(from_finding(Verdict::Tighten, version, f));
+                self.report(Verdict::Tighten, version, f);
                 repairs.push(Repair::SetNotNull {
                     table: name,
                     column: col.name,
@@ -210,8 +186,7 @@ impl Planner<'_> {
                 );
             }
         } else {
-            let it = from_finding(Verdict::Refuse, version, f);
-            self.refuse(it, "the column is NOT NULL where this service may write NULL: move the table aside after a backup, and deploy again");
+            self.refuse_finding(version, f, "the column is NOT NULL where this service may write NULL: move the table aside after a backup, and deploy again");
         }
         Ok(())
     }
@@ -232,8 +207,7 @@ impl Planner<'_> {
             .find(|i| i.name == f.object)
             .expect("finding names a target index");
         if f.actual.is_some() {
-            let it = from_finding(Verdict::Refuse, version, f);
-            self.refuse(it, "an index with the target's name has another definition: drop or rename it after review, and deploy again");
+            self.refuse_finding(version, f, "an index with the target's name has another definition: drop or rename it after review, and deploy again");
             return Ok(());
         }
         if index.unique {
@@ -248,9 +222,7 @@ impl Planner<'_> {
                 return Ok(());
             }
         }
-        self.plan
-            .items
-            .push(from_finding(Verdict::Create, version, f));
+        self.report(Verdict::Create, version, f);
         repairs.push(Repair::CreateIndex {
             table: name,
             index: index.name.clone(),
@@ -275,8 +247,7 @@ impl Planner<'_> {
             .find(|k| k.name == f.object)
             .expect("finding names a target foreign key");
         if f.actual.is_some() {
-            let it = from_finding(Verdict::Refuse, version, f);
-            self.refuse(it, "a foreign key with the target's name has another definition: review it and drop or rename it, then deploy again");
+            self.refuse_finding(version, f, "a foreign key with the target's name has another definition: review it and drop or rename it, then deploy again");
             return Ok(());
         }
         // The same key under another name is accepted (schema.md §1.4).
@@ -296,8 +267,7 @@ impl Planner<'_> {
             return Ok(());
         }
         if self.backend != DbBackend::Postgres {
-            let it = from_finding(Verdict::Refuse, version, f);
-            self.refuse(it, "SQLite cannot add a foreign key to an existing table: rebuild this database with `migration fresh` after exporting its data");
+            self.refuse_finding(version, f, "SQLite cannot add a foreign key to an existing table: rebuild this database with `migration fresh` after exporting its data");
             return Ok(());
         }
         let (n, ids) =
@@ -318,7 +288,7 @@ impl Planner<'_> {
                 ),
             );
         } else {
-            self.plan.items.push(from_finding(Verdict::Add, version, f));
+            self.report(Verdict::Add, version, f);
             repairs.push(Repair::AddForeignKey {
                 table: name,
                 name: fk.name.clone(),
@@ -331,5 +301,16 @@ impl Planner<'_> {
     /// table shared with other apps).
     fn is_app_table(&self, name: &str) -> bool {
         !matches!(name, "users" | "sessions" | "credits" | "app_usages")
+    }
+
+    /// Reports `f` with `verdict`.
+    fn report(&mut self, verdict: Verdict, version: &str, f: &Finding) {
+        self.plan.items.push(from_finding(verdict, version, f));
+    }
+
+    /// Refuses the deploy over `f`, with the operator's next step.
+    fn refuse_finding(&mut self, version: &str, f: &Finding, action: &str) {
+        let it = from_finding(Verdict::Refuse, version, f);
+        self.refuse(it, action);
     }
 }
