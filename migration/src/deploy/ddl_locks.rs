@@ -231,6 +231,12 @@ pub fn classify(
     rows: &HashMap<String, i64>,
     lock_safe: bool,
 ) -> Result<Vec<Ddl>, String> {
+    let holds_rows = |table: &Option<String>| {
+        table
+            .as_ref()
+            .and_then(|t| rows.get(t))
+            .is_some_and(|n| *n > 0)
+    };
     let mut out = Vec::new();
     for sql in statements {
         let ddl = |mode, table: Option<String>, blocks, cost| Ddl {
@@ -244,13 +250,20 @@ pub fn classify(
             cost,
             index: None,
         };
+        // The phase outside the transaction (a concurrent build, a validation):
+        // readers and writers are not blocked, the table is scanned.
+        let online = |table| {
+            ddl(
+                "SHARE UPDATE EXCLUSIVE",
+                table,
+                "reads and writes go on",
+                Cost::Scans,
+            )
+        };
         let upper = sql.trim_start();
         if upper.starts_with("CREATE INDEX") || upper.starts_with("CREATE UNIQUE INDEX") {
             let table = quoted_after(sql, " ON ");
-            let filled = table
-                .as_ref()
-                .and_then(|t| rows.get(t))
-                .is_some_and(|n| *n > 0);
+            let filled = holds_rows(&table);
             if lock_safe && filled && !sql.contains(" CONCURRENTLY ") {
                 let concurrent = sql
                     .replacen("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ", 1)
@@ -263,12 +276,7 @@ pub fn classify(
                     sql: concurrent,
                     phase: Phase::Concurrently,
                     index: quoted_after(sql, "INDEX "),
-                    ..ddl(
-                        "SHARE UPDATE EXCLUSIVE",
-                        table,
-                        "reads and writes go on",
-                        Cost::Scans,
-                    )
+                    ..online(table)
                 });
             } else {
                 let cost = if filled { Cost::Scans } else { Cost::Instant };
@@ -282,10 +290,7 @@ pub fn classify(
         } else if upper.starts_with("ALTER TABLE") && sql.contains(" FOREIGN KEY ") {
             let table = quoted_after(sql, "ALTER TABLE");
             let parent = referenced(sql).into_iter().next();
-            let filled = table
-                .as_ref()
-                .and_then(|t| rows.get(t))
-                .is_some_and(|n| *n > 0);
+            let filled = holds_rows(&table);
             let also = parent.map(|p| ("SHARE ROW EXCLUSIVE", p));
             if lock_safe && filled && !sql.contains("NOT VALID") {
                 out.push(Ddl {
@@ -308,12 +313,7 @@ pub fn classify(
                     ),
                     phase: Phase::Validate,
                     also: also.map(|(_, p)| ("ROW SHARE", p)),
-                    ..ddl(
-                        "SHARE UPDATE EXCLUSIVE",
-                        table,
-                        "reads and writes go on",
-                        Cost::Scans,
-                    )
+                    ..online(table)
                 });
             } else {
                 let cost = if filled { Cost::Scans } else { Cost::Instant };
@@ -329,10 +329,7 @@ pub fn classify(
             }
         } else if upper.starts_with("ALTER TABLE") {
             let table = quoted_after(sql, "ALTER TABLE");
-            let filled = table
-                .as_ref()
-                .and_then(|t| rows.get(t))
-                .is_some_and(|n| *n > 0);
+            let filled = holds_rows(&table);
             let cost = if sql.contains(" ADD COLUMN ") && volatile_default(sql) {
                 if filled && lock_safe {
                     return Err(format!(

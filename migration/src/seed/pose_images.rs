@@ -3,7 +3,7 @@
 //!
 //! | File | What | URL column |
 //! |---|---|---|
-//! | `<slug>.jpg` | 1024×1024 preview: a figure in the pose ([`figure`]) | `previewImageUrl`, `referenceImageUrl` |
+//! | `<slug>.jpg` | 1024×1024 preview: a figure in the pose ([`render::figure`]) | `previewImageUrl`, `referenceImageUrl` |
 //! | `<slug>_thumb.jpg` | the same preview at 400×400 | `thumbnailUrl` |
 //! | `<slug>_pose.png` | 1024×1024 OpenPose map of the skeleton ([`skeleton`]) | `controlnetImageUrl` |
 //!
@@ -13,7 +13,10 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::figure::{self, Canvas, Headwear};
+use render::canvas::Canvas;
+use render::color::parse_color;
+use render::figure::{self, Headwear};
+
 use super::poses::{IMAGE_DIR, LIBRARY_POSES, LibraryPose};
 use super::preview::write_bytes_if_missing;
 use super::skeleton::{self, Skeleton};
@@ -55,7 +58,7 @@ pub fn preview(pose: &LibraryPose, skeleton: &Skeleton, size: u32) -> Canvas {
     figure::render(
         skeleton,
         pose.name,
-        figure::parse_color(pose.color()),
+        parse_color(pose.color()),
         headwear,
         size,
     )
@@ -69,7 +72,7 @@ fn write_pose(presets_dir: &Path, pose: &LibraryPose) -> io::Result<(usize, usiz
     }
     let skeleton = skeleton::skeleton_for(pose.name);
     let mut written = 0;
-    type Render<'a> = &'a dyn Fn() -> Result<Vec<u8>, image::ImageError>;
+    type Render<'a> = &'a dyn Fn() -> Result<Vec<u8>, render::ImageError>;
     let files: [(&Path, Render); 3] = [
         (&paths.preview, &|| {
             preview(pose, &skeleton, PREVIEW_SIZE).jpeg()

@@ -1,0 +1,95 @@
+//! The 5×7 bitmap font of the pictures' lettering (initials and pose names).
+
+/// Up to two initials: the first letter of the first two words that start with one.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_uppercase())
+        .take(2)
+        .collect()
+}
+
+/// 5×7 bitmap capitals (and `-`, `&`), one row per byte, the low five bits left to
+/// right.
+pub fn glyph(c: char) -> Option<[u8; 7]> {
+    let rows = match c {
+        'A' => [0x0E, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11],
+        'B' => [0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E],
+        'C' => [0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E],
+        'D' => [0x1E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1E],
+        'E' => [0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F],
+        'F' => [0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x10],
+        'G' => [0x0E, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0F],
+        'H' => [0x11, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11],
+        'I' => [0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E],
+        'J' => [0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0C],
+        'K' => [0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11],
+        'L' => [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1F],
+        'M' => [0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11],
+        'N' => [0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11],
+        'O' => [0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E],
+        'P' => [0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10],
+        'Q' => [0x0E, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0D],
+        'R' => [0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11],
+        'S' => [0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E],
+        'T' => [0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04],
+        'U' => [0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E],
+        'V' => [0x11, 0x11, 0x11, 0x11, 0x11, 0x0A, 0x04],
+        'W' => [0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0A],
+        'X' => [0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11],
+        'Y' => [0x11, 0x11, 0x0A, 0x04, 0x04, 0x04, 0x04],
+        'Z' => [0x1F, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1F],
+        '-' => [0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00],
+        '&' => [0x0C, 0x12, 0x14, 0x08, 0x15, 0x12, 0x0D],
+        _ => return None,
+    };
+    Some(rows)
+}
+
+/// Rectangles of `text` in the 5×7 bitmap font, `unit` pixels per font pixel, centred
+/// on `centre_x`, top at `top`. Unknown characters are left blank.
+pub fn text_rects(text: &str, centre_x: f32, top: f32, unit: f32) -> Vec<[f32; 4]> {
+    let chars: Vec<char> = text.chars().map(|c| c.to_ascii_uppercase()).collect();
+    let width = (chars.len() as f32 * 6.0 - 1.0) * unit;
+    let left = centre_x - width / 2.0;
+    let mut rects = Vec::new();
+    for (i, c) in chars.iter().enumerate() {
+        let Some(rows) = glyph(*c) else { continue };
+        let gx = left + i as f32 * 6.0 * unit;
+        for (r, bits) in rows.iter().enumerate() {
+            // One rectangle per horizontal run of set bits.
+            let mut col = 0;
+            while col < 5 {
+                if bits & (0x10 >> col) == 0 {
+                    col += 1;
+                    continue;
+                }
+                let start = col;
+                while col < 5 && bits & (0x10 >> col) != 0 {
+                    col += 1;
+                }
+                let y = top + r as f32 * unit;
+                rects.push([
+                    gx + start as f32 * unit,
+                    y,
+                    gx + col as f32 * unit,
+                    y + unit,
+                ]);
+            }
+        }
+    }
+    rects
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_the_first_two_words() {
+        assert_eq!(initials("Professional Business Woman"), "PB");
+        assert_eq!(initials("Dr. Sofia Martinez"), "DS");
+        assert_eq!(initials("Fashion"), "F");
+    }
+}
