@@ -9,14 +9,14 @@ use poem::{
 };
 
 use crate::{
-    body_limit::BodyLimit,
     config::{Config, SchemaGateMode},
-    cors::CorsPolicy,
     dashboard::WithDashboard,
-    nul_guard::reject_nul,
+    http::body_limit::BodyLimit,
+    http::cors::CorsPolicy,
+    http::nul_guard::reject_nul,
+    http::request_id::RequestContext,
     openapi,
     rate_limit::{Limiters, RateLimit},
-    request_id::RequestContext,
     schema_gate::{DegradedGate, SchemaMonitor},
     storage::{LocalStorage, REFERENCE_FILES_CACHE, Storage, USER_FILES_CACHE, files_endpoint},
 };
@@ -38,9 +38,9 @@ pub struct AppState {
     /// When this process last ran the recovery sweep.
     pub last_recovery: Arc<crate::jobs::worker::LastRun>,
     /// Export ZIPs streaming now (`MAX_EXPORTS_PER_USER`, `MAX_EXPORTS`).
-    pub exports: Arc<crate::slots::Slots>,
+    pub exports: Arc<crate::http::slots::Slots>,
     /// Progress streams open now (`MAX_STREAMS_PER_USER`).
-    pub streams: Arc<crate::slots::Slots>,
+    pub streams: Arc<crate::http::slots::Slots>,
     /// One database poller per followed generation, shared by its streams.
     pub events: Arc<crate::pose_generator::events::EventsHub>,
     /// The storage write probe of the health check, run at most every 10 s.

@@ -1,6 +1,6 @@
 //! Liveness, readiness and the schema report (api.md §3.1–§3.3).
 
-use crate::presence::Nullable;
+use crate::http::presence::Nullable;
 use crate::vocabulary::{DatabaseBackend, MigrationOrigin, Word};
 use std::time::{Duration, Instant};
 

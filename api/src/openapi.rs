@@ -13,7 +13,7 @@ use crate::{
     auth::{AuthApi, SecuritySchemes},
     credits::CreditsApi,
     health::HealthApi,
-    request_id,
+    http::request_id,
 };
 
 /// One tag per operation (api.md §1.2).
@@ -67,7 +67,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
 
 /// Every operation that reads a request body can answer 408 (the body did not arrive
 /// in time) and 413 (it is too large): the body limits apply in one middleware
-/// ([`crate::body_limit`]), so they are declared here in one place too.
+/// ([`crate::http::body_limit`]), so they are declared here in one place too.
 pub struct BodyLimitErrors<T>(pub T);
 
 impl<T: OpenApi> OpenApi for BodyLimitErrors<T> {

@@ -19,11 +19,11 @@ use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 use crate::{
     app::{AppState, routes},
     config::{Config, DatabaseUrl, ImageProviderConfig, Limits, SchemaGateMode},
+    http::slots::Slots,
     jobs::JobHandlers,
     pose_generator::events::EventsHub,
     providers::{ImageProvider, http::HttpProvider, local::LocalProvider},
     schema_gate::{SchemaMonitor, SchemaReport},
-    slots::Slots,
     storage::Storage,
 };
 

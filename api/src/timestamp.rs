@@ -72,7 +72,7 @@ impl Type for Timestamp {
 }
 
 /// The same text as [`ToJSON`], for responses written with serde
-/// ([`crate::json_reply::JsonReply`]).
+/// ([`crate::http::json_reply::JsonReply`]).
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)

@@ -276,7 +276,7 @@ vocabulary! {
 }
 
 /// A field holding one word of `E`: documented as `E`'s enum, carried as text. In a
-/// request only a JSON string parses into it (like [`crate::text::Text`]).
+/// request only a JSON string parses into it (like [`crate::http::text::Text`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word<E> {
     text: String,

@@ -1,8 +1,8 @@
 //! `/api/auth`: register, login, profile (api.md §4). Field rules are checked here,
 //! every failing field reported at once; the work is done by [`super::service`].
 
-use crate::presence::Nullable;
-use crate::presence::Required;
+use crate::http::presence::Nullable;
+use crate::http::presence::Required;
 use crate::vocabulary::{Role, Word};
 use entity::users;
 use poem::{Request, web::Data};
@@ -19,7 +19,7 @@ use crate::{
     openapi::ApiTags,
     timestamp::Timestamp,
 };
-use crate::{json_body::JsonBody, text::Text};
+use crate::{http::json_body::JsonBody, http::text::Text};
 
 const NAME_MAX_CHARS: usize = 100;
 

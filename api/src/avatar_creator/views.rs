@@ -1,6 +1,6 @@
 //! The Avatar Creator's JSON objects (api.md §2.2 AvatarProject, §2.3 Avatar).
 
-use crate::presence::Nullable;
+use crate::http::presence::Nullable;
 use entity::{avatar_projects, avatars};
 use poem_openapi::Object;
 use serde::Serialize;
@@ -337,7 +337,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::json_reply::both_ways;
+    use crate::http::json_reply::both_ways;
 
     fn at(millis: u32) -> chrono::NaiveDateTime {
         NaiveDate::from_ymd_opt(2025, 10, 18)

@@ -1,6 +1,6 @@
 //! `GET /api/credits/balance` and `GET /api/credits/history` (api.md §5).
 
-use crate::presence::Nullable;
+use crate::http::presence::Nullable;
 use crate::vocabulary::{CreditType, Word};
 use entity::credits;
 use poem::web::Data;

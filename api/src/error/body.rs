@@ -8,7 +8,7 @@ use poem_openapi::{
 use serde_json::Value;
 
 use super::{ApiError, EXAMPLE_REQUEST_ID, ErrorCode, ErrorDetails, documented};
-use crate::{request_id::RequestId, timestamp::Timestamp};
+use crate::{http::request_id::RequestId, timestamp::Timestamp};
 
 /// The body of every error response.
 #[derive(Object, Debug, Clone)]

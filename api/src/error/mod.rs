@@ -1,7 +1,7 @@
 //! Errors as the client sees them (api.md §1.6).
 //!
 //! Handlers and services return [`ApiError`]. It travels up as a `poem::Error`, and the
-//! request middleware ([`crate::request_id::RequestContext`]) calls [`render`], which
+//! request middleware ([`crate::http::request_id::RequestContext`]) calls [`render`], which
 //! also turns the framework's own errors (unknown route, wrong method, unparsable
 //! input) into the same body. [`ErrorCode::status`] is the only place that maps an
 //! error to an HTTP status.
@@ -30,7 +30,7 @@ pub use field_errors::FieldErrors;
 pub use render::render;
 pub use responses::{Errors, error_response_meta};
 
-use crate::{request_id::RequestId, timestamp::Timestamp};
+use crate::{http::request_id::RequestId, timestamp::Timestamp};
 
 /// `error.details`: free-form, its shape depends on the code (§1.6 table).
 pub type ErrorDetails = BTreeMap<String, Value>;
@@ -250,8 +250,10 @@ impl ApiError {
                 message: "Conflict".into(),
                 details: None,
             },
-            408 => crate::body_limit::request_timeout(std::time::Duration::from_secs(30)),
-            413 => crate::body_limit::payload_too_large(crate::body_limit::JSON_MAX_BYTES),
+            408 => crate::http::body_limit::request_timeout(std::time::Duration::from_secs(30)),
+            413 => {
+                crate::http::body_limit::payload_too_large(crate::http::body_limit::JSON_MAX_BYTES)
+            }
             415 => Self::UnsupportedMediaType {
                 message: "Unsupported Content-Type".into(),
                 details: None,

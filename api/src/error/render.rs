@@ -12,7 +12,7 @@ use poem_openapi::error::{
 };
 
 use super::{ApiError, ErrorCode, UNAVAILABLE_MESSAGE};
-use crate::request_id::RequestId;
+use crate::http::request_id::RequestId;
 
 /// Turns any error reaching the top of the stack into the JSON error body. Internal
 /// errors are logged here, with the request id from the enclosing span.

@@ -3,7 +3,7 @@
 //! whatever process runs the worker, by one poller per generation ([`EventsHub`])
 //! however many streams follow it; each stream emits an event for each change it sees.
 
-use crate::presence::Nullable;
+use crate::http::presence::Nullable;
 use std::{
     collections::HashMap,
     sync::{
@@ -422,7 +422,7 @@ pub fn stream(
     generation: pose_generations::Model,
     poses: Vec<generated_poses::Model>,
     max: Duration,
-    slot: crate::slots::Slot,
+    slot: crate::http::slots::Slot,
 ) -> Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
     let id = generation.id.clone();

@@ -285,7 +285,7 @@ impl Write for ZipBuffer {
 pub fn stream_zip(
     storage: Storage,
     entries: Vec<ZipEntry>,
-    slot: crate::slots::Slot,
+    slot: crate::http::slots::Slot,
 ) -> impl futures_util::Stream<Item = io::Result<Vec<u8>>> + Send + 'static {
     let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(2);
     tokio::spawn(async move {

@@ -1,8 +1,8 @@
 //! Reading generations (api.md §7.10–§7.12): the caller's list, one generation with
 //! its poses, project and progress, and the results of a finished one.
 
+use crate::http::presence::Nullable;
 use crate::ids;
-use crate::presence::Nullable;
 use crate::vocabulary::{LEGACY_QUEUED, PoseGenerationStatus, Vocabulary, Word};
 use entity::{generated_poses, pose_generations};
 use migration::sea_orm::{

@@ -7,7 +7,7 @@
 //!   in the last 24 hours, or the workers look stalled (see [`workers_stalled`]).
 //! * `healthy` otherwise.
 
-use crate::presence::Nullable;
+use crate::http::presence::Nullable;
 use crate::vocabulary::{ProviderName, Word};
 use std::time::Duration as StdDuration;
 

@@ -1,7 +1,7 @@
 //! What the job queue holds for the Pose Generator (api.md §7.24, §7.26): generation
 //! counts for the recovery status and job counts by state, read from the `jobs` table.
 
-use crate::presence::Nullable;
+use crate::http::presence::Nullable;
 use chrono::{Duration, NaiveDateTime};
 use entity::{jobs, pose_generations};
 use migration::sea_orm::{

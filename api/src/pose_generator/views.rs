@@ -1,6 +1,6 @@
 //! The Pose Generator's JSON objects (api.md §2.8–§2.13).
 
-use crate::presence::Nullable;
+use crate::http::presence::Nullable;
 use crate::vocabulary::{
     AvatarSource, BackgroundMode, Difficulty, Gender, GeneratedPoseStatus, GenerationType,
     LEGACY_QUEUED, PoseGenerationStatus, PoseProjectStatus, PoseRequestStatus, PoseSourceType,

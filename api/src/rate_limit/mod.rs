@@ -34,7 +34,7 @@ use serde_json::Value;
 use crate::{
     app::AppState,
     error::{self, ApiError, ErrorDetails},
-    request_id::RequestId,
+    http::request_id::RequestId,
 };
 
 /// A limit: at most `max` requests (or failures) per `window`.

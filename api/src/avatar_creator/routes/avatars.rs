@@ -17,7 +17,7 @@ use crate::avatar_creator::views::{
 };
 use crate::error::{ApiError, FieldErrors};
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
-use crate::{json_body::JsonBody, json_reply::JsonReply, text::Text};
+use crate::{http::json_body::JsonBody, http::json_reply::JsonReply, http::text::Text};
 use serde::Serialize;
 
 pub struct AvatarsApi;

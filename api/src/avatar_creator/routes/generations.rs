@@ -1,7 +1,7 @@
 //! Generation operations (api.md §6.7–§6.9): start from a prompt or a preset (202),
 //! then poll the generation.
 
-use crate::presence::{Nullable, Required};
+use crate::http::presence::{Nullable, Required};
 use crate::vocabulary::{AgeRange, Gender, Word};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
@@ -16,7 +16,7 @@ use crate::avatar_creator::{
 };
 use crate::error::{ApiError, FieldErrors};
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
-use crate::{json_body::JsonBody, text::Text};
+use crate::{http::json_body::JsonBody, http::text::Text};
 
 pub struct GenerationsApi;
 

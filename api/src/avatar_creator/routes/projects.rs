@@ -1,6 +1,6 @@
 //! Project operations (api.md §6.1–§6.5).
 
-use crate::presence::Required;
+use crate::http::presence::Required;
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
@@ -11,7 +11,7 @@ use crate::avatar_creator::projects::{self, ProjectChanges};
 use crate::avatar_creator::views::{AvatarProject, AvatarProjectWithAvatars};
 use crate::error::{ApiError, FieldErrors};
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
-use crate::{json_body::JsonBody, json_reply::JsonReply, text::Text};
+use crate::{http::json_body::JsonBody, http::json_reply::JsonReply, http::text::Text};
 use serde::Serialize;
 
 pub struct ProjectsApi;

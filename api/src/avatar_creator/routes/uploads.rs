@@ -1,6 +1,6 @@
 //! `POST /projects/:projectId/avatars/upload` (api.md §6.6): the multipart form, its
 //! rules, and the answer. The form is read with the size limits enforced while
-//! streaming (413, [`crate::body_limit`]); every failing field is reported at once (400).
+//! streaming (413, [`crate::http::body_limit`]); every failing field is reported at once (400).
 
 use poem::web::Data;
 use poem_openapi::{
@@ -17,9 +17,9 @@ use crate::{
     app::AppState,
     auth::BearerAuth,
     error::{ApiError, Errors, FieldErrors},
+    http::presence::Required,
     images::{self, MAX_UPLOAD_BYTES},
     openapi::ApiTags,
-    presence::Required,
     vocabulary::{AgeRange, Gender, Word},
 };
 

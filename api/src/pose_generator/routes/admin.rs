@@ -5,7 +5,7 @@
 //! `stats` and `popular` are static segments: the router always prefers them to the
 //! `:id` parameter, so they are never read as request ids.
 
-use crate::presence::Required;
+use crate::http::presence::Required;
 use crate::vocabulary::{PoseRequestStatus, Word};
 use poem::{Request, RequestBody, web::Data};
 use poem_openapi::{
@@ -26,7 +26,7 @@ use crate::{
     openapi::ApiTags,
     pagination::{PageRequest, Pagination},
 };
-use crate::{json_body::JsonBody, text::Text};
+use crate::{http::json_body::JsonBody, http::text::Text};
 
 pub struct AdminApi;
 

@@ -1,6 +1,6 @@
 //! Export operations (api.md §7.14, §7.16).
 
-use crate::presence::Required;
+use crate::http::presence::Required;
 use poem::{Body, web::Data};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -17,7 +17,7 @@ use crate::{
     error::{ApiError, Errors},
     openapi::ApiTags,
 };
-use crate::{json_body::JsonBody, text::Text};
+use crate::{http::json_body::JsonBody, http::text::Text};
 
 pub struct ExportsApi;
 

@@ -2,7 +2,7 @@
 
 use crate::vocabulary::PoseGenerationStatus;
 use crate::{
-    presence::Required,
+    http::presence::Required,
     vocabulary::{BackgroundMode, GenerationType, Word},
 };
 use poem::web::Data;
@@ -23,7 +23,7 @@ use crate::{
     openapi::ApiTags,
     pagination::{PageRequest, Pagination},
 };
-use crate::{json_body::JsonBody, text::Text};
+use crate::{http::json_body::JsonBody, http::text::Text};
 
 pub struct GenerationsApi;
 

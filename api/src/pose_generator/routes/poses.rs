@@ -1,7 +1,7 @@
 //! Operations on one generated pose (api.md §7.15) and the app's figures (§7.17).
 
 use crate::{
-    presence::Required,
+    http::presence::Required,
     vocabulary::{BackgroundChangeStatus, BackgroundMode, Word},
 };
 use poem::web::Data;
@@ -15,7 +15,7 @@ use crate::{
     error::{ApiError, Errors},
     openapi::ApiTags,
 };
-use crate::{json_body::JsonBody, text::Text};
+use crate::{http::json_body::JsonBody, http::text::Text};
 
 pub struct PosesApi;
 

@@ -1,7 +1,7 @@
 //! Project operations (api.md §7.4–§7.8).
 
 use crate::{
-    presence::Required,
+    http::presence::Required,
     vocabulary::{AvatarSource, PoseProjectStatus, Word},
 };
 use entity::pose_generations;
@@ -23,7 +23,7 @@ use crate::{
     openapi::ApiTags,
     pagination::{PageRequest, Pagination},
 };
-use crate::{json_body::JsonBody, text::Text};
+use crate::{http::json_body::JsonBody, http::text::Text};
 
 pub struct ProjectsApi;
 

@@ -1,6 +1,6 @@
 //! Pose request operations for users (api.md §7.18–§7.20).
 
-use crate::presence::Required;
+use crate::http::presence::Required;
 use crate::vocabulary::{PoseRequestStatus, RequestScope, Word};
 use poem::web::Data;
 use poem_openapi::{
@@ -18,7 +18,7 @@ use crate::{
     openapi::ApiTags,
     pagination::{PageRequest, Pagination},
 };
-use crate::{json_body::JsonBody, text::Text};
+use crate::{http::json_body::JsonBody, http::text::Text};
 
 pub struct RequestsApi;
 

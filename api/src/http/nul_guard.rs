@@ -1,12 +1,12 @@
 //! Query and path parameters must not contain NUL (U+0000, `%00`): PostgreSQL cannot
 //! store or compare it in text, so a NUL in a search term or an id would fail inside
 //! the database as a 500. It is refused up front: in a query parameter the operation
-//! declares with a 400 naming it, as JSON bodies refuse it in [`crate::text::Text`]; in
+//! declares with a 400 naming it, as JSON bodies refuse it in [`crate::http::text::Text`]; in
 //! the path with a 404, since no id or route contains one.
 
 use poem::{Request, Result};
 
-use crate::{error::ApiError, spec_paths, text::NUL_MESSAGE};
+use crate::{error::ApiError, http::spec_paths, http::text::NUL_MESSAGE};
 
 /// `%00` in a query parameter the operation declares: 400 naming it (an undeclared
 /// parameter is ignored by the operation, so its value is harmless); in the path: 404.

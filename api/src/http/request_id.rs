@@ -89,7 +89,7 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
                 Ok(Ok(resp)) => resp.into_response(),
                 Ok(Err(err)) => {
                     let mut resp = error::render(&err, &request_id);
-                    crate::spec_paths::add_to_405(&mut resp, &path);
+                    crate::http::spec_paths::add_to_405(&mut resp, &path);
                     resp
                 }
                 Err(_panic) => {

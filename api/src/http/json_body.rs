@@ -12,7 +12,7 @@
 //! body that parses.
 //!
 //! It names wrong JSON types only. Whether a required field is there and whether a
-//! word is one of its set are the handlers' rules ([`crate::presence::Required`],
+//! word is one of its set are the handlers' rules ([`crate::http::presence::Required`],
 //! [`crate::vocabulary::Word`]), with their own messages; a body rejected for a wrong
 //! type elsewhere must not get a second, different message for those.
 
@@ -211,7 +211,7 @@ fn check(
     let fits = match (schema.ty, value) {
         ("string", Value::String(text)) => {
             if text.contains('\0') {
-                errors.add(path, crate::text::NUL_MESSAGE);
+                errors.add(path, crate::http::text::NUL_MESSAGE);
             }
             true
         }
@@ -279,7 +279,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::text::Text;
+    use crate::http::text::Text;
 
     #[derive(Object, Debug)]
     #[oai(rename_all = "camelCase")]

@@ -40,7 +40,7 @@ impl<T> From<T> for Required<T> {
     }
 }
 
-impl From<&str> for Required<crate::text::Text> {
+impl From<&str> for Required<crate::http::text::Text> {
     fn from(value: &str) -> Self {
         Self(Some(value.into()))
     }
@@ -197,7 +197,7 @@ mod tests {
     use poem_openapi::Object;
 
     use super::*;
-    use crate::text::Text;
+    use crate::http::text::Text;
 
     #[derive(Object, Debug)]
     struct Probe {

@@ -24,7 +24,7 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonReply<T>(pub T);
 
-crate::json_body::payload_as_json!(JsonReply);
+crate::http::json_body::payload_as_json!(JsonReply);
 
 impl<T: Serialize + Send> IntoResponse for JsonReply<T> {
     fn into_response(self) -> Response {

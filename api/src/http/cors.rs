@@ -22,7 +22,7 @@ use poem::{
 
 use crate::{
     config::CorsOrigin,
-    request_id::{self, RequestId},
+    http::request_id::{self, RequestId},
 };
 
 /// Request headers a cross-origin client may send.
