@@ -4,12 +4,11 @@
 //! ```no_run
 //! use tests::{TestDb, dual_test};
 //!
-//! dual_test! {
-//!     /// A new project starts with no avatars.
-//!     async fn a_new_project_has_no_avatars(db: TestDb) {
-//!         let conn = db.connect_migrated().await;
-//!         // ... insert a project, load it with its avatars, assert ...
-//!     }
+//! dual_test!(a_new_project_has_no_avatars);
+//! /// A new project starts with no avatars.
+//! async fn a_new_project_has_no_avatars(db: TestDb) {
+//!     let conn = db.connect_migrated().await;
+//!     // ... insert a project, load it with its avatars, assert ...
 //! }
 //! # fn main() {}
 //! ```
@@ -31,28 +30,28 @@ pub use db::{Backend, TestDb, TestOutcome, run_on};
 /// running the same body against its own fresh [`TestDb`]. The PostgreSQL case returns
 /// early (passing) when PostgreSQL is unavailable and not required.
 ///
-/// Two equivalent forms; attributes (doc comments, `#[ignore]`, ...) go on both tests.
-///
-/// As functions (several per invocation allowed), optionally returning a `Result`
-/// whose `Err` fails the test, so `?` can be used:
+/// The body is an ordinary `async fn name(db: TestDb)` beside the invocation, so that
+/// rustfmt and clippy see it like any other code; it may return a `Result` whose `Err`
+/// fails the test, so `?` can be used. Attributes in the invocation (`#[ignore]`, ...)
+/// go on both tests:
 ///
 /// ```no_run
 /// # use tests::{TestDb, dual_test};
 /// # use migration::sea_orm::DbErr;
-/// dual_test! {
-///     /// A visitor signs up and can then log in.
-///     async fn visitor_signs_up_then_logs_in(db: TestDb) -> Result<(), DbErr> {
-///         let conn = db.connect_migrated().await;
-///         // ...
-///         Ok(())
-///     }
-///
-///     async fn another_story(db: TestDb) { /* ... */ }
+/// dual_test!(visitor_signs_up_then_logs_in);
+/// /// A visitor signs up and can then log in.
+/// async fn visitor_signs_up_then_logs_in(db: TestDb) -> Result<(), DbErr> {
+///     let conn = db.connect_migrated().await;
+///     // ...
+///     Ok(())
 /// }
+///
+/// dual_test!(#[ignore] a_slow_story);
+/// async fn a_slow_story(db: TestDb) { /* ... */ }
 /// # fn main() {}
 /// ```
 ///
-/// As a name and a closure taking the [`TestDb`] (`|db: TestDb| async move { .. }` or
+/// Or a name and a closure taking the [`TestDb`] (`|db: TestDb| async move { .. }` or
 /// `async |db| { .. }`):
 ///
 /// ```no_run
@@ -64,23 +63,11 @@ pub use db::{Backend, TestDb, TestOutcome, run_on};
 /// # fn main() {}
 /// ```
 ///
-/// The generated module does `use super::*;`, so the body sees the enclosing
-/// module's imports. Tests run on a two-worker multi-threaded tokio runtime.
+/// Tests run on a two-worker multi-threaded tokio runtime.
 #[macro_export]
 macro_rules! dual_test {
-    (
-        $(
-            $(#[$meta:meta])*
-            async fn $name:ident ($db:ident $(: $db_ty:ty)?) $(-> $ret:ty)? $body:block
-        )+
-    ) => {
-        $(
-            $crate::dual_test!(
-                $(#[$meta])*
-                $name,
-                async move |$db: $crate::TestDb| $(-> $ret)? { $body }
-            );
-        )+
+    ($(#[$meta:meta])* $name:ident $(,)?) => {
+        $crate::dual_test!($(#[$meta])* $name, super::$name);
     };
     ($(#[$meta:meta])* $name:ident, $body:expr $(,)?) => {
         mod $name {

@@ -564,25 +564,36 @@ async fn hand_repaired_database_is_completed() {
     assert!(project.is_some(), "the hand-made row is kept");
 }
 
-dual_test! {
-    /// Drift after a complete migration (a column dropped by hand): `check` names it
-    /// and exits 20; `adopt` re-inspects applied migrations and adds it back.
-    async fn adopt_repairs_a_column_dropped_by_hand(db: TestDb) {
-        db.migrate().await;
-        let conn = migration::connect_for_migrations(&db.url).await.unwrap();
-        conn.execute_unprepared(r#"ALTER TABLE "avatars" DROP COLUMN "personaName""#).await.unwrap();
-        let report = check::check(&conn).await.unwrap();
-        assert_eq!(report.exit_code(), exit::DRIFT);
-        assert!(report.findings.iter().any(|f| f.object == "avatars.personaName"));
+dual_test!(adopt_repairs_a_column_dropped_by_hand);
+/// Drift after a complete migration (a column dropped by hand): `check` names it
+/// and exits 20; `adopt` re-inspects applied migrations and adds it back.
+async fn adopt_repairs_a_column_dropped_by_hand(db: TestDb) {
+    db.migrate().await;
+    let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+    conn.execute_unprepared(r#"ALTER TABLE "avatars" DROP COLUMN "personaName""#)
+        .await
+        .unwrap();
+    let report = check::check(&conn).await.unwrap();
+    assert_eq!(report.exit_code(), exit::DRIFT);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.object == "avatars.personaName")
+    );
 
-        // `up` does not paper over drift either: it names the column and points at adopt.
-        let report = refused_report(deploy::up(&db.url, None, &opts()).await.unwrap_err());
-        assert!(report.contains("ADD     m20251014_000001_avatar_creator"), "{report}");
-        assert!(report.contains("avatars.personaName"), "{report}");
-        deploy::adopt(&db.url, Mode::AdoptOnly, &opts()).await.unwrap();
-        let report = check::check(&conn).await.unwrap();
-        assert!(report.findings.is_empty(), "{:#?}", report.findings);
-    }
+    // `up` does not paper over drift either: it names the column and points at adopt.
+    let report = refused_report(deploy::up(&db.url, None, &opts()).await.unwrap_err());
+    assert!(
+        report.contains("ADD     m20251014_000001_avatar_creator"),
+        "{report}"
+    );
+    assert!(report.contains("avatars.personaName"), "{report}");
+    deploy::adopt(&db.url, Mode::AdoptOnly, &opts())
+        .await
+        .unwrap();
+    let report = check::check(&conn).await.unwrap();
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
 }
 
 /// `plan` on the runbook's production database prints the adoption repairs and the

@@ -34,173 +34,255 @@ async fn scalar_i64(conn: &DatabaseConnection, sql: &str) -> i64 {
         .unwrap()
 }
 
-dual_test! {
-    /// Eight replicas start `up` at once on an empty database: all succeed and each
-    /// migration is applied exactly once.
-    async fn concurrent_ups_apply_each_migration_once(db: TestDb) {
-        let runs = (0..8).map(|_| {
-            let url = db.url.clone();
-            tokio::spawn(async move { deploy::up(&url, None, &Options::default()).await })
-        });
-        let mut applied = Vec::new();
-        for run in runs {
-            applied.extend(run.await.unwrap().expect("every runner succeeds"));
-        }
-        let all: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
-        applied.sort();
-        assert_eq!(applied, all, "each migration applied by exactly one runner");
-
-        let c = conn(&db).await;
-        assert_eq!(scalar_i64(&c, r#"SELECT count(*) FROM "seaql_migrations""#).await, all.len() as i64);
-        let runs = ledger::runs(&c).await.unwrap();
-        assert_eq!(runs.len(), 8);
-        assert!(runs.iter().all(|r| r.0 == "up" && r.1 == "succeeded"), "{runs:?}");
+dual_test!(concurrent_ups_apply_each_migration_once);
+/// Eight replicas start `up` at once on an empty database: all succeed and each
+/// migration is applied exactly once.
+async fn concurrent_ups_apply_each_migration_once(db: TestDb) {
+    let runs = (0..8).map(|_| {
+        let url = db.url.clone();
+        tokio::spawn(async move { deploy::up(&url, None, &Options::default()).await })
+    });
+    let mut applied = Vec::new();
+    for run in runs {
+        applied.extend(run.await.unwrap().expect("every runner succeeds"));
     }
+    let all: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    applied.sort();
+    assert_eq!(applied, all, "each migration applied by exactly one runner");
 
-    /// While another runner holds the deploy lock, `up` waits `--lock-timeout`, then
-    /// fails with exit code 75 naming the holder; once released, `up` proceeds.
-    async fn lock_timeout_names_the_holder(db: TestDb) {
-        let backend = db.db_backend();
-        let (held, _) = DeployLock::acquire(&db.url, backend, Duration::from_secs(5)).await.unwrap();
-        let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
-        assert!(matches!(err, DeployError::LockTimeout { .. }), "{err}");
-        assert_eq!(err.exit_code(), exit::LOCK_TIMEOUT);
-        let message = err.to_string();
-        assert!(message.contains(&format!("pid={}", std::process::id())), "{message}");
-        assert!(message.contains("--lock-timeout"), "{message}");
-        held.release().await.unwrap();
+    let c = conn(&db).await;
+    assert_eq!(
+        scalar_i64(&c, r#"SELECT count(*) FROM "seaql_migrations""#).await,
+        all.len() as i64
+    );
+    let runs = ledger::runs(&c).await.unwrap();
+    assert_eq!(runs.len(), 8);
+    assert!(
+        runs.iter().all(|r| r.0 == "up" && r.1 == "succeeded"),
+        "{runs:?}"
+    );
+}
 
-        deploy::up(&db.url, None, &quick()).await.unwrap();
-        if backend == migration::sea_orm::DbBackend::Postgres {
-            // The lock is gone from the server, not just from this process.
-            let c = conn(&db).await;
-            assert_eq!(scalar_i64(&c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").await, 0);
-        }
-    }
+dual_test!(lock_timeout_names_the_holder);
+/// While another runner holds the deploy lock, `up` waits `--lock-timeout`, then
+/// fails with exit code 75 naming the holder; once released, `up` proceeds.
+async fn lock_timeout_names_the_holder(db: TestDb) {
+    let backend = db.db_backend();
+    let (held, _) = DeployLock::acquire(&db.url, backend, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+    assert!(matches!(err, DeployError::LockTimeout { .. }), "{err}");
+    assert_eq!(err.exit_code(), exit::LOCK_TIMEOUT);
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("pid={}", std::process::id())),
+        "{message}"
+    );
+    assert!(message.contains("--lock-timeout"), "{message}");
+    held.release().await.unwrap();
 
-    /// An applied migration whose source changed is reported by `status` and refused
-    /// by `up`, naming the version; nothing is applied.
-    async fn an_edited_applied_migration_is_refused(db: TestDb) {
-        deploy::up(&db.url, Some(3), &quick()).await.unwrap();
+    deploy::up(&db.url, None, &quick()).await.unwrap();
+    if backend == migration::sea_orm::DbBackend::Postgres {
+        // The lock is gone from the server, not just from this process.
         let c = conn(&db).await;
-        exec(&c, r#"UPDATE "migration_ledger" SET "src_sha256" = 'f00d' WHERE "version" = 'm20251014_000001_avatar_creator'"#).await;
+        assert_eq!(scalar_i64(&c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").await, 0);
+    }
+}
 
-        let rows = deploy::status(&c).await.unwrap();
-        let row = rows.iter().find(|r| r.version == "m20251014_000001_avatar_creator").unwrap();
-        assert_eq!(row.state, "checksum_mismatch");
-        assert_eq!(deploy::status_exit_code(&rows), exit::DRIFT);
+dual_test!(an_edited_applied_migration_is_refused);
+/// An applied migration whose source changed is reported by `status` and refused
+/// by `up`, naming the version; nothing is applied.
+async fn an_edited_applied_migration_is_refused(db: TestDb) {
+    deploy::up(&db.url, Some(3), &quick()).await.unwrap();
+    let c = conn(&db).await;
+    exec(&c, r#"UPDATE "migration_ledger" SET "src_sha256" = 'f00d' WHERE "version" = 'm20251014_000001_avatar_creator'"#).await;
 
-        let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
-        assert_eq!(err.exit_code(), exit::DRIFT, "{err}");
-        let message = err.to_string();
-        assert!(message.contains("m20251014_000001_avatar_creator was edited after it was applied"), "{message}");
-        assert!(message.contains("git log -p -- migration/src/m20251014_000001_avatar_creator.rs"), "{message}");
-        assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 5);
-        let runs = ledger::runs(&c).await.unwrap();
-        assert_eq!(runs[0].1, "refused");
+    let rows = deploy::status(&c).await.unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.version == "m20251014_000001_avatar_creator")
+        .unwrap();
+    assert_eq!(row.state, "checksum_mismatch");
+    assert_eq!(deploy::status_exit_code(&rows), exit::DRIFT);
 
-        // An operator who reviewed the edit accepts it, with a reason in the journal.
-        deploy::rebless(&db.url, "m20251014_000001_avatar_creator", "comment-only edit", &quick()).await.unwrap();
-        deploy::up(&db.url, None, &quick()).await.unwrap();
-        assert!(migration::pending_migrations(&c).await.unwrap().is_empty());
-        let detail: String = c
+    let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+    assert_eq!(err.exit_code(), exit::DRIFT, "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("m20251014_000001_avatar_creator was edited after it was applied"),
+        "{message}"
+    );
+    assert!(
+        message.contains("git log -p -- migration/src/m20251014_000001_avatar_creator.rs"),
+        "{message}"
+    );
+    assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 5);
+    let runs = ledger::runs(&c).await.unwrap();
+    assert_eq!(runs[0].1, "refused");
+
+    // An operator who reviewed the edit accepts it, with a reason in the journal.
+    deploy::rebless(
+        &db.url,
+        "m20251014_000001_avatar_creator",
+        "comment-only edit",
+        &quick(),
+    )
+    .await
+    .unwrap();
+    deploy::up(&db.url, None, &quick()).await.unwrap();
+    assert!(migration::pending_migrations(&c).await.unwrap().is_empty());
+    let detail: String = c
+        .query_one_raw(Statement::from_string(
+            c.get_database_backend(),
+            r#"SELECT "detail" FROM "migration_runs" WHERE "command" = 'rebless'"#,
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert!(detail.contains("comment-only edit"), "{detail}");
+}
+
+dual_test!(up_refuses_to_create_over_unrecorded_tables);
+/// The runbook's failure: tables exist that no ledger records. `up` does not run
+/// blind CREATEs: it refuses before any SQL, names the table and points at `adopt`.
+async fn up_refuses_to_create_over_unrecorded_tables(db: TestDb) {
+    let c = conn(&db).await;
+    exec(
+        &c,
+        r#"CREATE TABLE "users" ("id" text PRIMARY KEY, "email" text NOT NULL)"#,
+    )
+    .await;
+    drop(c);
+
+    let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+    assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("nothing was applied") && message.contains("Next step:"),
+        "{message}"
+    );
+    assert!(message.contains("users.password"), "{message}");
+
+    let c = conn(&db).await;
+    let tables = catalog::table_names(&c).await.unwrap();
+    assert_eq!(
+        tables,
+        ["users"],
+        "nothing was created, not even the ledger tables"
+    );
+}
+
+dual_test!(a_dropped_table_is_refused_by_up_and_recreated_by_adopt);
+/// A table of an applied migration was dropped by hand: `up` will not run the
+/// later migration that ALTERs it; it names the table and points at `adopt`, which
+/// recreates it; then `up` proceeds and the schema is clean.
+async fn a_dropped_table_is_refused_by_up_and_recreated_by_adopt(db: TestDb) {
+    deploy::up(&db.url, Some(3), &quick()).await.unwrap();
+    let c = conn(&db).await;
+    exec(&c, r#"DROP TABLE "generated_poses""#).await;
+
+    let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+    assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("CREATE  m20251016_000001_pose_generator"),
+        "{message}"
+    );
+    assert!(message.contains("generated_poses"), "{message}");
+    assert!(
+        message.contains("Next step: `migration up --adopt`"),
+        "{message}"
+    );
+    assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 5);
+
+    deploy::adopt(&db.url, deploy::Mode::AdoptOnly, &quick())
+        .await
+        .unwrap();
+    deploy::up(&db.url, None, &quick()).await.unwrap();
+    let report = migration::check::check(&c).await.unwrap();
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert_eq!(report.exit_code(), exit::OK);
+}
+
+dual_test!(a_failed_migration_is_journalled_and_does_not_block);
+/// A migration that fails half-way leaves no ledger row and one journal row with
+/// the error (and, on PostgreSQL, its SQLSTATE); once the cause is fixed the next
+/// deploy succeeds. Here an index name the migration needs is taken by another
+/// table's index, which no precondition looks for.
+async fn a_failed_migration_is_journalled_and_does_not_block(db: TestDb) {
+    deploy::up(&db.url, Some(6), &quick()).await.unwrap();
+    let c = conn(&db).await;
+    exec(
+        &c,
+        r#"CREATE INDEX "jobs_status_leaseExpiresAt_idx" ON "credits" ("type")"#,
+    )
+    .await;
+
+    let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
+    assert!(
+        matches!(&err, DeployError::MigrationFailed { version, .. } if version == "m20251120_000003_jobs_and_votes"),
+        "{err}"
+    );
+    assert_eq!(err.exit_code(), exit::ERROR);
+    let runs = ledger::runs(&c).await.unwrap();
+    assert_eq!(runs[0].1, "failed");
+    assert_eq!(
+        runs[0].2.as_deref(),
+        Some("m20251120_000003_jobs_and_votes")
+    );
+    assert!(
+        runs[0]
+            .3
+            .as_deref()
+            .unwrap_or_default()
+            .contains("jobs_status_leaseExpiresAt_idx"),
+        "{runs:?}"
+    );
+    assert!(
+        !catalog::table_names(&c)
+            .await
+            .unwrap()
+            .contains(&"jobs".to_owned()),
+        "rolled back as a whole"
+    );
+    if db.db_backend() == migration::sea_orm::DbBackend::Postgres {
+        let row = c
             .query_one_raw(Statement::from_string(
                 c.get_database_backend(),
-                r#"SELECT "detail" FROM "migration_runs" WHERE "command" = 'rebless'"#,
+                r#"SELECT "error_sqlstate" FROM "migration_runs" WHERE "status" = 'failed'"#,
             ))
             .await
             .unwrap()
-            .unwrap()
-            .try_get_by_index(0)
             .unwrap();
-        assert!(detail.contains("comment-only edit"), "{detail}");
+        assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "42P07");
     }
 
-    /// The runbook's failure: tables exist that no ledger records. `up` does not run
-    /// blind CREATEs: it refuses before any SQL, names the table and points at `adopt`.
-    async fn up_refuses_to_create_over_unrecorded_tables(db: TestDb) {
-        let c = conn(&db).await;
-        exec(&c, r#"CREATE TABLE "users" ("id" text PRIMARY KEY, "email" text NOT NULL)"#).await;
-        drop(c);
+    exec(&c, r#"DROP INDEX "jobs_status_leaseExpiresAt_idx""#).await;
+    deploy::up(&db.url, None, &quick()).await.unwrap();
+    assert!(migration::pending_migrations(&c).await.unwrap().is_empty());
+}
 
-        let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
-        assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
-        let message = err.to_string();
-        assert!(message.contains("nothing was applied") && message.contains("Next step:"), "{message}");
-        assert!(message.contains("users.password"), "{message}");
-
-        let c = conn(&db).await;
-        let tables = catalog::table_names(&c).await.unwrap();
-        assert_eq!(tables, ["users"], "nothing was created, not even the ledger tables");
-    }
-
-    /// A table of an applied migration was dropped by hand: `up` will not run the
-    /// later migration that ALTERs it; it names the table and points at `adopt`, which
-    /// recreates it; then `up` proceeds and the schema is clean.
-    async fn a_dropped_table_is_refused_by_up_and_recreated_by_adopt(db: TestDb) {
-        deploy::up(&db.url, Some(3), &quick()).await.unwrap();
-        let c = conn(&db).await;
-        exec(&c, r#"DROP TABLE "generated_poses""#).await;
-
-        let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
-        assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
-        let message = err.to_string();
-        assert!(message.contains("CREATE  m20251016_000001_pose_generator"), "{message}");
-        assert!(message.contains("generated_poses"), "{message}");
-        assert!(message.contains("Next step: `migration up --adopt`"), "{message}");
-        assert_eq!(migration::pending_migrations(&c).await.unwrap().len(), 5);
-
-        deploy::adopt(&db.url, deploy::Mode::AdoptOnly, &quick()).await.unwrap();
-        deploy::up(&db.url, None, &quick()).await.unwrap();
-        let report = migration::check::check(&c).await.unwrap();
-        assert!(report.findings.is_empty(), "{:#?}", report.findings);
-        assert_eq!(report.exit_code(), exit::OK);
-    }
-
-    /// A migration that fails half-way leaves no ledger row and one journal row with
-    /// the error (and, on PostgreSQL, its SQLSTATE); once the cause is fixed the next
-    /// deploy succeeds. Here an index name the migration needs is taken by another
-    /// table's index, which no precondition looks for.
-    async fn a_failed_migration_is_journalled_and_does_not_block(db: TestDb) {
-        deploy::up(&db.url, Some(6), &quick()).await.unwrap();
-        let c = conn(&db).await;
-        exec(&c, r#"CREATE INDEX "jobs_status_leaseExpiresAt_idx" ON "credits" ("type")"#).await;
-
-        let err = deploy::up(&db.url, None, &quick()).await.unwrap_err();
-        assert!(matches!(&err, DeployError::MigrationFailed { version, .. } if version == "m20251120_000003_jobs_and_votes"), "{err}");
-        assert_eq!(err.exit_code(), exit::ERROR);
-        let runs = ledger::runs(&c).await.unwrap();
-        assert_eq!(runs[0].1, "failed");
-        assert_eq!(runs[0].2.as_deref(), Some("m20251120_000003_jobs_and_votes"));
-        assert!(runs[0].3.as_deref().unwrap_or_default().contains("jobs_status_leaseExpiresAt_idx"), "{runs:?}");
-        assert!(!catalog::table_names(&c).await.unwrap().contains(&"jobs".to_owned()), "rolled back as a whole");
-        if db.db_backend() == migration::sea_orm::DbBackend::Postgres {
-            let row = c
-                .query_one_raw(Statement::from_string(
-                    c.get_database_backend(),
-                    r#"SELECT "error_sqlstate" FROM "migration_runs" WHERE "status" = 'failed'"#,
-                ))
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "42P07");
-        }
-
-        exec(&c, r#"DROP INDEX "jobs_status_leaseExpiresAt_idx""#).await;
-        deploy::up(&db.url, None, &quick()).await.unwrap();
-        assert!(migration::pending_migrations(&c).await.unwrap().is_empty());
-    }
-
-    /// Migrations adopted from an existing schema are never rolled back.
-    async fn down_refuses_adopted_migrations(db: TestDb) {
-        deploy::up(&db.url, None, &quick()).await.unwrap();
-        let c = conn(&db).await;
-        exec(&c, r#"UPDATE "migration_ledger" SET "state" = 'adopted' WHERE "version" = 'm20261206_000001_session_revocations'"#).await;
-        let err = deploy::down(&db.url, 1, &quick()).await.unwrap_err();
-        assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
-        assert!(err.to_string().contains("adopted"), "{err}");
-        assert!(catalog::table_names(&c).await.unwrap().contains(&"session_revocations".to_owned()));
-    }
+dual_test!(down_refuses_adopted_migrations);
+/// Migrations adopted from an existing schema are never rolled back.
+async fn down_refuses_adopted_migrations(db: TestDb) {
+    deploy::up(&db.url, None, &quick()).await.unwrap();
+    let c = conn(&db).await;
+    exec(&c, r#"UPDATE "migration_ledger" SET "state" = 'adopted' WHERE "version" = 'm20261206_000001_session_revocations'"#).await;
+    let err = deploy::down(&db.url, 1, &quick()).await.unwrap_err();
+    assert_eq!(err.exit_code(), exit::REFUSED, "{err}");
+    assert!(err.to_string().contains("adopted"), "{err}");
+    assert!(
+        catalog::table_names(&c)
+            .await
+            .unwrap()
+            .contains(&"session_revocations".to_owned())
+    );
 }
 
 /// PostgreSQL: a NULL in a `users.unlimitedPose*` flag makes the deploy refuse as a

@@ -207,29 +207,39 @@ async fn every_shape_ends_clean_following_the_advice() {
     );
 }
 
-dual_test! {
-    /// Drift after a complete deploy (a column and a table dropped by hand): `up`
-    /// refuses and names `up --adopt`, which repairs both; `check` is clean.
-    async fn drift_ends_clean_following_the_advice(db: TestDb) {
-        db.migrate().await;
-        let conn = migration::connect_for_migrations(&db.url).await.unwrap();
-        conn.execute_unprepared(r#"ALTER TABLE "avatars" DROP COLUMN "personaName""#).await.unwrap();
-        conn.execute_unprepared(r#"DROP TABLE "pose_request_votes""#).await.unwrap();
-        conn.close().await.unwrap();
-        let (code, output) = cli(&db.url, &args("check"));
-        assert_eq!(code, 20, "{output}");
-        assert_eq!(next_step(&output), Some(args("up --adopt")), "{output}");
-        let ran = follow(&db.url, "up");
-        assert_eq!(ran.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), ["up", "up --adopt"]);
-    }
+dual_test!(drift_ends_clean_following_the_advice);
+/// Drift after a complete deploy (a column and a table dropped by hand): `up`
+/// refuses and names `up --adopt`, which repairs both; `check` is clean.
+async fn drift_ends_clean_following_the_advice(db: TestDb) {
+    db.migrate().await;
+    let conn = migration::connect_for_migrations(&db.url).await.unwrap();
+    conn.execute_unprepared(r#"ALTER TABLE "avatars" DROP COLUMN "personaName""#)
+        .await
+        .unwrap();
+    conn.execute_unprepared(r#"DROP TABLE "pose_request_votes""#)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let (code, output) = cli(&db.url, &args("check"));
+    assert_eq!(code, 20, "{output}");
+    assert_eq!(next_step(&output), Some(args("up --adopt")), "{output}");
+    let ran = follow(&db.url, "up");
+    assert_eq!(
+        ran.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+        ["up", "up --adopt"]
+    );
+}
 
-    /// An empty database, and one with only migrations to run: `up` alone, and
-    /// `adopt` says `up` is next.
-    async fn pending_migrations_end_clean_following_the_advice(db: TestDb) {
-        let (code, output) = cli(&db.url, &args("up -n 2"));
-        assert_eq!(code, 0, "{output}");
-        let ran = follow(&db.url, "adopt");
-        assert_eq!(ran.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), ["adopt", "up"]);
-        assert!(ran[0].1.contains("nothing to adopt\n"), "{ran:#?}");
-    }
+dual_test!(pending_migrations_end_clean_following_the_advice);
+/// An empty database, and one with only migrations to run: `up` alone, and
+/// `adopt` says `up` is next.
+async fn pending_migrations_end_clean_following_the_advice(db: TestDb) {
+    let (code, output) = cli(&db.url, &args("up -n 2"));
+    assert_eq!(code, 0, "{output}");
+    let ran = follow(&db.url, "adopt");
+    assert_eq!(
+        ran.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+        ["adopt", "up"]
+    );
+    assert!(ran[0].1.contains("nothing to adopt\n"), "{ran:#?}");
 }

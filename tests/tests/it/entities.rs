@@ -9,7 +9,7 @@ use migration::sea_orm::{
     IntoActiveModel, ModelTrait, QueryFilter,
 };
 use serde_json::json;
-use tests::dual_test;
+use tests::{TestDb, dual_test};
 
 fn at(ms: i64) -> NaiveDateTime {
     chrono::DateTime::from_timestamp_millis(1_760_781_600_000 + ms)
@@ -264,147 +264,315 @@ async fn insert<A: ActiveModelTrait + migration::sea_orm::ActiveModelBehavior + 
         .unwrap();
 }
 
-dual_test! {
-    /// Every table's entity inserts, selects, updates and deletes a fully populated
-    /// row, and reads back exactly what it wrote.
-    async fn every_entity_round_trips(db: TestDb) {
-        let conn = db.connect_migrated().await;
-        let db = &conn;
-        // Parents the rows under test hang on.
-        insert(db, user("u1")).await;
-        insert(db, project("p1", "u1")).await;
-        insert(db, avatar("a1", "u1", "p1")).await;
-        insert(db, category("cat", None)).await;
-        insert(db, category("sub", Some("cat"))).await;
-        insert(db, pose("pose1", "sub")).await;
-        insert(db, pose_project("pp1", "u1", Some("a1"))).await;
-        insert(db, generation("g1", "pp1", "u1")).await;
-        insert(db, pose_request("r1", "u1")).await;
+dual_test!(every_entity_round_trips);
+/// Every table's entity inserts, selects, updates and deletes a fully populated
+/// row, and reads back exactly what it wrote.
+async fn every_entity_round_trips(db: TestDb) {
+    let conn = db.connect_migrated().await;
+    let db = &conn;
+    // Parents the rows under test hang on.
+    insert(db, user("u1")).await;
+    insert(db, project("p1", "u1")).await;
+    insert(db, avatar("a1", "u1", "p1")).await;
+    insert(db, category("cat", None)).await;
+    insert(db, category("sub", Some("cat"))).await;
+    insert(db, pose("pose1", "sub")).await;
+    insert(db, pose_project("pp1", "u1", Some("a1"))).await;
+    insert(db, generation("g1", "pp1", "u1")).await;
+    insert(db, pose_request("r1", "u1")).await;
 
-        roundtrip!(db, users, user("u2"), name = Some(String::from("Renamed")));
-        roundtrip!(db, sessions, sessions::Model {
-            id: "s1".into(), user_id: "u1".into(), token: "tok".into(),
-            expires_at: at(100), created_at: at(101),
-        }, expires_at = at(200));
-        roundtrip!(db, credits, credits::Model {
-            id: "c1".into(), user_id: "u1".into(), amount: -30, balance: 70,
-            r#type: "usage".into(), description: Some("Pose generation".into()),
-            reference_id: Some("g1".into()), reference_type: Some("pose_generation".into()),
-            payment_id: None, created_at: at(102),
-        }, description = None);
-        roundtrip!(db, app_usages, app_usages::Model {
-            id: "au1".into(), user_id: "u1".into(), app_id: "avatar-creator".into(),
-            action: "upload_avatar".into(), credit_used: 2,
-            metadata: Some(r#"{"avatarId":"a1"}"#.into()), created_at: at(103),
-        }, credit_used = 0);
-        roundtrip!(db, avatar_projects, project("p2", "u1"), description = None);
-        roundtrip!(db, avatars, avatar("a2", "u1", "p1"), persona_age = Some(33));
-        roundtrip!(db, avatar_presets, avatar_presets::Model {
-            id: "preset1".into(), name: "Executive".into(), preview_image_url: "/presets/e.png".into(),
+    roundtrip!(db, users, user("u2"), name = Some(String::from("Renamed")));
+    roundtrip!(
+        db,
+        sessions,
+        sessions::Model {
+            id: "s1".into(),
+            user_id: "u1".into(),
+            token: "tok".into(),
+            expires_at: at(100),
+            created_at: at(101),
+        },
+        expires_at = at(200)
+    );
+    roundtrip!(
+        db,
+        credits,
+        credits::Model {
+            id: "c1".into(),
+            user_id: "u1".into(),
+            amount: -30,
+            balance: 70,
+            r#type: "usage".into(),
+            description: Some("Pose generation".into()),
+            reference_id: Some("g1".into()),
+            reference_type: Some("pose_generation".into()),
+            payment_id: None,
+            created_at: at(102),
+        },
+        description = None
+    );
+    roundtrip!(
+        db,
+        app_usages,
+        app_usages::Model {
+            id: "au1".into(),
+            user_id: "u1".into(),
+            app_id: "avatar-creator".into(),
+            action: "upload_avatar".into(),
+            credit_used: 2,
+            metadata: Some(r#"{"avatarId":"a1"}"#.into()),
+            created_at: at(103),
+        },
+        credit_used = 0
+    );
+    roundtrip!(db, avatar_projects, project("p2", "u1"), description = None);
+    roundtrip!(
+        db,
+        avatars,
+        avatar("a2", "u1", "p1"),
+        persona_age = Some(33)
+    );
+    roundtrip!(
+        db,
+        avatar_presets,
+        avatar_presets::Model {
+            id: "preset1".into(),
+            name: "Executive".into(),
+            preview_image_url: "/presets/e.png".into(),
             category: "professional".into(),
-            persona_template: r#"{"name":"Rina","age":32,"personality":["calm"],"background":"Exec"}"#.into(),
+            persona_template:
+                r#"{"name":"Rina","age":32,"personality":["calm"],"background":"Exec"}"#.into(),
             visual_attributes: r#"{"gender":"female"}"#.into(),
-            generation_prompt: "a portrait".into(), is_public: true, usage_count: 0,
-            created_at: at(104), updated_at: at(105),
-        }, is_public = false);
-        roundtrip!(db, persona_examples, persona_examples::Model {
-            id: "pe1".into(), name: "Nurse".into(), category: "healthcare".into(),
-            persona_name: "Ana".into(), persona_age: 29, persona_personality: r#"["caring"]"#.into(),
-            persona_background: "ICU nurse".into(), suggested_attributes: None,
-            display_order: 2, is_active: true, created_at: at(106),
-        }, display_order = 3);
-        roundtrip!(db, avatar_usage_history, avatar_usage_history::Model {
-            id: "uh1".into(), avatar_id: "a1".into(), user_id: "u1".into(),
-            app_id: "pose-generator".into(), app_name: "Pose Generator".into(),
-            action: "generate_pose".into(), reference_id: Some("g1".into()),
-            reference_type: Some("pose_generation".into()), metadata: Some(r#"{"poseCount":4}"#.into()),
+            generation_prompt: "a portrait".into(),
+            is_public: true,
+            usage_count: 0,
+            created_at: at(104),
+            updated_at: at(105),
+        },
+        is_public = false
+    );
+    roundtrip!(
+        db,
+        persona_examples,
+        persona_examples::Model {
+            id: "pe1".into(),
+            name: "Nurse".into(),
+            category: "healthcare".into(),
+            persona_name: "Ana".into(),
+            persona_age: 29,
+            persona_personality: r#"["caring"]"#.into(),
+            persona_background: "ICU nurse".into(),
+            suggested_attributes: None,
+            display_order: 2,
+            is_active: true,
+            created_at: at(106),
+        },
+        display_order = 3
+    );
+    roundtrip!(
+        db,
+        avatar_usage_history,
+        avatar_usage_history::Model {
+            id: "uh1".into(),
+            avatar_id: "a1".into(),
+            user_id: "u1".into(),
+            app_id: "pose-generator".into(),
+            app_name: "Pose Generator".into(),
+            action: "generate_pose".into(),
+            reference_id: Some("g1".into()),
+            reference_type: Some("pose_generation".into()),
+            metadata: Some(r#"{"poseCount":4}"#.into()),
             created_at: at(107),
-        }, metadata = None);
-        roundtrip!(db, avatar_generations, avatar_generations::Model {
-            id: "ag1".into(), user_id: "u1".into(), avatar_id: Some("a1".into()), project_id: "p1".into(),
-            status: "pending".into(), prompt: "a portrait".into(),
-            options: Some(r#"{"width":1024,"height":1024}"#.into()), error_message: None,
-            created_at: at(108), completed_at: None,
-        }, completed_at = Some(at(300)));
-        roundtrip!(db, pose_categories, category("sub2", Some("cat")), display_order = 9);
-        roundtrip!(db, pose_library, pose("pose2", "sub"), tags = TextList::new(["new tag"]));
-        roundtrip!(db, pose_generator_projects, pose_project("pp2", "u1", None), status = String::from("archived"));
-        roundtrip!(db, pose_generations, generation("g2", "pp1", "u1"),
-            export_formats = TextList::new(Vec::<String>::new()));
-        roundtrip!(db, generated_poses, generated_poses::Model {
-            id: "gp1".into(), generation_id: "g1".into(), pose_library_id: Some("pose1".into()),
-            output_image_url: "/uploads/o.png".into(), thumbnail_url: "/uploads/o_t.jpg".into(),
+        },
+        metadata = None
+    );
+    roundtrip!(
+        db,
+        avatar_generations,
+        avatar_generations::Model {
+            id: "ag1".into(),
+            user_id: "u1".into(),
+            avatar_id: Some("a1".into()),
+            project_id: "p1".into(),
+            status: "pending".into(),
+            prompt: "a portrait".into(),
+            options: Some(r#"{"width":1024,"height":1024}"#.into()),
+            error_message: None,
+            created_at: at(108),
+            completed_at: None,
+        },
+        completed_at = Some(at(300))
+    );
+    roundtrip!(
+        db,
+        pose_categories,
+        category("sub2", Some("cat")),
+        display_order = 9
+    );
+    roundtrip!(
+        db,
+        pose_library,
+        pose("pose2", "sub"),
+        tags = TextList::new(["new tag"])
+    );
+    roundtrip!(
+        db,
+        pose_generator_projects,
+        pose_project("pp2", "u1", None),
+        status = String::from("archived")
+    );
+    roundtrip!(
+        db,
+        pose_generations,
+        generation("g2", "pp1", "u1"),
+        export_formats = TextList::new(Vec::<String>::new())
+    );
+    roundtrip!(
+        db,
+        generated_poses,
+        generated_poses::Model {
+            id: "gp1".into(),
+            generation_id: "g1".into(),
+            pose_library_id: Some("pose1".into()),
+            output_image_url: "/uploads/o.png".into(),
+            thumbnail_url: "/uploads/o_t.jpg".into(),
             original_image_url: None,
             export_formats: json!({"instagram_story": "/uploads/s.png", "tiktok": "/uploads/t.png"}),
-            background_changed: false, background_prompt: None, prompt_used: "pose".into(),
-            seed_used: Some(1), controlnet_weight: 0.75, generation_time: Some(2.5),
-            ai_confidence_score: Some(0.9), is_favorite: false, download_count: 0,
-            status: "completed".into(), error_message: None, created_at: at(109),
+            background_changed: false,
+            background_prompt: None,
+            prompt_used: "pose".into(),
+            seed_used: Some(1),
+            controlnet_weight: 0.75,
+            generation_time: Some(2.5),
+            ai_confidence_score: Some(0.9),
+            is_favorite: false,
+            download_count: 0,
+            status: "completed".into(),
+            error_message: None,
+            created_at: at(109),
             variation_key: Some("pose1-v0".into()),
-        }, export_formats = json!({}));
-        roundtrip!(db, pose_selections, pose_selections::Model {
-            id: "ps1".into(), generation_id: "g1".into(), pose_library_id: "pose1".into(), created_at: at(110),
-        }, created_at = at(111));
-        roundtrip!(db, pose_requests, pose_request("r2", "u1"), status = String::from("approved"));
-        roundtrip!(db, pose_request_votes, pose_request_votes::Model {
-            id: "v1".into(), request_id: "r1".into(), user_id: "u1".into(), created_at: at(112),
-        }, created_at = at(113));
-        roundtrip!(db, jobs, jobs::Model {
-            id: "j1".into(), kind: "pose_generation".into(), reference_id: "g1".into(),
-            payload: r#"{"generationId":"g1"}"#.into(), status: "queued".into(), priority: 0,
-            attempts: 0, max_attempts: 3, run_after: at(114), lease_owner: None,
-            lease_expires_at: None, last_error: None, created_at: at(115), updated_at: at(116),
+        },
+        export_formats = json!({})
+    );
+    roundtrip!(
+        db,
+        pose_selections,
+        pose_selections::Model {
+            id: "ps1".into(),
+            generation_id: "g1".into(),
+            pose_library_id: "pose1".into(),
+            created_at: at(110),
+        },
+        created_at = at(111)
+    );
+    roundtrip!(
+        db,
+        pose_requests,
+        pose_request("r2", "u1"),
+        status = String::from("approved")
+    );
+    roundtrip!(
+        db,
+        pose_request_votes,
+        pose_request_votes::Model {
+            id: "v1".into(),
+            request_id: "r1".into(),
+            user_id: "u1".into(),
+            created_at: at(112),
+        },
+        created_at = at(113)
+    );
+    roundtrip!(
+        db,
+        jobs,
+        jobs::Model {
+            id: "j1".into(),
+            kind: "pose_generation".into(),
+            reference_id: "g1".into(),
+            payload: r#"{"generationId":"g1"}"#.into(),
+            status: "queued".into(),
+            priority: 0,
+            attempts: 0,
+            max_attempts: 3,
+            run_after: at(114),
+            lease_owner: None,
+            lease_expires_at: None,
+            last_error: None,
+            created_at: at(115),
+            updated_at: at(116),
             finished_at: None,
-        }, status = String::from("running"));
+        },
+        status = String::from("running")
+    );
+}
+
+dual_test!(list_columns_read_null_as_empty);
+/// A list column written empty reads back empty, and a NULL written by another
+/// writer reads as an empty list (schema.md §2.4).
+async fn list_columns_read_null_as_empty(db: TestDb) {
+    let conn = db.connect_migrated().await;
+    let db = &conn;
+    insert(db, category("cat", None)).await;
+    insert(db, pose("pose1", "cat")).await;
+    use migration::sea_orm::ConnectionTrait;
+    conn.execute_unprepared(r#"UPDATE "pose_library" SET "tags" = NULL"#)
+        .await
+        .unwrap();
+    let found = pose_library::Entity::find_by_id("pose1")
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(found.tags.items().is_empty());
+}
+
+dual_test!(relations_load_and_cascade);
+/// A project loads with its avatars in one call; deleting the project cascades to
+/// them; deleting an avatar keeps Pose Generator projects (SET NULL).
+async fn relations_load_and_cascade(db: TestDb) {
+    let conn = db.connect_migrated().await;
+    let db = &conn;
+    insert(db, user("u1")).await;
+    insert(db, project("p1", "u1")).await;
+    insert(db, project("p2", "u1")).await;
+    for (id, project) in [("a1", "p1"), ("a2", "p1"), ("a3", "p2")] {
+        insert(db, avatar(id, "u1", project)).await;
     }
+    insert(db, pose_project("pp1", "u1", Some("a3"))).await;
 
-    /// A list column written empty reads back empty, and a NULL written by another
-    /// writer reads as an empty list (schema.md §2.4).
-    async fn list_columns_read_null_as_empty(db: TestDb) {
-        let conn = db.connect_migrated().await;
-        let db = &conn;
-        insert(db, category("cat", None)).await;
-        insert(db, pose("pose1", "cat")).await;
-        use migration::sea_orm::ConnectionTrait;
-        conn.execute_unprepared(r#"UPDATE "pose_library" SET "tags" = NULL"#).await.unwrap();
-        let found = pose_library::Entity::find_by_id("pose1").one(db).await.unwrap().unwrap();
-        assert!(found.tags.items().is_empty());
-    }
+    let loaded = avatar_projects::Entity::find_by_id("p1")
+        .find_with_related(avatars::Entity)
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(loaded.len(), 1);
+    let mut ids: Vec<&str> = loaded[0].1.iter().map(|a| a.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["a1", "a2"]);
 
-    /// A project loads with its avatars in one call; deleting the project cascades to
-    /// them; deleting an avatar keeps Pose Generator projects (SET NULL).
-    async fn relations_load_and_cascade(db: TestDb) {
-        let conn = db.connect_migrated().await;
-        let db = &conn;
-        insert(db, user("u1")).await;
-        insert(db, project("p1", "u1")).await;
-        insert(db, project("p2", "u1")).await;
-        for (id, project) in [("a1", "p1"), ("a2", "p1"), ("a3", "p2")] {
-            insert(db, avatar(id, "u1", project)).await;
-        }
-        insert(db, pose_project("pp1", "u1", Some("a3"))).await;
-
-        let loaded = avatar_projects::Entity::find_by_id("p1")
-            .find_with_related(avatars::Entity)
-            .all(db)
+    avatar_projects::Entity::delete_by_id("p2")
+        .exec(db)
+        .await
+        .unwrap();
+    assert!(
+        avatars::Entity::find_by_id("a3")
+            .one(db)
             .await
-            .unwrap();
-        assert_eq!(loaded.len(), 1);
-        let mut ids: Vec<&str> = loaded[0].1.iter().map(|a| a.id.as_str()).collect();
-        ids.sort();
-        assert_eq!(ids, ["a1", "a2"]);
+            .unwrap()
+            .is_none()
+    );
+    let kept = pose_generator_projects::Entity::find_by_id("pp1")
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.avatar_id, None);
 
-        avatar_projects::Entity::delete_by_id("p2").exec(db).await.unwrap();
-        assert!(avatars::Entity::find_by_id("a3").one(db).await.unwrap().is_none());
-        let kept = pose_generator_projects::Entity::find_by_id("pp1").one(db).await.unwrap().unwrap();
-        assert_eq!(kept.avatar_id, None);
-
-        users::Entity::delete_by_id("u1").exec(db).await.unwrap();
-        let left = avatars::Entity::find()
-            .filter(avatars::Column::UserId.eq("u1"))
-            .all(db)
-            .await
-            .unwrap();
-        assert!(left.is_empty());
-    }
+    users::Entity::delete_by_id("u1").exec(db).await.unwrap();
+    let left = avatars::Entity::find()
+        .filter(avatars::Column::UserId.eq("u1"))
+        .all(db)
+        .await
+        .unwrap();
+    assert!(left.is_empty());
 }

@@ -26,83 +26,129 @@ async fn table_names(conn: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
         .collect()
 }
 
-dual_test! {
-    /// A test starts with an empty database of the backend it asked for.
-    async fn a_new_test_database_is_empty(db: TestDb) -> Result<(), DbErr> {
-        let conn = db.connect().await;
-        assert_eq!(conn.get_database_backend(), db.db_backend());
-        assert_eq!(table_names(&conn).await?, Vec::<String>::new());
-        Ok(())
-    }
+dual_test!(a_new_test_database_is_empty);
+/// A test starts with an empty database of the backend it asked for.
+async fn a_new_test_database_is_empty(db: TestDb) -> Result<(), DbErr> {
+    let conn = db.connect().await;
+    assert_eq!(conn.get_database_backend(), db.db_backend());
+    assert_eq!(table_names(&conn).await?, Vec::<String>::new());
+    Ok(())
+}
 
-    /// A table created in one test's database does not exist in another's.
-    async fn test_databases_are_isolated(first: TestDb) -> Result<(), DbErr> {
-        let second = TestDb::new(first.backend).await.expect("backend was available a moment ago");
-        assert_ne!(first.url, second.url);
+dual_test!(test_databases_are_isolated);
+/// A table created in one test's database does not exist in another's.
+async fn test_databases_are_isolated(first: TestDb) -> Result<(), DbErr> {
+    let second = TestDb::new(first.backend)
+        .await
+        .expect("backend was available a moment ago");
+    assert_ne!(first.url, second.url);
 
-        let a = first.connect().await;
-        let b = second.connect().await;
-        a.execute_unprepared("CREATE TABLE only_in_first (id INTEGER PRIMARY KEY)").await?;
-        a.execute_unprepared("INSERT INTO only_in_first (id) VALUES (1)").await?;
+    let a = first.connect().await;
+    let b = second.connect().await;
+    a.execute_unprepared("CREATE TABLE only_in_first (id INTEGER PRIMARY KEY)")
+        .await?;
+    a.execute_unprepared("INSERT INTO only_in_first (id) VALUES (1)")
+        .await?;
 
-        assert_eq!(table_names(&a).await?, ["only_in_first"]);
-        assert_eq!(table_names(&b).await?, Vec::<String>::new());
-        assert!(b.execute_unprepared("SELECT id FROM only_in_first").await.is_err());
-        Ok(())
-    }
+    assert_eq!(table_names(&a).await?, ["only_in_first"]);
+    assert_eq!(table_names(&b).await?, Vec::<String>::new());
+    assert!(
+        b.execute_unprepared("SELECT id FROM only_in_first")
+            .await
+            .is_err()
+    );
+    Ok(())
+}
 
-    /// Dropping a TestDb deletes its database, even while connections are still open.
-    async fn dropping_a_test_database_removes_it(db: TestDb) -> Result<(), DbErr> {
-        let conn = db.connect().await;
-        conn.execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY)").await?;
-        match db.backend {
-            Backend::Sqlite => {
-                let file = db.sqlite_path().expect("SQLite TestDb has a file");
-                let dir = db.scratch_dir().expect("SQLite TestDb has a directory").to_owned();
-                assert!(file.is_file(), "{} should exist after connecting", file.display());
-                drop(db);
-                assert!(!Path::new(&dir).exists(), "{} should be gone", dir.display());
-            }
-            Backend::Postgres => {
-                let name = db.postgres_database_name().expect("PostgreSQL TestDb has a name").to_owned();
-                let admin = db.postgres_admin_url().expect("PostgreSQL TestDb has a server").to_owned();
-                assert!(name.starts_with("t_"));
-                assert!(postgres_server::database_exists(&admin, &name).await?);
-                drop(db); // `conn` is still open: WITH (FORCE) must disconnect it.
-                assert!(!postgres_server::database_exists(&admin, &name).await?, "{name} should be dropped");
-                assert!(conn.execute_unprepared("SELECT 1").await.is_err());
-            }
+dual_test!(dropping_a_test_database_removes_it);
+/// Dropping a TestDb deletes its database, even while connections are still open.
+async fn dropping_a_test_database_removes_it(db: TestDb) -> Result<(), DbErr> {
+    let conn = db.connect().await;
+    conn.execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        .await?;
+    match db.backend {
+        Backend::Sqlite => {
+            let file = db.sqlite_path().expect("SQLite TestDb has a file");
+            let dir = db
+                .scratch_dir()
+                .expect("SQLite TestDb has a directory")
+                .to_owned();
+            assert!(
+                file.is_file(),
+                "{} should exist after connecting",
+                file.display()
+            );
+            drop(db);
+            assert!(
+                !Path::new(&dir).exists(),
+                "{} should be gone",
+                dir.display()
+            );
         }
-        Ok(())
-    }
-
-    /// Many tests creating databases at once all get distinct, working ones.
-    async fn concurrent_test_databases_are_distinct(db: TestDb) {
-        let mut set = tokio::task::JoinSet::new();
-        for _ in 0..6 {
-            let backend = db.backend;
-            set.spawn(async move {
-                let db = TestDb::new(backend).await.expect("backend was available a moment ago");
-                db.connect().await.execute_unprepared("SELECT 1").await.expect("query");
-                db.url.clone()
-            });
+        Backend::Postgres => {
+            let name = db
+                .postgres_database_name()
+                .expect("PostgreSQL TestDb has a name")
+                .to_owned();
+            let admin = db
+                .postgres_admin_url()
+                .expect("PostgreSQL TestDb has a server")
+                .to_owned();
+            assert!(name.starts_with("t_"));
+            assert!(postgres_server::database_exists(&admin, &name).await?);
+            drop(db); // `conn` is still open: WITH (FORCE) must disconnect it.
+            assert!(
+                !postgres_server::database_exists(&admin, &name).await?,
+                "{name} should be dropped"
+            );
+            assert!(conn.execute_unprepared("SELECT 1").await.is_err());
         }
-        let mut urls = vec![db.url.clone()];
-        while let Some(url) = set.join_next().await {
-            urls.push(url.expect("task"));
-        }
-        let before = urls.len();
-        urls.sort();
-        urls.dedup();
-        assert_eq!(urls.len(), before, "every TestDb must have its own database");
     }
+    Ok(())
+}
 
-    /// `connect_migrated` applies the migrations (the ledger table appears).
-    async fn migrations_apply_to_a_test_database(db: TestDb) -> Result<(), DbErr> {
-        let conn = db.connect_migrated().await;
-        assert!(table_names(&conn).await?.contains(&"seaql_migrations".to_owned()));
-        Ok(())
+dual_test!(concurrent_test_databases_are_distinct);
+/// Many tests creating databases at once all get distinct, working ones.
+async fn concurrent_test_databases_are_distinct(db: TestDb) {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let backend = db.backend;
+        set.spawn(async move {
+            let db = TestDb::new(backend)
+                .await
+                .expect("backend was available a moment ago");
+            db.connect()
+                .await
+                .execute_unprepared("SELECT 1")
+                .await
+                .expect("query");
+            db.url.clone()
+        });
     }
+    let mut urls = vec![db.url.clone()];
+    while let Some(url) = set.join_next().await {
+        urls.push(url.expect("task"));
+    }
+    let before = urls.len();
+    urls.sort();
+    urls.dedup();
+    assert_eq!(
+        urls.len(),
+        before,
+        "every TestDb must have its own database"
+    );
+}
+
+dual_test!(migrations_apply_to_a_test_database);
+/// `connect_migrated` applies the migrations (the ledger table appears).
+async fn migrations_apply_to_a_test_database(db: TestDb) -> Result<(), DbErr> {
+    let conn = db.connect_migrated().await;
+    assert!(
+        table_names(&conn)
+            .await?
+            .contains(&"seaql_migrations".to_owned())
+    );
+    Ok(())
 }
 
 // The closure forms of the macro.

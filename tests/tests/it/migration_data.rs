@@ -56,100 +56,138 @@ async fn counts(conn: &DatabaseConnection) -> Vec<i64> {
     out
 }
 
-dual_test! {
-    /// Rows written before the integrity foreign keys survive their migration, and the
-    /// new constraints then behave as documented (user delete cascades, avatar delete
-    /// sets `avatar_generations.avatarId` to NULL).
-    async fn integrity_foreign_keys_keep_every_existing_row(db: TestDb) {
-        let conn = migrate_first(&db, 4).await;
-        seed_avatar_data(&conn).await;
-        let before = counts(&conn).await;
-        assert_eq!(before, vec![1, 2, 1, 1]);
+dual_test!(integrity_foreign_keys_keep_every_existing_row);
+/// Rows written before the integrity foreign keys survive their migration, and the
+/// new constraints then behave as documented (user delete cascades, avatar delete
+/// sets `avatar_generations.avatarId` to NULL).
+async fn integrity_foreign_keys_keep_every_existing_row(db: TestDb) {
+    let conn = migrate_first(&db, 4).await;
+    seed_avatar_data(&conn).await;
+    let before = counts(&conn).await;
+    assert_eq!(before, vec![1, 2, 1, 1]);
 
-        Migrator::up(&conn, None).await.unwrap();
-        assert_eq!(counts(&conn).await, before);
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(counts(&conn).await, before);
 
-        exec(&conn, r#"DELETE FROM "avatars" WHERE "id" = 'a2'"#).await;
-        let row = conn
-            .query_one_raw(Statement::from_string(
-                conn.get_database_backend(),
-                r#"SELECT "avatarId" FROM "avatar_generations" WHERE "id" = 'g1'"#,
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(row.try_get_by_index::<Option<String>>(0).unwrap(), None);
+    exec(&conn, r#"DELETE FROM "avatars" WHERE "id" = 'a2'"#).await;
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            r#"SELECT "avatarId" FROM "avatar_generations" WHERE "id" = 'g1'"#,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<Option<String>>(0).unwrap(), None);
 
-        exec(&conn, r#"DELETE FROM "users" WHERE "id" = 'u1'"#).await;
-        assert_eq!(counts(&conn).await, vec![0, 0, 0, 0]);
+    exec(&conn, r#"DELETE FROM "users" WHERE "id" = 'u1'"#).await;
+    assert_eq!(counts(&conn).await, vec![0, 0, 0, 0]);
 
-        // And back down: the rebuild without the constraints keeps rows too.
-        seed_avatar_data(&conn).await;
-        Migrator::down(&conn, Some(3)).await.unwrap();
-        assert_eq!(counts(&conn).await, vec![1, 2, 1, 1]);
-    }
-
-    /// An orphan row makes the migration refuse before changing anything: the error
-    /// names every foreign key with its count, the migration stays pending, and the
-    /// row is still there.
-    async fn orphan_rows_refuse_the_integrity_foreign_keys(db: TestDb) {
-        let conn = migrate_first(&db, 4).await;
-        seed_avatar_data(&conn).await;
-        exec(&conn, &format!(r#"INSERT INTO "avatar_projects" ("id","userId","name","createdAt","updatedAt") VALUES ('p9','ghost','Orphan',{TS},{TS})"#)).await;
-
-        let err = Migrator::up(&conn, None).await.unwrap_err().to_string();
-        assert!(err.contains("avatar_projects_userId_fkey: 1 orphan row(s)"), "{err}");
-        assert!(err.contains("avatar_generations_avatarId_fkey: 0 orphan row(s)"), "{err}");
-        let pending = migration::pending_migrations(&conn).await.unwrap();
-        assert_eq!(pending.first().map(String::as_str), Some("m20251120_000001_integrity_foreign_keys"));
-        assert_eq!(counts(&conn).await, vec![2, 2, 1, 1]);
-
-        // Once the operator removes the orphan, the same deploy succeeds.
-        exec(&conn, r#"DELETE FROM "avatar_projects" WHERE "id" = 'p9'"#).await;
-        Migrator::up(&conn, None).await.unwrap();
-        assert!(migration::pending_migrations(&conn).await.unwrap().is_empty());
-    }
-
-    /// Duplicate refunds make the refund-uniqueness migration refuse, naming the pair;
-    /// after that a second refund for the same operation is rejected by the database.
-    async fn duplicate_refunds_refuse_then_are_impossible(db: TestDb) {
-        let conn = migrate_first(&db, 5).await;
-        exec(&conn, &format!(r#"INSERT INTO "users" ("id","email","password","createdAt","updatedAt") VALUES ('u1','a@b.c','x',{TS},{TS})"#)).await;
-        let refund = |id: &str| format!(r#"INSERT INTO "credits" ("id","userId","amount","balance","type","referenceId","referenceType","createdAt") VALUES ('{id}','u1',30,30,'refund','gen1','pose_generation',{TS})"#);
-        exec(&conn, &refund("c1")).await;
-        exec(&conn, &refund("c2")).await;
-
-        let err = Migrator::up(&conn, None).await.unwrap_err().to_string();
-        assert!(err.contains("(gen1, pose_generation)"), "{err}");
-        assert_eq!(migration::pending_migrations(&conn).await.unwrap().len(), 3);
-
-        exec(&conn, r#"DELETE FROM "credits" WHERE "id" = 'c2'"#).await;
-        Migrator::up(&conn, None).await.unwrap();
-        let again = conn.execute_unprepared(&refund("c3")).await;
-        assert!(again.is_err(), "a second refund for one operation must be rejected");
-        // A usage row for the same operation is not a refund and is allowed.
-        exec(&conn, &format!(r#"INSERT INTO "credits" ("id","userId","amount","balance","type","referenceId","referenceType","createdAt") VALUES ('c4','u1',-30,0,'usage','gen1','pose_generation',{TS})"#)).await;
-    }
+    // And back down: the rebuild without the constraints keeps rows too.
+    seed_avatar_data(&conn).await;
+    Migrator::down(&conn, Some(3)).await.unwrap();
+    assert_eq!(counts(&conn).await, vec![1, 2, 1, 1]);
 }
 
-dual_test! {
-    /// A migration that fails half-way (here: a table of an older shape is in the way)
-    /// leaves none of its objects and no ledger row, and the next deploy succeeds once
-    /// the cause is removed.
-    async fn a_failed_migration_leaves_nothing_behind(db: TestDb) {
-        let conn = migrate_first(&db, 1).await;
-        exec(&conn, r#"CREATE TABLE "avatar_usage_history" ("id" text PRIMARY KEY)"#).await;
+dual_test!(orphan_rows_refuse_the_integrity_foreign_keys);
+/// An orphan row makes the migration refuse before changing anything: the error
+/// names every foreign key with its count, the migration stays pending, and the
+/// row is still there.
+async fn orphan_rows_refuse_the_integrity_foreign_keys(db: TestDb) {
+    let conn = migrate_first(&db, 4).await;
+    seed_avatar_data(&conn).await;
+    exec(&conn, &format!(r#"INSERT INTO "avatar_projects" ("id","userId","name","createdAt","updatedAt") VALUES ('p9','ghost','Orphan',{TS},{TS})"#)).await;
 
-        let err = Migrator::up(&conn, None).await.unwrap_err().to_string();
-        assert!(err.contains("avatar_usage_history"), "{err}");
-        let tables = migration::catalog::table_names(&conn).await.unwrap();
-        for created_before_the_failure in ["avatar_projects", "avatars", "avatar_presets", "persona_examples"] {
-            assert!(!tables.iter().any(|t| t == created_before_the_failure), "{created_before_the_failure} left behind: {tables:?}");
-        }
-        assert_eq!(migration::pending_migrations(&conn).await.unwrap().len(), 7);
+    let err = Migrator::up(&conn, None).await.unwrap_err().to_string();
+    assert!(
+        err.contains("avatar_projects_userId_fkey: 1 orphan row(s)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("avatar_generations_avatarId_fkey: 0 orphan row(s)"),
+        "{err}"
+    );
+    let pending = migration::pending_migrations(&conn).await.unwrap();
+    assert_eq!(
+        pending.first().map(String::as_str),
+        Some("m20251120_000001_integrity_foreign_keys")
+    );
+    assert_eq!(counts(&conn).await, vec![2, 2, 1, 1]);
 
-        exec(&conn, r#"DROP TABLE "avatar_usage_history""#).await;
-        Migrator::up(&conn, None).await.unwrap();
-        assert!(migration::pending_migrations(&conn).await.unwrap().is_empty());
+    // Once the operator removes the orphan, the same deploy succeeds.
+    exec(&conn, r#"DELETE FROM "avatar_projects" WHERE "id" = 'p9'"#).await;
+    Migrator::up(&conn, None).await.unwrap();
+    assert!(
+        migration::pending_migrations(&conn)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+dual_test!(duplicate_refunds_refuse_then_are_impossible);
+/// Duplicate refunds make the refund-uniqueness migration refuse, naming the pair;
+/// after that a second refund for the same operation is rejected by the database.
+async fn duplicate_refunds_refuse_then_are_impossible(db: TestDb) {
+    let conn = migrate_first(&db, 5).await;
+    exec(&conn, &format!(r#"INSERT INTO "users" ("id","email","password","createdAt","updatedAt") VALUES ('u1','a@b.c','x',{TS},{TS})"#)).await;
+    let refund = |id: &str| {
+        format!(
+            r#"INSERT INTO "credits" ("id","userId","amount","balance","type","referenceId","referenceType","createdAt") VALUES ('{id}','u1',30,30,'refund','gen1','pose_generation',{TS})"#
+        )
+    };
+    exec(&conn, &refund("c1")).await;
+    exec(&conn, &refund("c2")).await;
+
+    let err = Migrator::up(&conn, None).await.unwrap_err().to_string();
+    assert!(err.contains("(gen1, pose_generation)"), "{err}");
+    assert_eq!(migration::pending_migrations(&conn).await.unwrap().len(), 3);
+
+    exec(&conn, r#"DELETE FROM "credits" WHERE "id" = 'c2'"#).await;
+    Migrator::up(&conn, None).await.unwrap();
+    let again = conn.execute_unprepared(&refund("c3")).await;
+    assert!(
+        again.is_err(),
+        "a second refund for one operation must be rejected"
+    );
+    // A usage row for the same operation is not a refund and is allowed.
+    exec(&conn, &format!(r#"INSERT INTO "credits" ("id","userId","amount","balance","type","referenceId","referenceType","createdAt") VALUES ('c4','u1',-30,0,'usage','gen1','pose_generation',{TS})"#)).await;
+}
+
+dual_test!(a_failed_migration_leaves_nothing_behind);
+/// A migration that fails half-way (here: a table of an older shape is in the way)
+/// leaves none of its objects and no ledger row, and the next deploy succeeds once
+/// the cause is removed.
+async fn a_failed_migration_leaves_nothing_behind(db: TestDb) {
+    let conn = migrate_first(&db, 1).await;
+    exec(
+        &conn,
+        r#"CREATE TABLE "avatar_usage_history" ("id" text PRIMARY KEY)"#,
+    )
+    .await;
+
+    let err = Migrator::up(&conn, None).await.unwrap_err().to_string();
+    assert!(err.contains("avatar_usage_history"), "{err}");
+    let tables = migration::catalog::table_names(&conn).await.unwrap();
+    for created_before_the_failure in [
+        "avatar_projects",
+        "avatars",
+        "avatar_presets",
+        "persona_examples",
+    ] {
+        assert!(
+            !tables.iter().any(|t| t == created_before_the_failure),
+            "{created_before_the_failure} left behind: {tables:?}"
+        );
     }
+    assert_eq!(migration::pending_migrations(&conn).await.unwrap().len(), 7);
+
+    exec(&conn, r#"DROP TABLE "avatar_usage_history""#).await;
+    Migrator::up(&conn, None).await.unwrap();
+    assert!(
+        migration::pending_migrations(&conn)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -19,7 +19,7 @@ use migration::sea_orm::{
 };
 use poem::{Endpoint, http::StatusCode, test::TestClient};
 use serde_json::{Value, json};
-use tests::{dual_test, util::TempDir};
+use tests::{TestDb, dual_test, util::TempDir};
 
 use crate::api_client::{self, Reply, get_as, register, send};
 use api::vocabulary::JobStatus;
@@ -219,363 +219,577 @@ async fn refunds(state: &AppState, generation_id: &str) -> Vec<i32> {
         .collect()
 }
 
-dual_test! {
-    /// Gallery: 3 poses × 2 variations → 6 real 1024×1024 images with 400×400
-    /// thumbnails and the requested renditions at their sizes; 180 credits charged,
-    /// nothing refunded; library counters bumped; results listed in plan order.
-    async fn gallery_generation_makes_every_variation(db: TestDb) {
-        let s = setup(&db, &[]).await;
-        let poses = library(&s.state, false).await;
-        s.grant(200).await;
-        let project = s.project(json!({ "projectName": "Campaign" })).await;
-        let workers = Workers::start(&s.state, 2);
-        let reply = s
-            .post(
-                "/generate",
-                &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
-                         "selectedPoseIds": poses, "batchSize": 2,
-                         "exportFormats": ["instagram_post", "tiktok"], "outputFormats": ["original"] }),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
-        assert_eq!(reply.body["totalPosesExpected"], 6);
-        assert_eq!(reply.body["creditCharged"], 180);
-        assert_eq!(reply.body["estimatedCompletionTime"], 180);
-        assert_eq!(s.balance().await, 120);
-        let id = reply.body["generationId"].as_str().unwrap().to_owned();
+dual_test!(gallery_generation_makes_every_variation);
+/// Gallery: 3 poses × 2 variations → 6 real 1024×1024 images with 400×400
+/// thumbnails and the requested renditions at their sizes; 180 credits charged,
+/// nothing refunded; library counters bumped; results listed in plan order.
+async fn gallery_generation_makes_every_variation(db: TestDb) {
+    let s = setup(&db, &[]).await;
+    let poses = library(&s.state, false).await;
+    s.grant(200).await;
+    let project = s.project(json!({ "projectName": "Campaign" })).await;
+    let workers = Workers::start(&s.state, 2);
+    let reply = s
+        .post(
+            "/generate",
+            &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                     "selectedPoseIds": poses, "batchSize": 2,
+                     "exportFormats": ["instagram_post", "tiktok"], "outputFormats": ["original"] }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+    assert_eq!(reply.body["totalPosesExpected"], 6);
+    assert_eq!(reply.body["creditCharged"], 180);
+    assert_eq!(reply.body["estimatedCompletionTime"], 180);
+    assert_eq!(s.balance().await, 120);
+    let id = reply.body["generationId"].as_str().unwrap().to_owned();
 
-        let done = s.wait(&id).await;
-        let generation = &done["generation"];
-        assert_eq!(generation["status"], "completed", "{generation:?}");
-        assert_eq!(generation["posesCompleted"], 6);
-        assert_eq!(generation["posesFailed"], 0);
-        assert_eq!(generation["progress"], 100);
-        assert_eq!(generation["creditRefunded"], 0);
-        assert_eq!(generation["exportFormats"], json!(["instagram_feed", "tiktok", "original"]));
-        assert_eq!(generation["project"]["totalPosesGenerated"], 6);
-        assert_eq!(done["progress"]["percentage"], 100);
+    let done = s.wait(&id).await;
+    let generation = &done["generation"];
+    assert_eq!(generation["status"], "completed", "{generation:?}");
+    assert_eq!(generation["posesCompleted"], 6);
+    assert_eq!(generation["posesFailed"], 0);
+    assert_eq!(generation["progress"], 100);
+    assert_eq!(generation["creditRefunded"], 0);
+    assert_eq!(
+        generation["exportFormats"],
+        json!(["instagram_feed", "tiktok", "original"])
+    );
+    assert_eq!(generation["project"]["totalPosesGenerated"], 6);
+    assert_eq!(done["progress"]["percentage"], 100);
 
-        // The project list counts each project's totals in the page's own statement, and
-        // a page past the end still reports the total.
-        let empty = s.project(json!({ "projectName": "Empty" })).await;
-        let listed = s.get("/projects?limit=10").await;
-        assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
-        let totals = |id: &str| {
-            let p = listed.body["projects"].as_array().unwrap().iter().find(|p| p["id"] == id).unwrap();
-            (p["totalGenerations"].clone(), p["totalPosesGenerated"].clone())
-        };
-        assert_eq!(totals(&project), (json!(1), json!(6)));
-        assert_eq!(totals(&empty), (json!(0), json!(0)));
-        assert_eq!(listed.body["pagination"]["total"], 2);
-        let past_end = s.get("/projects?limit=2&page=2").await;
-        assert_eq!(past_end.body["projects"], json!([]));
-        assert_eq!((past_end.body["pagination"]["total"].clone(), past_end.body["pagination"]["totalPages"].clone()), (json!(2), json!(1)));
-        assert!(generation["startedAt"].is_string() && generation["completedAt"].is_string());
-
-        let results = s.get(&format!("/generations/{id}/results")).await;
-        assert_eq!(results.status, StatusCode::OK);
-        let keys: Vec<&str> = results.body["results"]
+    // The project list counts each project's totals in the page's own statement, and
+    // a page past the end still reports the total.
+    let empty = s.project(json!({ "projectName": "Empty" })).await;
+    let listed = s.get("/projects?limit=10").await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let totals = |id: &str| {
+        let p = listed.body["projects"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| p["variationKey"].as_str().unwrap())
-            .collect();
-        assert_eq!(keys, ["pose-0-v0", "pose-0-v1", "pose-1-v0", "pose-1-v1", "pose-2-v0", "pose-2-v1"]);
-        let mut seeds = std::collections::HashSet::new();
-        for pose in results.body["results"].as_array().unwrap() {
-            assert_eq!(pose["status"], "completed");
-            assert!(pose["promptUsed"].as_str().unwrap().contains("full body photo"));
-            seeds.insert(pose["seedUsed"].as_i64().unwrap());
-            let (status, bytes) = s.fetch(pose["outputImageUrl"].as_str().unwrap()).await;
-            assert_eq!(status, StatusCode::OK);
-            assert!(bytes.starts_with(b"\x89PNG"));
-            assert_eq!(dimensions(&bytes), (1024, 1024));
-            let (_, thumb) = s.fetch(pose["thumbnailUrl"].as_str().unwrap()).await;
-            assert_eq!(dimensions(&thumb), (400, 400));
-            let exports = pose["exportFormats"].as_object().unwrap();
-            assert_eq!(exports.len(), 3);
-            assert_eq!(exports["original"], pose["outputImageUrl"]);
-            for (format, size) in [("instagram_feed", (1080, 1080)), ("tiktok", (1080, 1920))] {
-                let (status, bytes) = s.fetch(exports[format].as_str().unwrap()).await;
-                assert_eq!(status, StatusCode::OK, "{format}");
-                assert_eq!(dimensions(&bytes), size, "{format}");
-            }
-        }
-        assert_eq!(seeds.len(), 6, "every variation has its own seed");
-        assert_eq!(results.body["generation"]["successCount"], 6);
-        assert_eq!(s.balance().await, 120);
-        assert!(refunds(&s.state, &id).await.is_empty());
-        let pose = pose_library::Entity::find_by_id("pose-0").one(&s.state.db).await.unwrap().unwrap();
-        assert_eq!((pose.usage_count, pose.popularity_score), (1, 1));
-        workers.stop().await;
-    }
-}
+            .find(|p| p["id"] == id)
+            .unwrap();
+        (
+            p["totalGenerations"].clone(),
+            p["totalPosesGenerated"].clone(),
+        )
+    };
+    assert_eq!(totals(&project), (json!(1), json!(6)));
+    assert_eq!(totals(&empty), (json!(0), json!(0)));
+    assert_eq!(listed.body["pagination"]["total"], 2);
+    let past_end = s.get("/projects?limit=2&page=2").await;
+    assert_eq!(past_end.body["projects"], json!([]));
+    assert_eq!(
+        (
+            past_end.body["pagination"]["total"].clone(),
+            past_end.body["pagination"]["totalPages"].clone()
+        ),
+        (json!(2), json!(1))
+    );
+    assert!(generation["startedAt"].is_string() && generation["completedAt"].is_string());
 
-dual_test! {
-    /// A provider that fails 2 of the 6 images: `partial`, exactly 60 credits refunded
-    /// in one row, even when finalisation is attempted again.
-    async fn partial_failure_refunds_exactly_the_failed_part_once(db: TestDb) {
-        let s = setup(&db, &[]).await;
-        let poses = library(&s.state, true).await;
-        s.grant(200).await;
-        let project = s.project(json!({ "projectName": "Partial" })).await;
-        let workers = Workers::start(&s.state, 1);
-        let reply = s
-            .post("/generate", &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
-                                        "selectedPoseIds": poses, "batchSize": 2 }))
-            .await;
-        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
-        let id = reply.body["generationId"].as_str().unwrap().to_owned();
-        let done = s.wait(&id).await;
-        workers.stop().await;
-        let generation = &done["generation"];
-        assert_eq!(generation["status"], "partial", "{generation:?}");
-        assert_eq!((generation["posesCompleted"].as_i64(), generation["posesFailed"].as_i64()), (Some(4), Some(2)));
-        assert_eq!(generation["creditRefunded"], 60);
-        assert_eq!(refunds(&s.state, &id).await, vec![60]);
-        assert_eq!(s.balance().await, 300 - 180 + 60);
-        let failed: Vec<&Value> = generation["poses"].as_array().unwrap().iter().filter(|p| p["status"] == "failed").collect();
-        assert_eq!(failed.len(), 2);
-        for pose in failed {
-            assert_eq!(pose["outputImageUrl"], "");
-            assert_eq!(pose["exportFormats"], json!({}));
-            assert!(pose["errorMessage"].is_string());
+    let results = s.get(&format!("/generations/{id}/results")).await;
+    assert_eq!(results.status, StatusCode::OK);
+    let keys: Vec<&str> = results.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["variationKey"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "pose-0-v0",
+            "pose-0-v1",
+            "pose-1-v0",
+            "pose-1-v1",
+            "pose-2-v0",
+            "pose-2-v1"
+        ]
+    );
+    let mut seeds = std::collections::HashSet::new();
+    for pose in results.body["results"].as_array().unwrap() {
+        assert_eq!(pose["status"], "completed");
+        assert!(
+            pose["promptUsed"]
+                .as_str()
+                .unwrap()
+                .contains("full body photo")
+        );
+        seeds.insert(pose["seedUsed"].as_i64().unwrap());
+        let (status, bytes) = s.fetch(pose["outputImageUrl"].as_str().unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(bytes.starts_with(b"\x89PNG"));
+        assert_eq!(dimensions(&bytes), (1024, 1024));
+        let (_, thumb) = s.fetch(pose["thumbnailUrl"].as_str().unwrap()).await;
+        assert_eq!(dimensions(&thumb), (400, 400));
+        let exports = pose["exportFormats"].as_object().unwrap();
+        assert_eq!(exports.len(), 3);
+        assert_eq!(exports["original"], pose["outputImageUrl"]);
+        for (format, size) in [("instagram_feed", (1080, 1080)), ("tiktok", (1080, 1920))] {
+            let (status, bytes) = s.fetch(exports[format].as_str().unwrap()).await;
+            assert_eq!(status, StatusCode::OK, "{format}");
+            assert_eq!(dimensions(&bytes), size, "{format}");
         }
-        // A second finalisation (a racing recovery) changes nothing.
-        let job = jobs::Entity::find().filter(jobs::Column::ReferenceId.eq(id.as_str())).one(&s.state.db).await.unwrap().unwrap();
-        let again = api::pose_generator::job::finalise(&s.state.db, &id, None, &job.id, None, Some("again")).await.unwrap();
-        assert!(!again);
-        assert_eq!(refunds(&s.state, &id).await, vec![60]);
-        let results = s.get(&format!("/generations/{id}/results")).await;
-        assert_eq!(results.body["generation"]["creditRefunded"], 60);
-        assert_eq!(results.body["generation"]["failedCount"], 2);
     }
-}
-
-dual_test! {
-    /// Text mode makes exactly `variationCount` images and charges for exactly those;
-    /// the avatar used gets one usage row and its counters.
-    async fn text_generation_makes_exactly_the_variation_count(db: TestDb) {
-        let s = setup(&db, &[]).await;
-        s.grant(100).await;
-        // An Avatar Creator avatar to use.
-        let ac = send(s.cli.post(format!("{AC}/projects")).header("Authorization", format!("Bearer {}", s.token)).body_json(&json!({"name": "Faces"}))).await;
-        let ac_project = ac.body["project"]["id"].as_str().unwrap().to_owned();
-        let now = chrono::Utc::now().naive_utc();
-        avatars::ActiveModel {
-            id: Set("avatar-1".into()),
-            user_id: Set(s.user_id.clone()),
-            project_id: Set(ac_project.clone()),
-            name: Set("Sarah".into()),
-            base_image_url: Set("/uploads/x.png".into()),
-            gender: Set(Some("female".into())),
-            age_range: Set(Some("adult".into())),
-            source_type: Set("uploaded".into()),
-            usage_count: Set(0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&s.state.db)
+    assert_eq!(seeds.len(), 6, "every variation has its own seed");
+    assert_eq!(results.body["generation"]["successCount"], 6);
+    assert_eq!(s.balance().await, 120);
+    assert!(refunds(&s.state, &id).await.is_empty());
+    let pose = pose_library::Entity::find_by_id("pose-0")
+        .one(&s.state.db)
         .await
+        .unwrap()
         .unwrap();
-        let project = s.project(json!({ "projectName": "Text", "avatarSource": "AVATAR_CREATOR", "avatarId": "avatar-1" })).await;
-        let workers = Workers::start(&s.state, 2);
-        let reply = s
-            .post("/generate", &json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION",
-                                        "textPrompt": "standing by a window with arms crossed",
-                                        "variationCount": 5, "batchSize": 9 }))
-            .await;
-        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
-        assert_eq!(reply.body["creditCharged"], 150);
-        assert_eq!(reply.body["totalPosesExpected"], 5);
-        let id = reply.body["generationId"].as_str().unwrap().to_owned();
-        let done = s.wait(&id).await;
-        workers.stop().await;
-        let generation = &done["generation"];
-        assert_eq!(generation["status"], "completed");
-        assert_eq!(generation["batchSize"], 5);
-        assert_eq!(generation["avatarId"], "avatar-1");
-        assert_eq!(generation["avatarAttributes"].as_str().map(|t| serde_json::from_str::<Value>(t).unwrap()),
-                   Some(json!({"gender": "female", "ageRange": "adult", "ethnicity": null, "style": null})));
-        let poses = generation["poses"].as_array().unwrap();
-        assert_eq!(poses.len(), 5);
-        assert!(poses[0]["promptUsed"].as_str().unwrap().starts_with("standing by a window with arms crossed, female, adult (30-50 years old), professional studio"));
-        assert_eq!(generated_poses::Entity::find().count(&s.state.db).await.unwrap(), 5);
-        assert_eq!(s.balance().await, 50);
-        let usage = avatar_usage_history::Entity::find().all(&s.state.db).await.unwrap();
-        assert_eq!(usage.len(), 1);
-        assert_eq!(usage[0].reference_id.as_deref(), Some(id.as_str()));
-        let avatar = avatars::Entity::find_by_id("avatar-1").one(&s.state.db).await.unwrap().unwrap();
-        assert_eq!(avatar.usage_count, 1);
-        assert!(avatar.last_used_at.is_some());
-
-        // Deleting the Avatar Creator project keeps the Pose Generator rows, unlinked.
-        let deleted = send(s.cli.delete(format!("{AC}/projects/{ac_project}")).header("Authorization", format!("Bearer {}", s.token))).await;
-        assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.body);
-        let project_row = s.get(&format!("/projects/{project}")).await;
-        assert_eq!(project_row.status, StatusCode::OK);
-        assert_eq!(project_row.body["project"]["avatarId"], Value::Null);
-        assert_eq!(project_row.body["project"]["generations"][0]["avatarId"], Value::Null);
-    }
+    assert_eq!((pose.usage_count, pose.popularity_score), (1, 1));
+    workers.stop().await;
 }
 
-dual_test! {
-    /// Validation (400 with the field), ownership (404), credits (402) and the daily
-    /// quota of the unlimited tier (403, nothing written; accepted requests cost no
-    /// credits and run first).
-    async fn generate_rules_credits_and_quota(db: TestDb) {
-        let s = setup(&db, &[]).await;
-        let poses = library(&s.state, false).await;
-        let project = s.project(json!({ "projectName": "Rules" })).await;
-        let cases = [
-            (json!({ "generationType": "GALLERY_REFERENCE", "selectedPoseIds": poses }), "projectId"),
-            (json!({ "projectId": project, "generationType": "gallery" }), "generationType"),
-            (json!({ "projectId": project, "generationType": "GALLERY_REFERENCE", "selectedPoseIds": [] }), "selectedPoseIds"),
-            (json!({ "projectId": project, "generationType": "GALLERY_REFERENCE", "selectedPoseIds": poses, "batchSize": 11 }), "batchSize"),
-            (json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "a red apple on a table" }), "textPrompt"),
-            (json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "naked standing pose" }), "textPrompt"),
-            (json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "variationCount": 21 }), "variationCount"),
-            (json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "exportFormats": ["myspace"] }), "exportFormats"),
-            (json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "useBackgroundChanger": true, "backgroundMode": "solid_color", "backgroundColor": "red" }), "backgroundColor"),
-            (json!({ "projectId": project, "generationType": "GALLERY_REFERENCE", "selectedPoseIds": ["pose-0", "nope"] }), "selectedPoseIds[1]"),
-        ];
-        for (body, field) in cases {
-            let reply = s.post("/generate", &body).await;
-            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}: {:?}", reply.body);
-            assert!(reply.body["error"]["details"].get(field).is_some(), "{body}: {:?}", reply.body);
-        }
-        let foreign = s.post("/generate", &json!({ "projectId": "nope", "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing" })).await;
-        assert_eq!(foreign.status, StatusCode::NOT_FOUND);
-        assert_eq!(foreign.error_message(), "Project not found");
-        let avatar = s.post("/generate", &json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "avatarId": "nope" })).await;
-        assert_eq!(avatar.error_message(), "Avatar not found");
-
-        // 100 credits cannot pay 4 poses with background (160).
-        let poor = s.post("/generate", &json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "useBackgroundChanger": true, "backgroundMode": "ai_generate", "backgroundPrompt": "a beach" })).await;
-        assert_eq!(poor.status, StatusCode::PAYMENT_REQUIRED);
-        assert_eq!(poor.body["error"]["details"], json!({ "required": 160, "available": 100 }));
-        assert_eq!(pose_generations::Entity::find().count(&s.state.db).await.unwrap(), 0);
-        assert_eq!(jobs::Entity::find().count(&s.state.db).await.unwrap(), 0);
-
-        // The unlimited tier: 5 a day.
-        users::ActiveModel {
-            id: Set(s.user_id.clone()),
-            unlimited_pose_active: Set(true),
-            unlimited_pose_daily_quota: Set(5),
-            unlimited_pose_quota_used: Set(0),
-            ..Default::default()
-        }
-        .update(&s.state.db)
+dual_test!(partial_failure_refunds_exactly_the_failed_part_once);
+/// A provider that fails 2 of the 6 images: `partial`, exactly 60 credits refunded
+/// in one row, even when finalisation is attempted again.
+async fn partial_failure_refunds_exactly_the_failed_part_once(db: TestDb) {
+    let s = setup(&db, &[]).await;
+    let poses = library(&s.state, true).await;
+    s.grant(200).await;
+    let project = s.project(json!({ "projectName": "Partial" })).await;
+    let workers = Workers::start(&s.state, 1);
+    let reply = s
+        .post(
+            "/generate",
+            &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                                    "selectedPoseIds": poses, "batchSize": 2 }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+    let id = reply.body["generationId"].as_str().unwrap().to_owned();
+    let done = s.wait(&id).await;
+    workers.stop().await;
+    let generation = &done["generation"];
+    assert_eq!(generation["status"], "partial", "{generation:?}");
+    assert_eq!(
+        (
+            generation["posesCompleted"].as_i64(),
+            generation["posesFailed"].as_i64()
+        ),
+        (Some(4), Some(2))
+    );
+    assert_eq!(generation["creditRefunded"], 60);
+    assert_eq!(refunds(&s.state, &id).await, vec![60]);
+    assert_eq!(s.balance().await, 300 - 180 + 60);
+    let failed: Vec<&Value> = generation["poses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 2);
+    for pose in failed {
+        assert_eq!(pose["outputImageUrl"], "");
+        assert_eq!(pose["exportFormats"], json!({}));
+        assert!(pose["errorMessage"].is_string());
+    }
+    // A second finalisation (a racing recovery) changes nothing.
+    let job = jobs::Entity::find()
+        .filter(jobs::Column::ReferenceId.eq(id.as_str()))
+        .one(&s.state.db)
         .await
+        .unwrap()
         .unwrap();
-        let ok = s.post("/generate", &json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "variationCount": 3 })).await;
-        assert_eq!(ok.status, StatusCode::ACCEPTED, "{:?}", ok.body);
-        assert_eq!(ok.body["creditCharged"], 0);
-        let over = s.post("/generate", &json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "variationCount": 3 })).await;
-        assert_eq!(over.status, StatusCode::FORBIDDEN);
-        assert_eq!(over.error_code(), "INSUFFICIENT_QUOTA");
-        assert_eq!(over.body["error"]["details"]["remaining"], 2);
-        assert_eq!(over.body["error"]["details"]["dailyQuota"], 5);
-        assert_eq!(s.balance().await, 100);
-        let job = jobs::Entity::find().one(&s.state.db).await.unwrap().unwrap();
-        assert_eq!(job.priority, 10);
-        let user = users::Entity::find_by_id(s.user_id.as_str()).one(&s.state.db).await.unwrap().unwrap();
-        assert_eq!(user.unlimited_pose_quota_used, 3);
-        assert!(user.unlimited_pose_quota_reset_at.unwrap() > chrono::Utc::now().naive_utc());
-
-        // 409 while it is pending; the files and rows go once it is done.
-        let blocked = send(s.cli.delete(format!("{PG}/projects/{project}")).header("Authorization", format!("Bearer {}", s.token))).await;
-        assert_eq!(blocked.status, StatusCode::CONFLICT);
-        assert_eq!(blocked.body["error"]["details"]["activeGenerations"], 1);
-        let workers = Workers::start(&s.state, 1);
-        s.wait(ok.body["generationId"].as_str().unwrap()).await;
-        workers.stop().await;
-        let deleted = send(s.cli.delete(format!("{PG}/projects/{project}")).header("Authorization", format!("Bearer {}", s.token))).await;
-        assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.body);
-        assert_eq!(generated_poses::Entity::find().count(&s.state.db).await.unwrap(), 0);
-        let folder = s._uploads.path().join("poses").join(ok.body["generationId"].as_str().unwrap());
-        assert!(!folder.exists(), "generation files removed");
-    }
-}
-
-dual_test! {
-    /// The unlimited tier: the failed part of a generation gives its quota units back
-    /// (the same day), and no credit moves.
-    async fn failed_poses_return_their_quota_units(db: TestDb) {
-        let s = setup(&db, &[]).await;
-        let poses = library(&s.state, true).await;
-        let project = s.project(json!({ "projectName": "Quota" })).await;
-        users::ActiveModel {
-            id: Set(s.user_id.clone()),
-            unlimited_pose_active: Set(true),
-            unlimited_pose_daily_quota: Set(10),
-            unlimited_pose_quota_used: Set(0),
-            ..Default::default()
-        }
-        .update(&s.state.db)
-        .await
-        .unwrap();
-        let reply = s
-            .post("/generate", &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
-                                        "selectedPoseIds": poses, "batchSize": 2 }))
-            .await;
-        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
-        assert_eq!(reply.body["creditCharged"], 0);
-        let user = users::Entity::find_by_id(s.user_id.as_str()).one(&s.state.db).await.unwrap().unwrap();
-        assert_eq!(user.unlimited_pose_quota_used, 6);
-        let workers = Workers::start(&s.state, 1);
-        let done = s.wait(reply.body["generationId"].as_str().unwrap()).await;
-        workers.stop().await;
-        assert_eq!(done["generation"]["status"], "partial");
-        assert_eq!(done["generation"]["posesFailed"], 2);
-        let user = users::Entity::find_by_id(s.user_id.as_str()).one(&s.state.db).await.unwrap().unwrap();
-        assert_eq!(user.unlimited_pose_quota_used, 4, "the 2 failed units came back");
-        assert_eq!(s.balance().await, 100, "the sign-up credits are untouched");
-        assert!(refunds(&s.state, reply.body["generationId"].as_str().unwrap()).await.is_empty());
-    }
-}
-
-dual_test! {
-    /// A worker dies mid-generation: its lease expires, recovery puts the generation
-    /// back to `pending` (one recovery counted), and the next worker finishes only the
-    /// variations that were missing: no duplicate rows, one charge, no refund.
-    async fn a_dead_workers_generation_is_finished_by_another(db: TestDb) {
-        let s = setup(&db, &[]).await;
-        let poses = library(&s.state, false).await;
-        s.grant(100).await;
-        let project = s.project(json!({ "projectName": "Crash" })).await;
-        let reply = s
-            .post("/generate", &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
-                                        "selectedPoseIds": poses, "batchSize": 1 }))
-            .await;
-        let id = reply.body["generationId"].as_str().unwrap().to_owned();
-        // The first worker claims with a lease that is already over and dies before
-        // doing anything; recovery requeues it.
-        let job = queue::claim(&s.state.db, "dead", Duration::ZERO).await.unwrap().unwrap();
-        pose_generations::ActiveModel { id: Set(id.clone()), status: Set("processing".into()), ..Default::default() }
-            .update(&s.state.db)
+    let again =
+        api::pose_generator::job::finalise(&s.state.db, &id, None, &job.id, None, Some("again"))
             .await
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let recovery = worker::recover_report(&s.state).await.unwrap();
-        assert_eq!((recovery.recovered, recovery.failed), (1, 0));
-        let generation = pose_generations::Entity::find_by_id(id.as_str()).one(&s.state.db).await.unwrap().unwrap();
-        assert_eq!((generation.status.as_str(), generation.recovery_attempts), ("pending", 1));
-        assert!(generation.last_recovery_at.is_some());
-        // Make it due now, and let a live worker finish it.
-        jobs::ActiveModel { id: Set(job.id.clone()), run_after: Set(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1)), ..Default::default() }
-            .update(&s.state.db)
-            .await
-            .unwrap();
-        let workers = Workers::start(&s.state, 2);
-        let done = s.wait(&id).await;
-        workers.stop().await;
-        assert_eq!(done["generation"]["status"], "completed");
-        assert_eq!(generated_poses::Entity::find().count(&s.state.db).await.unwrap(), 3);
-        assert_eq!(s.balance().await, 200 - 90);
-        assert!(refunds(&s.state, &id).await.is_empty());
-        let job = jobs::Entity::find_by_id(job.id.as_str()).one(&s.state.db).await.unwrap().unwrap();
-        assert_eq!((job.status.as_str(), job.attempts), (JobStatus::Succeeded.as_str(), 2));
+    assert!(!again);
+    assert_eq!(refunds(&s.state, &id).await, vec![60]);
+    let results = s.get(&format!("/generations/{id}/results")).await;
+    assert_eq!(results.body["generation"]["creditRefunded"], 60);
+    assert_eq!(results.body["generation"]["failedCount"], 2);
+}
+
+dual_test!(text_generation_makes_exactly_the_variation_count);
+/// Text mode makes exactly `variationCount` images and charges for exactly those;
+/// the avatar used gets one usage row and its counters.
+async fn text_generation_makes_exactly_the_variation_count(db: TestDb) {
+    let s = setup(&db, &[]).await;
+    s.grant(100).await;
+    // An Avatar Creator avatar to use.
+    let ac = send(
+        s.cli
+            .post(format!("{AC}/projects"))
+            .header("Authorization", format!("Bearer {}", s.token))
+            .body_json(&json!({"name": "Faces"})),
+    )
+    .await;
+    let ac_project = ac.body["project"]["id"].as_str().unwrap().to_owned();
+    let now = chrono::Utc::now().naive_utc();
+    avatars::ActiveModel {
+        id: Set("avatar-1".into()),
+        user_id: Set(s.user_id.clone()),
+        project_id: Set(ac_project.clone()),
+        name: Set("Sarah".into()),
+        base_image_url: Set("/uploads/x.png".into()),
+        gender: Set(Some("female".into())),
+        age_range: Set(Some("adult".into())),
+        source_type: Set("uploaded".into()),
+        usage_count: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
     }
+    .insert(&s.state.db)
+    .await
+    .unwrap();
+    let project = s.project(json!({ "projectName": "Text", "avatarSource": "AVATAR_CREATOR", "avatarId": "avatar-1" })).await;
+    let workers = Workers::start(&s.state, 2);
+    let reply = s
+        .post(
+            "/generate",
+            &json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION",
+                                    "textPrompt": "standing by a window with arms crossed",
+                                    "variationCount": 5, "batchSize": 9 }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+    assert_eq!(reply.body["creditCharged"], 150);
+    assert_eq!(reply.body["totalPosesExpected"], 5);
+    let id = reply.body["generationId"].as_str().unwrap().to_owned();
+    let done = s.wait(&id).await;
+    workers.stop().await;
+    let generation = &done["generation"];
+    assert_eq!(generation["status"], "completed");
+    assert_eq!(generation["batchSize"], 5);
+    assert_eq!(generation["avatarId"], "avatar-1");
+    assert_eq!(
+        generation["avatarAttributes"]
+            .as_str()
+            .map(|t| serde_json::from_str::<Value>(t).unwrap()),
+        Some(json!({"gender": "female", "ageRange": "adult", "ethnicity": null, "style": null}))
+    );
+    let poses = generation["poses"].as_array().unwrap();
+    assert_eq!(poses.len(), 5);
+    assert!(poses[0]["promptUsed"].as_str().unwrap().starts_with("standing by a window with arms crossed, female, adult (30-50 years old), professional studio"));
+    assert_eq!(
+        generated_poses::Entity::find()
+            .count(&s.state.db)
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(s.balance().await, 50);
+    let usage = avatar_usage_history::Entity::find()
+        .all(&s.state.db)
+        .await
+        .unwrap();
+    assert_eq!(usage.len(), 1);
+    assert_eq!(usage[0].reference_id.as_deref(), Some(id.as_str()));
+    let avatar = avatars::Entity::find_by_id("avatar-1")
+        .one(&s.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(avatar.usage_count, 1);
+    assert!(avatar.last_used_at.is_some());
+
+    // Deleting the Avatar Creator project keeps the Pose Generator rows, unlinked.
+    let deleted = send(
+        s.cli
+            .delete(format!("{AC}/projects/{ac_project}"))
+            .header("Authorization", format!("Bearer {}", s.token)),
+    )
+    .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.body);
+    let project_row = s.get(&format!("/projects/{project}")).await;
+    assert_eq!(project_row.status, StatusCode::OK);
+    assert_eq!(project_row.body["project"]["avatarId"], Value::Null);
+    assert_eq!(
+        project_row.body["project"]["generations"][0]["avatarId"],
+        Value::Null
+    );
+}
+
+dual_test!(generate_rules_credits_and_quota);
+/// Validation (400 with the field), ownership (404), credits (402) and the daily
+/// quota of the unlimited tier (403, nothing written; accepted requests cost no
+/// credits and run first).
+async fn generate_rules_credits_and_quota(db: TestDb) {
+    let s = setup(&db, &[]).await;
+    let poses = library(&s.state, false).await;
+    let project = s.project(json!({ "projectName": "Rules" })).await;
+    let cases = [
+        (
+            json!({ "generationType": "GALLERY_REFERENCE", "selectedPoseIds": poses }),
+            "projectId",
+        ),
+        (
+            json!({ "projectId": project, "generationType": "gallery" }),
+            "generationType",
+        ),
+        (
+            json!({ "projectId": project, "generationType": "GALLERY_REFERENCE", "selectedPoseIds": [] }),
+            "selectedPoseIds",
+        ),
+        (
+            json!({ "projectId": project, "generationType": "GALLERY_REFERENCE", "selectedPoseIds": poses, "batchSize": 11 }),
+            "batchSize",
+        ),
+        (
+            json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "a red apple on a table" }),
+            "textPrompt",
+        ),
+        (
+            json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "naked standing pose" }),
+            "textPrompt",
+        ),
+        (
+            json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "variationCount": 21 }),
+            "variationCount",
+        ),
+        (
+            json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "exportFormats": ["myspace"] }),
+            "exportFormats",
+        ),
+        (
+            json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "useBackgroundChanger": true, "backgroundMode": "solid_color", "backgroundColor": "red" }),
+            "backgroundColor",
+        ),
+        (
+            json!({ "projectId": project, "generationType": "GALLERY_REFERENCE", "selectedPoseIds": ["pose-0", "nope"] }),
+            "selectedPoseIds[1]",
+        ),
+    ];
+    for (body, field) in cases {
+        let reply = s.post("/generate", &body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {:?}",
+            reply.body
+        );
+        assert!(
+            reply.body["error"]["details"].get(field).is_some(),
+            "{body}: {:?}",
+            reply.body
+        );
+    }
+    let foreign = s.post("/generate", &json!({ "projectId": "nope", "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing" })).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    assert_eq!(foreign.error_message(), "Project not found");
+    let avatar = s.post("/generate", &json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "avatarId": "nope" })).await;
+    assert_eq!(avatar.error_message(), "Avatar not found");
+
+    // 100 credits cannot pay 4 poses with background (160).
+    let poor = s.post("/generate", &json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "useBackgroundChanger": true, "backgroundMode": "ai_generate", "backgroundPrompt": "a beach" })).await;
+    assert_eq!(poor.status, StatusCode::PAYMENT_REQUIRED);
+    assert_eq!(
+        poor.body["error"]["details"],
+        json!({ "required": 160, "available": 100 })
+    );
+    assert_eq!(
+        pose_generations::Entity::find()
+            .count(&s.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(jobs::Entity::find().count(&s.state.db).await.unwrap(), 0);
+
+    // The unlimited tier: 5 a day.
+    users::ActiveModel {
+        id: Set(s.user_id.clone()),
+        unlimited_pose_active: Set(true),
+        unlimited_pose_daily_quota: Set(5),
+        unlimited_pose_quota_used: Set(0),
+        ..Default::default()
+    }
+    .update(&s.state.db)
+    .await
+    .unwrap();
+    let ok = s.post("/generate", &json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "variationCount": 3 })).await;
+    assert_eq!(ok.status, StatusCode::ACCEPTED, "{:?}", ok.body);
+    assert_eq!(ok.body["creditCharged"], 0);
+    let over = s.post("/generate", &json!({ "projectId": project, "generationType": "TEXT_DESCRIPTION", "textPrompt": "standing", "variationCount": 3 })).await;
+    assert_eq!(over.status, StatusCode::FORBIDDEN);
+    assert_eq!(over.error_code(), "INSUFFICIENT_QUOTA");
+    assert_eq!(over.body["error"]["details"]["remaining"], 2);
+    assert_eq!(over.body["error"]["details"]["dailyQuota"], 5);
+    assert_eq!(s.balance().await, 100);
+    let job = jobs::Entity::find()
+        .one(&s.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.priority, 10);
+    let user = users::Entity::find_by_id(s.user_id.as_str())
+        .one(&s.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.unlimited_pose_quota_used, 3);
+    assert!(user.unlimited_pose_quota_reset_at.unwrap() > chrono::Utc::now().naive_utc());
+
+    // 409 while it is pending; the files and rows go once it is done.
+    let blocked = send(
+        s.cli
+            .delete(format!("{PG}/projects/{project}"))
+            .header("Authorization", format!("Bearer {}", s.token)),
+    )
+    .await;
+    assert_eq!(blocked.status, StatusCode::CONFLICT);
+    assert_eq!(blocked.body["error"]["details"]["activeGenerations"], 1);
+    let workers = Workers::start(&s.state, 1);
+    s.wait(ok.body["generationId"].as_str().unwrap()).await;
+    workers.stop().await;
+    let deleted = send(
+        s.cli
+            .delete(format!("{PG}/projects/{project}"))
+            .header("Authorization", format!("Bearer {}", s.token)),
+    )
+    .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.body);
+    assert_eq!(
+        generated_poses::Entity::find()
+            .count(&s.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+    let folder = s
+        ._uploads
+        .path()
+        .join("poses")
+        .join(ok.body["generationId"].as_str().unwrap());
+    assert!(!folder.exists(), "generation files removed");
+}
+
+dual_test!(failed_poses_return_their_quota_units);
+/// The unlimited tier: the failed part of a generation gives its quota units back
+/// (the same day), and no credit moves.
+async fn failed_poses_return_their_quota_units(db: TestDb) {
+    let s = setup(&db, &[]).await;
+    let poses = library(&s.state, true).await;
+    let project = s.project(json!({ "projectName": "Quota" })).await;
+    users::ActiveModel {
+        id: Set(s.user_id.clone()),
+        unlimited_pose_active: Set(true),
+        unlimited_pose_daily_quota: Set(10),
+        unlimited_pose_quota_used: Set(0),
+        ..Default::default()
+    }
+    .update(&s.state.db)
+    .await
+    .unwrap();
+    let reply = s
+        .post(
+            "/generate",
+            &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                                    "selectedPoseIds": poses, "batchSize": 2 }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+    assert_eq!(reply.body["creditCharged"], 0);
+    let user = users::Entity::find_by_id(s.user_id.as_str())
+        .one(&s.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.unlimited_pose_quota_used, 6);
+    let workers = Workers::start(&s.state, 1);
+    let done = s.wait(reply.body["generationId"].as_str().unwrap()).await;
+    workers.stop().await;
+    assert_eq!(done["generation"]["status"], "partial");
+    assert_eq!(done["generation"]["posesFailed"], 2);
+    let user = users::Entity::find_by_id(s.user_id.as_str())
+        .one(&s.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        user.unlimited_pose_quota_used, 4,
+        "the 2 failed units came back"
+    );
+    assert_eq!(s.balance().await, 100, "the sign-up credits are untouched");
+    assert!(
+        refunds(&s.state, reply.body["generationId"].as_str().unwrap())
+            .await
+            .is_empty()
+    );
+}
+
+dual_test!(a_dead_workers_generation_is_finished_by_another);
+/// A worker dies mid-generation: its lease expires, recovery puts the generation
+/// back to `pending` (one recovery counted), and the next worker finishes only the
+/// variations that were missing: no duplicate rows, one charge, no refund.
+async fn a_dead_workers_generation_is_finished_by_another(db: TestDb) {
+    let s = setup(&db, &[]).await;
+    let poses = library(&s.state, false).await;
+    s.grant(100).await;
+    let project = s.project(json!({ "projectName": "Crash" })).await;
+    let reply = s
+        .post(
+            "/generate",
+            &json!({ "projectId": project, "generationType": "GALLERY_REFERENCE",
+                                    "selectedPoseIds": poses, "batchSize": 1 }),
+        )
+        .await;
+    let id = reply.body["generationId"].as_str().unwrap().to_owned();
+    // The first worker claims with a lease that is already over and dies before
+    // doing anything; recovery requeues it.
+    let job = queue::claim(&s.state.db, "dead", Duration::ZERO)
+        .await
+        .unwrap()
+        .unwrap();
+    pose_generations::ActiveModel {
+        id: Set(id.clone()),
+        status: Set("processing".into()),
+        ..Default::default()
+    }
+    .update(&s.state.db)
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let recovery = worker::recover_report(&s.state).await.unwrap();
+    assert_eq!((recovery.recovered, recovery.failed), (1, 0));
+    let generation = pose_generations::Entity::find_by_id(id.as_str())
+        .one(&s.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (generation.status.as_str(), generation.recovery_attempts),
+        ("pending", 1)
+    );
+    assert!(generation.last_recovery_at.is_some());
+    // Make it due now, and let a live worker finish it.
+    jobs::ActiveModel {
+        id: Set(job.id.clone()),
+        run_after: Set(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1)),
+        ..Default::default()
+    }
+    .update(&s.state.db)
+    .await
+    .unwrap();
+    let workers = Workers::start(&s.state, 2);
+    let done = s.wait(&id).await;
+    workers.stop().await;
+    assert_eq!(done["generation"]["status"], "completed");
+    assert_eq!(
+        generated_poses::Entity::find()
+            .count(&s.state.db)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(s.balance().await, 200 - 90);
+    assert!(refunds(&s.state, &id).await.is_empty());
+    let job = jobs::Entity::find_by_id(job.id.as_str())
+        .one(&s.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (job.status.as_str(), job.attempts),
+        (JobStatus::Succeeded.as_str(), 2)
+    );
 }

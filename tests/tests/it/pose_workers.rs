@@ -205,22 +205,33 @@ async fn postgres_three_servers_share_thirty_generations() {
     }
 }
 
-tests::dual_test! {
-    /// A claim takes exactly one job however many are due. (PostgreSQL may rescan an
-    /// `IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)` semi-join and mark one row per
-    /// rescan running: jobs nobody works on, whose leases then burn their attempts.)
-    async fn a_claim_takes_exactly_one_job(db: TestDb) {
-        let conn = db.connect_migrated().await;
-        for i in 0..40 {
-            api::jobs::queue::enqueue(&conn, api::pose_generator::job::JOB_KIND, &format!("ref-{i}"), &json!({}), 0)
-                .await
-                .unwrap();
-        }
-        for round in 1..=3 {
-            let claimed = api::jobs::queue::claim(&conn, "w", Duration::from_secs(60)).await.unwrap();
-            assert!(claimed.is_some());
-            let running = jobs::Entity::find().filter(jobs::Column::Status.eq("running")).count(&conn).await.unwrap();
-            assert_eq!(running, round, "one more running job per claim");
-        }
+tests::dual_test!(a_claim_takes_exactly_one_job);
+/// A claim takes exactly one job however many are due. (PostgreSQL may rescan an
+/// `IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)` semi-join and mark one row per
+/// rescan running: jobs nobody works on, whose leases then burn their attempts.)
+async fn a_claim_takes_exactly_one_job(db: TestDb) {
+    let conn = db.connect_migrated().await;
+    for i in 0..40 {
+        api::jobs::queue::enqueue(
+            &conn,
+            api::pose_generator::job::JOB_KIND,
+            &format!("ref-{i}"),
+            &json!({}),
+            0,
+        )
+        .await
+        .unwrap();
+    }
+    for round in 1..=3 {
+        let claimed = api::jobs::queue::claim(&conn, "w", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(claimed.is_some());
+        let running = jobs::Entity::find()
+            .filter(jobs::Column::Status.eq("running"))
+            .count(&conn)
+            .await
+            .unwrap();
+        assert_eq!(running, round, "one more running job per claim");
     }
 }
