@@ -20,6 +20,7 @@ pub mod images;
 pub mod jobs;
 pub mod json_body;
 pub mod json_reply;
+pub mod metrics;
 pub mod nul_guard;
 pub mod openapi;
 pub mod pagination;

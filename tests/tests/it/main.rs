@@ -21,6 +21,7 @@ mod faults;
 mod harness;
 mod hostile_clients;
 mod json_types;
+mod metrics;
 mod migration_cli;
 mod migration_data;
 mod pose_background;
