@@ -34,6 +34,7 @@ mod pose_workers;
 mod providers;
 mod rate_limits;
 mod restore;
+mod s3_server;
 mod schema;
 mod seed;
 mod sessions;
