@@ -162,6 +162,13 @@ pub async fn append(
     }
     .insert(txn)
     .await?;
+    // Counted when written: a transaction that rolls back after this (the database
+    // failing before the commit) is counted all the same.
+    match entry.kind {
+        EntryType::Usage => crate::metrics::credits_charged(-entry.amount),
+        EntryType::Refund => crate::metrics::credits_refunded(entry.amount),
+        _ => {}
+    }
     Ok(row)
 }
 
@@ -179,11 +186,7 @@ pub async fn charge(
     }
     let entry =
         NewEntry::new(-cost, EntryType::Usage, description).reference(reference_id, "app_usage");
-    let balance = append(txn, user_id, entry).await?.balance;
-    // Counted when written: a transaction that rolls back afterwards (rare: the
-    // database failing between this write and the commit) is counted all the same.
-    crate::metrics::credits_charged(cost);
-    Ok(balance)
+    Ok(append(txn, user_id, entry).await?.balance)
 }
 
 /// Whether a refund with this idempotency key (api.md §8.2.6) exists: keyed by
@@ -234,7 +237,6 @@ pub async fn refund_once(
     let entry = NewEntry::new(refund.amount, EntryType::Refund, refund.description)
         .reference(refund.reference_id, refund.reference_type);
     append(txn, refund.user_id, entry).await?;
-    crate::metrics::credits_refunded(refund.amount);
     Ok(refund.amount)
 }
 
