@@ -80,6 +80,7 @@ fn serve(workers: Option<u32>, worker_only: bool) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            start_metrics(&state);
             let count = state.config.worker_concurrency.max(1);
             let workers = crate::jobs::Workers::start(&state, count);
             startup::shutdown_signal().await;
@@ -95,6 +96,7 @@ fn serve(workers: Option<u32>, worker_only: bool) -> ExitCode {
             }
         };
         let state = app.state();
+        start_metrics(state);
         // The embedded default is a development database: the server loads the
         // reference data (presets, persona examples, preview images) itself,
         // idempotently. Production runs `cargo run -p migration -- seed` on deploy.
@@ -113,4 +115,22 @@ fn serve(workers: Option<u32>, worker_only: bool) -> ExitCode {
             }
         }
     })
+}
+
+/// `METRICS_ADDR`: installs the Prometheus recorder and serves `GET /metrics` on that
+/// private address beside the process's work. A listener that cannot bind is logged and
+/// the process goes on without metrics rather than refusing to serve.
+fn start_metrics(state: &crate::app::AppState) {
+    let Some(addr) = state.config.metrics_addr else {
+        return;
+    };
+    let Some(handle) = crate::metrics::install() else {
+        return;
+    };
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        if let Err(err) = crate::metrics::serve(addr, handle, db).await {
+            tracing::error!(%addr, error = %err, "the metrics listener failed");
+        }
+    });
 }

@@ -18,6 +18,7 @@ pub mod http;
 pub mod ids;
 pub mod images;
 pub mod jobs;
+pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod pose_generator;

@@ -78,6 +78,9 @@ pub struct Config {
     pub local_provider_delay_ms: u64,
     /// `LOCAL_PROVIDER_FAULTS` (false): `[fail]` / `[flaky]` in a prompt inject failures.
     pub local_provider_faults: bool,
+    /// `METRICS_ADDR` (unset: no metrics): the private listener of `GET /metrics`
+    /// (Prometheus text), apart from the public port.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 const MAX_WORKER_CONCURRENCY: u32 = 1024;
@@ -204,6 +207,11 @@ impl Config {
                 .ok_or("must be an integer 0..600000")
         });
         let local_provider_faults = env.parse("LOCAL_PROVIDER_FAULTS", false, parse_bool);
+        let metrics_addr = env.parse("METRICS_ADDR", None, |v| {
+            v.parse::<std::net::SocketAddr>()
+                .map(Some)
+                .map_err(|_| "must be an address and port, such as 127.0.0.1:9100")
+        });
 
         let mut rate_limit_overrides = std::collections::HashMap::new();
         for (name, default) in crate::rate_limit::DEFAULTS {
@@ -251,6 +259,7 @@ impl Config {
             image_provider,
             local_provider_delay_ms,
             local_provider_faults,
+            metrics_addr,
         })
     }
 }

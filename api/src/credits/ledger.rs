@@ -162,6 +162,13 @@ pub async fn append(
     }
     .insert(txn)
     .await?;
+    // Counted when written: a transaction that rolls back after this (the database
+    // failing before the commit) is counted all the same.
+    match entry.kind {
+        EntryType::Usage => crate::metrics::credits_charged(-entry.amount),
+        EntryType::Refund => crate::metrics::credits_refunded(entry.amount),
+        _ => {}
+    }
     Ok(row)
 }
 

@@ -27,7 +27,12 @@ pub fn render(err: &poem::Error, request_id: &RequestId) -> Response {
     };
     match api_error.code() {
         ErrorCode::InternalError => tracing::error!(error = %err, "request failed"),
-        ErrorCode::ServiceUnavailable => tracing::warn!(error = %err, "service unavailable"),
+        ErrorCode::ServiceUnavailable => {
+            if matches!(api_error, ApiError::Database(_)) {
+                crate::metrics::db_unavailable();
+            }
+            tracing::warn!(error = %err, "service unavailable")
+        }
         _ => {}
     }
     api_error.to_response(request_id)

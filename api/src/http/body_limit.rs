@@ -150,6 +150,7 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         if declared.is_some_and(|n| n > cap.max_bytes as u64) {
+            crate::metrics::body_limit_rejected("too_large");
             return Err((cap.too_large)().into());
         }
         // Held until the upload's answer is ready: reading, decoding and storing.
@@ -157,7 +158,10 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             match tokio::time::timeout(self.upload_wait, self.uploads.clone().acquire_owned()).await
             {
                 Ok(Ok(turn)) => Some(turn),
-                _ => return Err(uploads_busy().into()),
+                _ => {
+                    crate::metrics::body_limit_rejected("uploads_busy");
+                    return Err(uploads_busy().into());
+                }
             }
         } else {
             None
@@ -172,8 +176,14 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         ));
         let result = self.inner.call(req).await.map(IntoResponse::into_response);
         match state.load(Ordering::SeqCst) {
-            TOO_LARGE => Err((cap.too_large)().into()),
-            TIMED_OUT => Err(request_timeout(self.read_timeout).into()),
+            TOO_LARGE => {
+                crate::metrics::body_limit_rejected("too_large");
+                Err((cap.too_large)().into())
+            }
+            TIMED_OUT => {
+                crate::metrics::body_limit_rejected("timeout");
+                Err(request_timeout(self.read_timeout).into())
+            }
             _ => result,
         }
     }

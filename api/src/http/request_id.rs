@@ -6,7 +6,7 @@ use std::{fmt, panic::AssertUnwindSafe, time::Instant};
 
 use futures_util::FutureExt;
 use poem::{
-    Endpoint, IntoResponse, Middleware, Request, Response, Result,
+    Endpoint, IntoResponse, Middleware, PathPattern, Request, Response, Result,
     http::{HeaderName, HeaderValue},
 };
 use tracing::Instrument;
@@ -84,9 +84,20 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
 
         async move {
             let started = Instant::now();
-            let outcome = AssertUnwindSafe(self.0.call(req)).catch_unwind().await;
+            let outcome = AssertUnwindSafe(self.0.call(req))
+                .catch_unwind()
+                .await
+                .map(|result| result.map(IntoResponse::into_response));
+            // The route template the router matched (`/api/…/:id`), for the metrics.
+            let route = match &outcome {
+                Ok(Ok(resp)) => resp.data::<PathPattern>(),
+                Ok(Err(err)) => err.data::<PathPattern>(),
+                Err(_) => None,
+            }
+            .filter(|p| !p.0.is_empty())
+            .map_or_else(|| "unmatched".to_owned(), |p| p.0.to_string());
             let mut resp = match outcome {
-                Ok(Ok(resp)) => resp.into_response(),
+                Ok(Ok(resp)) => resp,
                 Ok(Err(err)) => {
                     let mut resp = error::render(&err, &request_id);
                     crate::http::spec_paths::add_to_405(&mut resp, &path);
@@ -101,9 +112,11 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
             if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
                 resp.headers_mut().insert(HEADER, value);
             }
+            let elapsed = started.elapsed();
+            crate::metrics::http_request(method.as_str(), &route, resp.status().as_u16(), elapsed);
             tracing::info!(
                 status = resp.status().as_u16(),
-                latency_ms = started.elapsed().as_millis() as u64,
+                latency_ms = elapsed.as_millis() as u64,
                 "request finished"
             );
             Ok(resp)

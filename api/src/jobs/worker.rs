@@ -78,7 +78,10 @@ async fn work(state: AppState, name: String, mut stopped: watch::Receiver<bool>)
     let lease = state.config.job_lease;
     while !*stopped.borrow() {
         match queue::claim(&state.db, &name, lease).await {
-            Ok(Some(job)) => execute(&state, job, &name, stopped.clone()).await,
+            Ok(Some(job)) => {
+                crate::metrics::job_claimed(&job.kind);
+                execute(&state, job, &name, stopped.clone()).await
+            }
             Ok(None) => {
                 tokio::select! {
                     () = state.job_signal.notified() => {}
@@ -106,6 +109,8 @@ async fn execute(
     mut stopped: watch::Receiver<bool>,
 ) {
     let lease = state.config.job_lease;
+    let started = std::time::Instant::now();
+    let ran = |outcome| crate::metrics::job_ran(&job.kind, outcome, started.elapsed());
     let mut task = {
         let (state, job, worker) = (state.clone(), job.clone(), worker.to_owned());
         tokio::spawn(async move { dispatch(&state, &job, &worker).await })
@@ -132,6 +137,7 @@ async fn execute(
         () = renewals => {
             abort.abort();
             tracing::warn!(job = job.id, worker, "lease lost: the job was stopped");
+            ran("lease_lost");
             return;
         }
         () = stopping => {
@@ -141,13 +147,23 @@ async fn execute(
             if !finished {
                 hand_back(state, &job, worker).await;
             }
+            ran(if finished { "ok" } else { "interrupted" });
             return;
         }
     };
     let error = match outcome {
-        Ok(Ok(())) => return,
-        Ok(Err(err)) => err.to_string(),
-        Err(join) => format!("worker task failed: {join}"),
+        Ok(Ok(())) => {
+            ran("ok");
+            return;
+        }
+        Ok(Err(err)) => {
+            ran("error");
+            err.to_string()
+        }
+        Err(join) => {
+            ran("panic");
+            format!("worker task failed: {join}")
+        }
     };
     if job.attempts >= job.max_attempts {
         // The last attempt: like an expired lease after the last attempt, the work is
@@ -321,12 +337,14 @@ async fn requeue(state: &AppState, job: &jobs::Model) -> Result<bool, DbErr> {
 /// Finalises a job's work as failed with `message` and its refund, through its
 /// kind's handler; `true` if this call did it.
 async fn give_up(state: &AppState, job: &jobs::Model, message: &str) -> Result<bool, JobError> {
-    match state.job_handlers.get(&job.kind) {
-        Some(handler) => handler.give_up(&state.db, job, message).await,
-        None => {
-            Ok(queue::finish(&state.db, &job.id, None, JobStatus::Failed, Some(message)).await?)
-        }
+    let gave_up = match state.job_handlers.get(&job.kind) {
+        Some(handler) => handler.give_up(&state.db, job, message).await?,
+        None => queue::finish(&state.db, &job.id, None, JobStatus::Failed, Some(message)).await?,
+    };
+    if gave_up {
+        crate::metrics::job_given_up(&job.kind);
     }
+    Ok(gave_up)
 }
 
 /// Gives up the running work that began longer ago than the hard limit
@@ -356,6 +374,7 @@ async fn time_out(state: &AppState) -> Result<usize, JobError> {
                 work = job.reference_id,
                 "generation timed out"
             );
+            crate::metrics::job_given_up(&job.kind);
             finalised += 1;
         }
     }

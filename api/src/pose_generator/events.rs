@@ -450,8 +450,10 @@ pub fn stream(
     let mut readings = finished
         .is_none()
         .then(|| hub.subscribe(&id, Some(Arc::new((generation, poses)))));
+    let open = crate::metrics::OpenStream::new();
     tokio::spawn(async move {
         let _slot = slot;
+        let _open = open;
         for frame in frames {
             if tx.send(Ok(frame)).await.is_err() {
                 return;

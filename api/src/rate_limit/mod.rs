@@ -381,7 +381,8 @@ async fn respond<E: Endpoint>(inner: &E, req: Request) -> Response {
     }
 }
 
-fn too_many(req: &Request, quota: &Quota) -> Response {
+fn too_many(req: &Request, limiter: &str, quota: &Quota) -> Response {
+    crate::metrics::rate_limited(limiter);
     let retry_after = quota.retry_after(now_seconds());
     let mut details = ErrorDetails::new();
     details.insert("retryAfter".into(), retry_after.into());
@@ -439,7 +440,7 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
         match key {
             Key::Login => {
                 if let Some(full) = limiters.peek("auth-login-ip", &ip).filter(Quota::exceeded) {
-                    return Ok(too_many(&req, &full));
+                    return Ok(too_many(&req, "auth-login-ip", &full));
                 }
                 // The email decides the account counters; the body (at most 1 MiB,
                 // `body_limit`) is read once and put back for the handler.
@@ -458,7 +459,7 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
                     .peek("auth-login-account", &pair)
                     .filter(Quota::exceeded)
                 {
-                    return Ok(too_many(&req, &full));
+                    return Ok(too_many(&req, "auth-login-account", &full));
                 }
                 let wait = slowdown(limiters.account_failures(&account));
                 if !wait.is_zero() {
@@ -504,7 +505,7 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
                 };
                 match limiters.hit(name, &caller) {
                     None => self.inner.call(req).await.map(IntoResponse::into_response),
-                    Some(Err(full)) => Ok(too_many(&req, &full)),
+                    Some(Err(full)) => Ok(too_many(&req, name, &full)),
                     Some(Ok(quota)) => {
                         let mut resp = respond(&self.inner, req).await;
                         set_headers(&mut resp, &quota);

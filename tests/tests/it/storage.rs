@@ -1,4 +1,5 @@
-//! `STORAGE=s3` (api.md §8.12) against a stub S3-compatible bucket: uploads and
+//! `STORAGE=s3` (api.md §8.12) against a real S3 protocol server (`s3_server`, a
+//! separate process): uploads and
 //! generated images go to the bucket under the same keys and `/uploads/…` URLs as on
 //! disk, are served from it with the same headers, and are removed with their rows.
 //! Nothing is written to `UPLOAD_DIR`.
@@ -13,7 +14,7 @@ use tests::{TestDb, dual_test, util::TempDir};
 use crate::{
     api_client::{self, get_as, register, send},
     avatar_upload::{files_under, image_form, png},
-    stubs::S3Stub,
+    s3_server::S3Server,
 };
 
 const BASE: &str = "/api/apps/avatar-creator";
@@ -24,7 +25,7 @@ fn object_key(url: &str) -> String {
 
 dual_test!(files_live_in_the_bucket_when_storage_is_s3);
 async fn files_live_in_the_bucket_when_storage_is_s3(db: TestDb) {
-    let s3 = S3Stub::start().await;
+    let s3 = S3Server::start().await;
     let uploads = TempDir::new("s3-uploads-").unwrap();
     let mut vars: Vec<(&str, String)> = s3.vars();
     vars.push(("UPLOAD_DIR", uploads.path().to_str().unwrap().to_owned()));
@@ -59,8 +60,8 @@ async fn files_live_in_the_bucket_when_storage_is_s3(db: TestDb) {
         .to_owned();
     let mut expected = vec![object_key(&image_url), object_key(&thumb_url)];
     expected.sort();
-    assert_eq!(s3.keys(), expected);
-    assert_eq!(s3.object(&object_key(&image_url)).unwrap(), original);
+    assert_eq!(s3.keys().await, expected);
+    assert_eq!(s3.object(&object_key(&image_url)).await.unwrap(), original);
     assert!(files_under(uploads.path()).is_empty());
 
     // Served from the bucket with the usual headers.
@@ -111,7 +112,7 @@ async fn files_live_in_the_bucket_when_storage_is_s3(db: TestDb) {
     }
     assert_eq!(done["status"], "completed", "{done:?}");
     workers.stop().await;
-    assert_eq!(s3.keys().len(), 4);
+    assert_eq!(s3.keys().await.len(), 4);
     let avatar = get_as(
         &cli,
         &format!("{BASE}/avatars/{}", done["avatarId"].as_str().unwrap()),
@@ -133,7 +134,7 @@ async fn files_live_in_the_bucket_when_storage_is_s3(db: TestDb) {
     .await;
     assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.body);
     assert_eq!(
-        s3.keys(),
+        s3.keys().await,
         expected,
         "only the uploaded avatar's objects are left"
     );
@@ -149,7 +150,7 @@ async fn files_live_in_the_bucket_when_storage_is_s3(db: TestDb) {
     )
     .await;
     assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.body);
-    assert_eq!(s3.keys(), Vec::<String>::new());
+    assert_eq!(s3.keys().await, Vec::<String>::new());
     cli.get(&image_url)
         .send()
         .await

@@ -1,19 +1,14 @@
-//! Stand-ins for the outside services the API talks to, served on loopback: a
-//! text-to-image API in the Hugging Face Inference style and an S3-compatible bucket.
-//! Each records what it was asked, so tests check the requests as well as the answers.
+//! A stand-in for the text-to-image API the API talks to (Hugging Face Inference style),
+//! served on loopback; it records what it was asked, so tests check the requests as well
+//! as the answers. Object storage is not stubbed: see `s3_server`.
 
 use std::{
-    collections::HashMap,
     io::Cursor,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use poem::{
-    Body, Endpoint, EndpointExt, Request, Response, Server,
-    http::{Method, StatusCode},
-    listener::TcpAcceptor,
-};
+use poem::{Endpoint, Request, Response, Server, http::StatusCode, listener::TcpAcceptor};
 use serde_json::Value;
 
 /// A server on `127.0.0.1:<free port>`, stopped when dropped.
@@ -148,119 +143,4 @@ async fn image_call(
 
 fn png_response(bytes: Vec<u8>) -> Response {
     Response::builder().content_type("image/png").body(bytes)
-}
-
-/// An S3-compatible bucket, path-style: `PUT|GET|HEAD|DELETE /<bucket>/<key>`. It
-/// answers only requests signed with AWS Signature V4 for [`S3_ACCESS_KEY`]
-/// (the signature itself is not verified).
-pub struct S3Stub {
-    pub server: StubServer,
-    objects: Arc<Mutex<HashMap<String, Vec<u8>>>>,
-}
-
-pub const S3_BUCKET: &str = "creator-test";
-pub const S3_ACCESS_KEY: &str = "AKIASTUBTEST";
-
-impl S3Stub {
-    pub async fn start() -> Self {
-        let objects = Arc::new(Mutex::new(HashMap::new()));
-        let store = objects.clone();
-        let endpoint = poem::endpoint::make(move |req: Request| {
-            let store = store.clone();
-            async move { s3_call(req, &store).await }
-        })
-        .map_to_response();
-        Self {
-            server: serve(endpoint).await,
-            objects,
-        }
-    }
-
-    /// The configuration that points the API at this bucket.
-    pub fn vars(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("STORAGE", "s3".into()),
-            ("S3_BUCKET", S3_BUCKET.into()),
-            ("S3_ENDPOINT", self.server.url.clone()),
-            ("S3_ACCESS_KEY_ID", S3_ACCESS_KEY.into()),
-            ("S3_SECRET_ACCESS_KEY", "stub-secret".into()),
-        ]
-    }
-
-    /// The stored keys, sorted.
-    pub fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.objects.lock().unwrap().keys().cloned().collect();
-        keys.sort();
-        keys
-    }
-
-    pub fn object(&self, key: &str) -> Option<Vec<u8>> {
-        self.objects.lock().unwrap().get(key).cloned()
-    }
-}
-
-async fn s3_call(
-    mut req: Request,
-    objects: &Mutex<HashMap<String, Vec<u8>>>,
-) -> poem::Result<Response> {
-    let signed = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(&format!("AWS4-HMAC-SHA256 Credential={S3_ACCESS_KEY}/")));
-    if !signed {
-        return Ok(s3_error(StatusCode::FORBIDDEN, "AccessDenied"));
-    }
-    let Some(key) = req
-        .uri()
-        .path()
-        .strip_prefix(&format!("/{S3_BUCKET}/"))
-        .map(str::to_owned)
-    else {
-        return Ok(s3_error(StatusCode::NOT_FOUND, "NoSuchBucket"));
-    };
-    let method = req.method().clone();
-    let etag = |bytes: &[u8]| {
-        format!(
-            "\"{:x}-{}\"",
-            bytes.iter().map(|b| *b as u64).sum::<u64>(),
-            bytes.len()
-        )
-    };
-    Ok(match method {
-        Method::PUT => {
-            let bytes = req.take_body().into_vec().await?;
-            let tag = etag(&bytes);
-            objects.lock().unwrap().insert(key, bytes);
-            Response::builder().header("ETag", tag).finish()
-        }
-        Method::GET | Method::HEAD => match objects.lock().unwrap().get(&key).cloned() {
-            Some(bytes) => {
-                let builder = Response::builder()
-                    .header("ETag", etag(&bytes))
-                    .header("Last-Modified", "Wed, 25 Nov 2026 06:00:00 GMT")
-                    .header("Content-Length", bytes.len());
-                if method == Method::HEAD {
-                    builder.body(Body::empty())
-                } else {
-                    builder.body(bytes)
-                }
-            }
-            None => s3_error(StatusCode::NOT_FOUND, "NoSuchKey"),
-        },
-        Method::DELETE => {
-            objects.lock().unwrap().remove(&key);
-            Response::builder().status(StatusCode::NO_CONTENT).finish()
-        }
-        _ => s3_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
-    })
-}
-
-fn s3_error(status: StatusCode, code: &str) -> Response {
-    Response::builder()
-        .status(status)
-        .content_type("application/xml")
-        .body(format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{code}</Message></Error>"
-        ))
 }

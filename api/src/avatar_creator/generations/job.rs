@@ -147,7 +147,9 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
     }
     if let Some(avatar_id) = &generation.avatar_id {
         // A previous attempt created the avatar and died before finishing.
-        complete(db, &generation.id, avatar_id, &job.id, worker, None).await?;
+        if complete(db, &generation.id, avatar_id, &job.id, worker, None).await? {
+            crate::metrics::generation_finished("avatar_generation", "completed");
+        }
         return Ok(());
     }
 
@@ -271,6 +273,7 @@ async fn create_avatar(
     .await?;
     if complete(&txn, &generation.id, avatar_id, job_id, worker, Some(now)).await? {
         txn.commit().await?;
+        crate::metrics::generation_finished("avatar_generation", "completed");
         Ok(true)
     } else {
         txn.rollback().await?;
@@ -366,5 +369,6 @@ pub async fn fail(
         return Ok(false);
     }
     txn.commit().await?;
+    crate::metrics::generation_finished("avatar_generation", "failed");
     Ok(true)
 }

@@ -301,6 +301,7 @@ pub async fn finalise(
         return Ok(false);
     }
     txn.commit().await?;
+    crate::metrics::generation_finished("pose_generation", status.as_str());
     Ok(true)
 }
 
