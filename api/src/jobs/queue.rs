@@ -13,7 +13,7 @@ use entity::jobs::{self, Column};
 use migration::sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query},
 };
 
@@ -139,6 +139,20 @@ pub async fn finish(
         update = update.filter(Column::LeaseOwner.eq(worker));
     }
     Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+/// The work's own row was finalised meanwhile (another attempt, a give-up): this
+/// attempt's transaction is rolled back and the job closed with `status`.
+pub async fn abandon_finalised(
+    txn: DatabaseTransaction,
+    db: &impl ConnectionTrait,
+    job_id: &str,
+    worker: Option<&str>,
+    status: JobStatus,
+) -> Result<(), DbErr> {
+    txn.rollback().await?;
+    finish(db, job_id, worker, status, Some("generation finalised")).await?;
+    Ok(())
 }
 
 /// Ends a job whose work item (a generation or a pose) was deleted under it, with its

@@ -340,15 +340,7 @@ pub async fn fail(
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
-        txn.rollback().await?;
-        queue::finish(
-            db,
-            job_id,
-            worker,
-            JobStatus::Failed,
-            Some("generation finalised"),
-        )
-        .await?;
+        queue::abandon_finalised(txn, db, job_id, worker, JobStatus::Failed).await?;
         return Ok(false);
     }
     ledger::refund_once(

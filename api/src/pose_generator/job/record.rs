@@ -245,15 +245,7 @@ pub async fn finalise(
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
-        txn.rollback().await?;
-        queue::finish(
-            db,
-            job_id,
-            worker,
-            JobStatus::Succeeded,
-            Some("generation finalised"),
-        )
-        .await?;
+        queue::abandon_finalised(txn, db, job_id, worker, JobStatus::Succeeded).await?;
         return Ok(false);
     }
     ledger::refund_once(
