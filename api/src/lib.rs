@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod error;
 pub mod fields;
 pub mod health;
+pub mod http;
 pub mod ids;
 pub mod images;
 pub mod jobs;
