@@ -19,10 +19,10 @@
 //! With `If-None-Match`, the first statement leaves the page out: a match costs only
 //! the validator; a mismatch reads the page in a second statement.
 
-use entity::{avatar_projects, avatars, users};
+use entity::users;
 use migration::sea_orm::{
     DbBackend, DbErr, QueryResult, QuerySelect, QueryTrait, Select, Statement,
-    sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr},
+    sea_query::{Expr, SimpleExpr},
 };
 use poem::http::HeaderMap;
 
@@ -66,75 +66,34 @@ pub const PAGE_JSON_SQL: &str = r#"(SELECT '{"projects":[' || COALESCE(string_ag
 
 const PAGE: &str = "projectListPage";
 
-/// The parts of the validator, in order: (alias, aggregate).
+/// The parts of the validator, each one sub-select of the caller's rows whose
+/// aggregates are joined into one text (`||` and `CAST … AS TEXT` read the same on
+/// PostgreSQL and SQLite): the projects' count and latest `updatedAt`; the avatars' (in
+/// those projects, as the list selects them) count, latest `updatedAt`, total
+/// `usageCount` and latest `lastUsedAt`. Every write of a row the list shows moves one
+/// of them: a create or delete the count, an update the latest `updatedAt` (it is set
+/// to now), a use the counter.
+const VALIDATOR_PARTS: [(&str, &str); 2] = [
+    (
+        "plProjects",
+        r#"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(p."updatedAt") AS TEXT), '')
+  FROM "avatar_projects" p WHERE p."userId" = "users"."id")"#,
+    ),
+    (
+        "plAvatars",
+        r#"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(a."updatedAt") AS TEXT), '')
+    || '/' || COALESCE(CAST(SUM(a."usageCount") AS TEXT), '')
+    || '/' || COALESCE(CAST(MAX(a."lastUsedAt") AS TEXT), '')
+  FROM "avatars" a
+  WHERE a."projectId" IN (SELECT p."id" FROM "avatar_projects" p WHERE p."userId" = "users"."id"))"#,
+    ),
+];
+
 fn validator_columns() -> Vec<(&'static str, SimpleExpr)> {
-    let owned = |select: &mut SelectStatement| {
-        select
-            .from(avatar_projects::Entity)
-            .and_where(
-                Expr::col((avatar_projects::Entity, avatar_projects::Column::UserId))
-                    .equals((users::Entity, users::Column::Id)),
-            )
-            .to_owned()
-    };
-    let of_projects = |aggregate: SimpleExpr| {
-        let mut select = Query::select();
-        select.expr(aggregate);
-        SimpleExpr::SubQuery(None, Box::new(owned(&mut select).into()))
-    };
-    let of_avatars = |aggregate: SimpleExpr| {
-        let mut projects = Query::select();
-        projects.column((avatar_projects::Entity, avatar_projects::Column::Id));
-        let select = Query::select()
-            .expr(aggregate)
-            .from(avatars::Entity)
-            .and_where(
-                Expr::col((avatars::Entity, avatars::Column::ProjectId))
-                    .in_subquery(owned(&mut projects)),
-            )
-            .to_owned();
-        SimpleExpr::SubQuery(None, Box::new(select.into()))
-    };
-    // Text, so both backends hand back the same type (SQLite keeps timestamps as text).
-    let text = |expr: SimpleExpr| expr.cast_as(Alias::new("TEXT"));
-    vec![
-        (
-            "plCount",
-            text(of_projects(Func::count(Expr::cust("*")).into())),
-        ),
-        (
-            "plUpdated",
-            text(of_projects(
-                Func::max(Expr::col((
-                    avatar_projects::Entity,
-                    avatar_projects::Column::UpdatedAt,
-                )))
-                .into(),
-            )),
-        ),
-        (
-            "plAvatars",
-            text(of_avatars(Func::count(Expr::cust("*")).into())),
-        ),
-        (
-            "plAvatarsUpdated",
-            text(of_avatars(
-                Func::max(Expr::col((avatars::Entity, avatars::Column::UpdatedAt))).into(),
-            )),
-        ),
-        (
-            "plUsage",
-            text(of_avatars(
-                Func::sum(Expr::col((avatars::Entity, avatars::Column::UsageCount))).into(),
-            )),
-        ),
-        (
-            "plLastUsed",
-            text(of_avatars(
-                Func::max(Expr::col((avatars::Entity, avatars::Column::LastUsedAt))).into(),
-            )),
-        ),
-    ]
+    VALIDATOR_PARTS
+        .iter()
+        .map(|(alias, sql)| (*alias, Expr::cust(*sql)))
+        .collect()
 }
 
 fn with_validator(mut select: Select<users::Entity>, page: bool) -> Select<users::Entity> {

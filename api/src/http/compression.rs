@@ -8,20 +8,46 @@
 //! errors), does not recognise `zstd` in `Accept-Encoding`, treats `q=0` as acceptable
 //! and adds no `Vary`.
 //!
+//! An answer with a strong `ETag` names its bytes, so its encoded form is kept (a
+//! bounded in-process cache keyed by tag and coding, [`ENCODED_CACHE_BYTES`]): the next
+//! request for the same representation, by any user holding it, is not compressed
+//! again. The tag already changes whenever the answer does (see
+//! [`super::conditional`]), so the cache needs no invalidation of its own.
+//!
 //! Everything else passes untouched: images and ZIPs are compressed already, the
 //! progress stream (`text/event-stream`) must reach the client event by event, and any
 //! answer with a `Content-Encoding` of its own is left alone. Every answer of a
 //! compressible type carries `Vary: Accept-Encoding`, compressed or not, so a shared
 //! cache never hands a `br` body to a client that asked for identity.
 
+use std::sync::Arc;
+
 use poem::{
-    Body, Endpoint, IntoResponse, Middleware, Request, Response, Result,
+    Endpoint, IntoResponse, Middleware, Request, Response, Result,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     web::{Compress, CompressionAlgo, CompressionLevel},
 };
+use quick_cache::{Weighter, sync::Cache};
+
+use hyper::body::Bytes;
 
 /// Smaller answers are sent as they are: the framing costs more than it saves.
 pub const MIN_SIZE: usize = 1024;
+
+/// The encoded bodies kept, at most this many bytes in all (per process).
+pub const ENCODED_CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// (strong tag, coding) → the encoded body.
+type EncodedCache = Cache<(String, CompressionAlgo), Bytes, ByLength>;
+
+#[derive(Clone)]
+struct ByLength;
+
+impl Weighter<(String, CompressionAlgo), Bytes> for ByLength {
+    fn weight(&self, key: &(String, CompressionAlgo), value: &Bytes) -> u64 {
+        (key.0.len() + value.len()) as u64
+    }
+}
 
 /// The level of each encoder, chosen by measurement (BENCHMARKS.md, "Compression
 /// levels"): the cheapest level whose output is within a point of the level-6/level-9
@@ -36,17 +62,27 @@ pub struct Levels {
 impl Default for Levels {
     fn default() -> Self {
         Self {
-            br: 4,
+            br: 5,
             zstd: 3,
-            gzip: 4,
+            gzip: 6,
         }
     }
 }
 
 /// The middleware; [`Compression::default`] is what the service runs.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone)]
 pub struct Compression {
     pub levels: Levels,
+    encoded: Arc<EncodedCache>,
+}
+
+impl Default for Compression {
+    fn default() -> Self {
+        Self {
+            levels: Levels::default(),
+            encoded: Arc::new(Cache::with_weighter(1024, ENCODED_CACHE_BYTES, ByLength)),
+        }
+    }
 }
 
 impl<E: Endpoint> Middleware<E> for Compression {
@@ -56,6 +92,7 @@ impl<E: Endpoint> Middleware<E> for Compression {
         CompressionEndpoint {
             ep,
             levels: self.levels,
+            encoded: self.encoded.clone(),
         }
     }
 }
@@ -63,6 +100,7 @@ impl<E: Endpoint> Middleware<E> for Compression {
 pub struct CompressionEndpoint<E> {
     ep: E,
     levels: Levels,
+    encoded: Arc<EncodedCache>,
 }
 
 impl<E: Endpoint> Endpoint for CompressionEndpoint<E> {
@@ -90,12 +128,51 @@ impl<E: Endpoint> Endpoint for CompressionEndpoint<E> {
             resp.set_body(body);
             return Ok(resp);
         }
-        mark_etag(resp.headers_mut(), algo);
-        resp.set_body(Body::from_bytes(body));
-        Ok(Compress::new(resp, algo)
-            .with_quality(CompressionLevel::Precise(self.levels.of(algo)))
-            .into_response())
+        let key = strong_tag(resp.headers()).map(|tag| (tag.to_owned(), algo));
+        let encoded = match key.as_ref().and_then(|key| self.encoded.get(key)) {
+            Some(encoded) => encoded,
+            None => {
+                // poem's encoder, run to the end here: the answer gets a Content-Length
+                // and the bytes can be kept.
+                let encoded = Compress::new(body, algo)
+                    .with_quality(CompressionLevel::Precise(self.levels.of(algo)))
+                    .into_response()
+                    .into_body()
+                    .into_bytes()
+                    .await?;
+                if let Some(key) = key {
+                    self.encoded.insert(key, encoded.clone());
+                }
+                encoded
+            }
+        };
+        let headers = resp.headers_mut();
+        mark_etag(headers, algo);
+        headers.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(algo_name(algo)),
+        );
+        headers.remove(header::CONTENT_LENGTH);
+        resp.set_body(encoded);
+        Ok(resp)
     }
+}
+
+fn algo_name(algo: CompressionAlgo) -> &'static str {
+    match algo {
+        CompressionAlgo::BR => "br",
+        CompressionAlgo::ZSTD => "zstd",
+        CompressionAlgo::DEFLATE => "deflate",
+        CompressionAlgo::GZIP => "gzip",
+    }
+}
+
+/// The answer's `ETag` when it is strong (a weak one does not name exact bytes).
+fn strong_tag(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .filter(|tag| tag.starts_with('"'))
 }
 
 impl Levels {

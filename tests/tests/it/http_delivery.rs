@@ -315,6 +315,9 @@ dual_test! {
         assert_eq!(first.header("cache-control"), Some("private, max-age=300"));
         let tag = first.etag();
         assert_eq!(raw(cli, &library, Some(token), &[("If-None-Match", &tag)]).await.status, StatusCode::NOT_MODIFIED);
+        // Its encoded form is kept by tag (api::http::compression): fetch it once now.
+        let old_br = raw(cli, &library, Some(token), &[("Accept-Encoding", "br")]).await;
+        assert_eq!(decode("br", &old_br.body).await, first.body);
         let pose = pose_library::Entity::find().one(&s.state.db).await.unwrap().unwrap();
         pose_library::Entity::update_many()
             .col_expr(pose_library::Column::Name, Expr::value(format!("{} (new)", pose.name)))
@@ -325,6 +328,10 @@ dual_test! {
         let answer = raw(cli, &library, Some(token), &[("If-None-Match", &tag)]).await;
         assert_eq!(answer.status, StatusCode::OK);
         assert_ne!(answer.etag(), tag);
+        // The changed answer is encoded anew, never the kept bytes of the old one.
+        let new_br = raw(cli, &library, Some(token), &[("Accept-Encoding", "br")]).await;
+        assert_eq!(decode("br", &new_br.body).await, answer.body);
+        assert_ne!(new_br.body, old_br.body);
 
         // Writes and errors are never stored.
         let denied = raw(cli, &list, None, &[]).await;
