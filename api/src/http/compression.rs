@@ -332,6 +332,42 @@ mod tests {
         assert_eq!(pick("GZIP ; Q=0.8"), Some(CompressionAlgo::GZIP));
     }
 
+    /// The progress stream must reach the client event by event: an endless stream
+    /// passes through at once, unencoded, whatever the client accepts.
+    #[tokio::test]
+    async fn event_streams_pass_through_unbuffered() {
+        use futures_util::StreamExt;
+        use poem::{Body, EndpointExt, handler, test::TestClient};
+        use std::time::Duration;
+
+        #[handler]
+        fn events() -> Response {
+            let first = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(
+                b"data: one\n\n",
+            ))]);
+            Response::builder()
+                .content_type("text/event-stream")
+                .body(Body::from_bytes_stream(
+                    first.chain(futures_util::stream::pending()),
+                ))
+        }
+        let cli = TestClient::new(events.with(Compression::default()));
+        let resp = tokio::time::timeout(
+            Duration::from_secs(5),
+            cli.get("/").header("Accept-Encoding", "gzip, br").send(),
+        )
+        .await
+        .expect("the answer starts without waiting for the stream's end");
+        resp.assert_header_is_not_exist("content-encoding");
+        let mut body = resp.0.into_body().into_bytes_stream();
+        let first = tokio::time::timeout(Duration::from_secs(5), body.next())
+            .await
+            .expect("the first event arrives on its own")
+            .unwrap()
+            .unwrap();
+        assert_eq!(&first[..], b"data: one\n\n");
+    }
+
     #[test]
     fn identity_refusals_and_unknown_codings() {
         assert_eq!(pick("identity"), None);
