@@ -45,6 +45,18 @@ FROM generate_series(0, {last}) AS u"#,
     )
 }
 
+/// One `session_revocations` row for every tenth user (`{user_prefix}{10 r}`), as "sign out
+/// everywhere" leaves them, dated long before the bench's tokens so they stay valid.
+pub fn session_revocations(prefix: &str, user_prefix: &str, users: u64) -> String {
+    format!(
+        r#"INSERT INTO "session_revocations" ("id", "userId", "revokedBefore", "updatedAt")
+SELECT '{prefix}' || r, '{user_prefix}' || (r * 10), {T0} + r * INTERVAL '1 minute',
+  {T0} + r * INTERVAL '1 minute'
+FROM generate_series(0, {last}) AS r"#,
+        last = users.div_ceil(10) - 1
+    )
+}
+
 /// `count` Avatar Creator projects `{prefix}{p}` owned by `user` (an expression in `p`).
 pub fn avatar_projects(prefix: &str, count: u64, user: &str) -> String {
     format!(

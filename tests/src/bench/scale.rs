@@ -55,6 +55,10 @@ pub async fn load_big(db: &DatabaseConnection) -> Result<Loaded, String> {
     let steps: Vec<(&'static str, Vec<String>)> = vec![
         ("users", vec![bulk::users("cscale-u", USERS)]),
         (
+            "session_revocations",
+            vec![bulk::session_revocations("cscale-sr", "cscale-u", USERS)],
+        ),
+        (
             "avatar_projects",
             vec![bulk::avatar_projects("cscale-p", PROJECTS, &user("p"))],
         ),
