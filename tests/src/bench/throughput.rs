@@ -203,7 +203,6 @@ pub async fn run_one(context: &Context<'_>, workers: u32) -> Result<Run, String>
         token: token.clone(),
         body: Some(Bytes::from(body.to_string())),
         expect,
-        headers: Vec::new(),
     };
     let project = request(&post(
         "/projects",

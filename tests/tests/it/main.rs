@@ -20,7 +20,6 @@ mod entities;
 mod faults;
 mod harness;
 mod hostile_clients;
-mod http_delivery;
 mod json_types;
 mod metrics;
 mod migration_cli;
