@@ -3,10 +3,7 @@
 use std::sync::Arc;
 
 use migration::sea_orm::DatabaseConnection;
-use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route,
-    http::{HeaderValue, header},
-};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route};
 
 use crate::{
     config::{Config, SchemaGateMode},
@@ -15,6 +12,7 @@ use crate::{
     http::cors::CorsPolicy,
     http::nul_guard::reject_nul,
     http::request_id::RequestContext,
+    http::{cache_policy::CachePolicy, compression::Compression, conditional::Conditional},
     openapi,
     rate_limit::{Limiters, RateLimit},
     schema_gate::{DegradedGate, SchemaMonitor},
@@ -87,25 +85,12 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> + 'static {
         .data(state)
         .before(reject_nul)
         .with(RequestContext)
-        // Outside the request context, so error bodies get these headers too.
-        .around(|ep, req| async move {
-            let is_api = {
-                let path = req.uri().path();
-                path == "/api" || path.starts_with("/api/")
-            };
-            let mut resp = ep.call(req).await?.into_response();
-            if is_api {
-                // api.md §1.3: API answers are never cached, by browsers or proxies.
-                let headers = resp.headers_mut();
-                headers.insert(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("no-cache, no-store, must-revalidate"),
-                );
-                headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-                headers.insert(header::EXPIRES, HeaderValue::from_static("0"));
-            }
-            Ok(resp)
-        })
+        // Validators inside the cache policy, which reads their ETag; all of it
+        // outside the request context, so error bodies get these headers too.
+        .with(Conditional)
+        .with(CachePolicy)
+        // Outermost but CORS: it sees the final bytes of every answer.
+        .with(Compression::default())
         .with(CorsPolicy(cors_origin))
 }
 

@@ -13,6 +13,7 @@ use crate::{
     auth::{AuthApi, SecuritySchemes},
     credits::CreditsApi,
     health::HealthApi,
+    http::conditional::ConditionalGets,
     http::request_id,
 };
 
@@ -51,18 +52,22 @@ pub fn apis() -> impl OpenApi {
 }
 
 pub fn service() -> OpenApiService<impl OpenApi, ()> {
-    OpenApiService::new(BodyLimitErrors(apis()), TITLE, env!("CARGO_PKG_VERSION"))
-        // Relative: a generated client talks to the server that served the document;
-        // point it elsewhere with the client's base URL (README "Clients").
-        .server("/")
-        .description(
-            "Backend of the Avatar Creator and Pose Generator apps. Every error uses the \
+    OpenApiService::new(
+        ConditionalGets(BodyLimitErrors(apis())),
+        TITLE,
+        env!("CARGO_PKG_VERSION"),
+    )
+    // Relative: a generated client talks to the server that served the document;
+    // point it elsewhere with the client's base URL (README "Clients").
+    .server("/")
+    .description(
+        "Backend of the Avatar Creator and Pose Generator apps. Every error uses the \
              `ErrorResponse` body; every response carries `X-Request-Id`.",
-        )
-        .extra_response_header::<String, _>(
-            ExtraHeader::new(request_id::HEADER.as_str())
-                .description("Request id, echoed from the request when valid, else generated"),
-        )
+    )
+    .extra_response_header::<String, _>(
+        ExtraHeader::new(request_id::HEADER.as_str())
+            .description("Request id, echoed from the request when valid, else generated"),
+    )
 }
 
 /// Every operation that reads a request body can answer 408 (the body did not arrive

@@ -94,6 +94,37 @@ impl<'a> ApiExtractor<'a> for AdminAuth {
     }
 }
 
+/// The bearer token of the request, not yet resolved to a user: for a read whose one
+/// statement checks the token's user and session together with reading the data
+/// (`service::user_for_token_with`). Documented exactly as [`BearerAuth`]; no header,
+/// or not a `Bearer` one, is the same 401 "No token provided".
+pub struct BearerToken(pub String);
+
+impl<'a> ApiExtractor<'a> for BearerToken {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <BearerAuth as ApiExtractor>::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        <BearerAuth as ApiExtractor>::security_schemes()
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let bearer = <Bearer as BearerAuthorization>::from_request(req)
+            .map_err(|_| ApiError::Unauthorized("No token provided".into()))?;
+        Ok(Self(bearer.token))
+    }
+}
+
 /// [`AdminAuth`] for an operation whose admin requirement depends on configuration
 /// (the schema report): the same header parsing, the same 401s and the same 403.
 pub async fn admin_from_request(req: &Request) -> Result<users::Model, ApiError> {

@@ -9,6 +9,7 @@ pub mod avatars;
 pub mod catalogue;
 pub mod generations;
 pub mod persona;
+pub mod project_list;
 pub mod projects;
 mod routes;
 pub mod stats;

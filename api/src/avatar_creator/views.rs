@@ -156,6 +156,14 @@ impl AvatarProjectWithAvatars {
     }
 }
 
+/// `GET /projects` (api.md §6.1): every project of the caller with its avatars.
+#[derive(Object, Serialize, Debug)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectList {
+    pub projects: Vec<AvatarProjectWithAvatars>,
+}
+
 /// An avatar with its project (api.md §6.11).
 #[derive(Object, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]

@@ -204,6 +204,7 @@ pub async fn plans(
             token: token.to_owned(),
             body: None,
             expect: hyper::StatusCode::OK,
+            headers: Vec::new(),
         };
         // Warm the pool first, as the counted requests of figure 3.
         for _ in 0..2 {

@@ -22,6 +22,8 @@ pub struct Target {
     pub token: String,
     pub body: Option<Bytes>,
     pub expect: StatusCode,
+    /// More request headers (`Accept-Encoding`, `If-None-Match`).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Target {
@@ -33,6 +35,9 @@ impl Target {
             .header("authorization", format!("Bearer {}", self.token));
         if self.body.is_some() {
             builder = builder.header("content-type", "application/json");
+        }
+        for (name, value) in &self.headers {
+            builder = builder.header(*name, value.as_str());
         }
         builder
             .body(Full::new(self.body.clone().unwrap_or_default()))
@@ -85,8 +90,29 @@ async fn connect(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
 
 /// One request on a fresh connection: status and body (verification, readiness).
 pub async fn fetch(target: &Target) -> Result<(StatusCode, Bytes), String> {
+    let (status, _, body) = fetch_with_headers(target).await?;
+    Ok((status, body))
+}
+
+/// [`fetch`] with the answer's headers.
+pub async fn fetch_with_headers(
+    target: &Target,
+) -> Result<(StatusCode, hyper::HeaderMap, Bytes), String> {
     let mut sender = connect(target.addr).await?;
-    send(&mut sender, target).await
+    sender.ready().await.map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(target.request())
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok((status, headers, body))
 }
 
 async fn send(

@@ -7,6 +7,7 @@
 pub mod baseline;
 pub mod bulk;
 pub mod data;
+pub mod delivery;
 pub mod explain;
 pub mod figures;
 pub mod load;
@@ -54,6 +55,9 @@ pub struct Options {
     pub scale: bool,
     /// Figure 6 (generation throughput with 1, 2, 4 workers).
     pub generation: bool,
+    /// Figure 7's A/B: a git revision to build `api` from, or the path of an `api`
+    /// binary, run against the same database as this build.
+    pub ab: Option<String>,
 }
 
 fn workspace_root() -> PathBuf {
@@ -72,8 +76,78 @@ fn workspace_root() -> PathBuf {
 /// very binary while it runs.
 fn build_release() -> Result<PathBuf, String> {
     let root = workspace_root();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("building api in release mode ...");
+    let status = cargo_command()
+        .current_dir(&root)
+        .args(["build", "--release", "-p", "tests", "-p", "api", "--bins"])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo build failed: {status}"));
+    }
+    Ok(release_binary("api"))
+}
+
+/// The `api` binary of `rev` for the A/B: `rev` itself when it is a file; else the
+/// revision's tree (`git archive`) built in release mode under `target/ab/` (its own
+/// target directory, so this build's binaries are never replaced), kept as
+/// `target/ab/api-<commit>` for later runs.
+fn ab_binary(rev: &str) -> Result<(String, PathBuf), String> {
+    let path = Path::new(rev);
+    if path.is_file() {
+        return Ok((rev.to_owned(), path.to_path_buf()));
+    }
+    let root = workspace_root();
+    let output = Command::new("git")
+        .current_dir(&root)
+        .args(["rev-parse", "--short", &format!("{rev}^{{commit}}")])
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("--ab {rev}: not a file and not a git revision"));
+    }
+    let commit = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let ab = root.join("target/ab");
+    let binary = ab.join(format!("api-{commit}"));
+    if binary.is_file() {
+        return Ok((commit, binary));
+    }
+    let source = ab.join(format!("src-{commit}"));
+    std::fs::create_dir_all(&source).map_err(|e| e.to_string())?;
+    eprintln!(
+        "A/B: building api of {commit} in release mode under {} ...",
+        ab.display()
+    );
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg("git -C \"$1\" archive --format=tar \"$2\" | tar -x -C \"$3\"")
+        .args([
+            "sh",
+            &root.to_string_lossy(),
+            &commit,
+            &source.to_string_lossy(),
+        ])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("git archive {commit} failed: {status}"));
+    }
+    let status = cargo_command()
+        .current_dir(&source)
+        .env("CARGO_TARGET_DIR", ab.join("target"))
+        .args(["build", "--release", "-p", "api", "--bin", "api"])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building {commit} failed: {status}"));
+    }
+    std::fs::copy(ab.join("target/release/api"), &binary).map_err(|e| e.to_string())?;
+    Ok((commit, binary))
+}
+
+/// `cargo` without the variables `cargo run` gave this program (see [`build_release`]).
+fn cargo_command() -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy();
@@ -91,15 +165,7 @@ fn build_release() -> Result<PathBuf, String> {
             command.env_remove(name.as_ref());
         }
     }
-    let status = command
-        .current_dir(&root)
-        .args(["build", "--release", "-p", "tests", "-p", "api", "--bins"])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err(format!("cargo build failed: {status}"));
-    }
-    Ok(release_binary("api"))
+    command
 }
 
 /// The binary `name` (`api`, `bench`) in this binary's folder, target/release. By path,
@@ -260,6 +326,7 @@ pub async fn run(options: Options) -> Result<(), String> {
             api_bin.display()
         ));
     }
+    let ab = options.ab.as_deref().map(ab_binary).transpose()?;
     let server = server().await?;
     eprintln!("PostgreSQL: {}", server.admin_url);
 
@@ -297,6 +364,7 @@ pub async fn run(options: Options) -> Result<(), String> {
         token: reader_token.clone(),
         body: None,
         expect: StatusCode::OK,
+        headers: Vec::new(),
     };
     let post = |addr| Target {
         addr,
@@ -307,6 +375,7 @@ pub async fn run(options: Options) -> Result<(), String> {
             br#"{"name":"  Brand   Ambassadors ","description":"Q4 campaign"}"#,
         )),
         expect: StatusCode::CREATED,
+        headers: Vec::new(),
     };
     let scenarios = [
         Scenario {
@@ -375,6 +444,24 @@ pub async fn run(options: Options) -> Result<(), String> {
         }
     }
     delete_projects_of(&db, &users.writer.id).await?;
+
+    // Figure 7, with the other revision's API (if any) on the same database.
+    let previous = match &ab {
+        Some((rev, binary)) => {
+            let process = servers::start_api(binary, &database.url, SECRET, scratch.path()).await?;
+            Some((rev.clone(), process))
+        }
+        None => None,
+    };
+    let previous_get = previous.as_ref().map(|(rev, p)| (rev.clone(), get(p.addr)));
+    let delivery = delivery::measure(
+        &scenarios[0].api,
+        previous_get.as_ref().map(|(rev, t)| (rev.clone(), t)),
+        &options,
+    )
+    .await;
+    drop(previous);
+
     let api_peak_rss = api.peak_rss_kib();
     let baseline_peak_rss = baseline.peak_rss_kib();
     let api_startup = api.startup;
@@ -444,6 +531,10 @@ pub async fn run(options: Options) -> Result<(), String> {
     }
 
     println!("{}", report::render(&options, size, &measurements, &extras));
+    match delivery {
+        Ok(delivery) => println!("{}", delivery::render(&delivery)),
+        Err(e) => println!("\nFigure 7 failed: {e}"),
+    }
     Ok(())
 }
 

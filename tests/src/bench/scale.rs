@@ -225,6 +225,7 @@ pub async fn measure(
         token: context.token.to_owned(),
         body: None,
         expect: StatusCode::OK,
+        headers: Vec::new(),
     };
     let mut latencies = Vec::new();
     for path in paths() {

@@ -74,6 +74,7 @@ async fn spawn(
         token: token.to_owned(),
         body: None,
         expect: StatusCode::OK,
+        headers: Vec::new(),
     };
     loop {
         if let Ok((StatusCode::OK, _)) = fetch(&probe).await {

@@ -324,6 +324,7 @@ async fn count(
         token: token.to_owned(),
         body: None,
         expect: hyper::StatusCode::OK,
+        headers: Vec::new(),
     };
     // Warm the pool's statement caches first.
     for _ in 0..3 {

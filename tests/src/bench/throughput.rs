@@ -203,6 +203,7 @@ pub async fn run_one(context: &Context<'_>, workers: u32) -> Result<Run, String>
         token: token.clone(),
         body: Some(Bytes::from(body.to_string())),
         expect,
+        headers: Vec::new(),
     };
     let project = request(&post(
         "/projects",

@@ -39,6 +39,10 @@ struct Cli {
     /// Skip figure 6 (generation throughput with 1, 2 and 4 workers).
     #[arg(long)]
     no_generation: bool,
+    /// Figure 7's A/B: also run the `api` of this git revision (built under target/ab/)
+    /// or at this path, on the same database, alternating with this build.
+    #[arg(long, value_name = "REV")]
+    ab: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
                 extras: !cli.no_extras,
                 scale: !cli.no_scale,
                 generation: !cli.no_generation,
+                ab: cli.ab,
             };
             if cli.quick {
                 options.warmup = Duration::from_millis(500);

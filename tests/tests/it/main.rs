@@ -20,6 +20,7 @@ mod entities;
 mod faults;
 mod harness;
 mod hostile_clients;
+mod http_delivery;
 mod json_types;
 mod metrics;
 mod migration_cli;

@@ -7,21 +7,18 @@ use poem_openapi::{
 };
 
 use super::Message;
+use crate::auth::BearerToken;
+use crate::avatar_creator::project_list;
 use crate::avatar_creator::projects::{self, ProjectChanges};
-use crate::avatar_creator::views::{AvatarProject, AvatarProjectWithAvatars};
+use crate::avatar_creator::views::{AvatarProject, AvatarProjectWithAvatars, ProjectList};
 use crate::error::{ApiError, FieldErrors};
+use crate::http::conditional::Validated;
 use crate::{app::AppState, auth::BearerAuth, error::Errors, openapi::ApiTags};
 use crate::{http::json_body::JsonBody, http::json_reply::JsonReply, http::text::Text};
+use poem::http::HeaderMap;
 use serde::Serialize;
 
 pub struct ProjectsApi;
-
-#[derive(Object, Serialize, Debug)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct ProjectList {
-    pub projects: Vec<AvatarProjectWithAvatars>,
-}
 
 #[derive(Object, Serialize, Debug)]
 #[oai(rename_all = "camelCase")]
@@ -90,16 +87,11 @@ impl ProjectsApi {
     )]
     async fn list_projects(
         &self,
-        auth: BearerAuth,
+        auth: BearerToken,
         state: Data<&AppState>,
-    ) -> Result<JsonReply<ProjectList>, Errors<401>> {
-        let projects = projects::list(&state.db, &auth.0.id).await?;
-        Ok(JsonReply(ProjectList {
-            projects: projects
-                .into_iter()
-                .map(|(p, a)| AvatarProjectWithAvatars::new(p, a))
-                .collect(),
-        }))
+        headers: &HeaderMap,
+    ) -> Result<Validated<ProjectList>, Errors<401>> {
+        Ok(project_list::answer(&state, &auth.0, headers).await?)
     }
 
     /// Create a project

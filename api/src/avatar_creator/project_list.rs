@@ -1,0 +1,202 @@
+//! `GET /projects` (api.md §6.1), the hot read path of BENCHMARKS.md: every project of
+//! the caller with every avatar (≈110 KB of JSON for 20 projects × 5 avatars).
+//!
+//! One round trip does it all. The statement that checks the bearer token (the user
+//! row with its session, `auth::service::user_for_token_with`) also reads:
+//!
+//! * the list's **validator**: counts and latest change times of the caller's projects
+//!   and of their avatars (plus the avatars' usage counters, which the Pose Generator
+//!   bumps without touching `updatedAt`). Any create, update or delete of a row the
+//!   list shows changes it, from any replica, since it is read from the database on
+//!   every request; it becomes the strong `ETag`, so a client that holds the current
+//!   list gets a `304` after this one small statement and nothing else;
+//! * on PostgreSQL, **the page itself**, written as JSON by the database
+//!   ([`PAGE_JSON_SQL`]): no row is decoded into a model, copied into a view and
+//!   serialised again. SQLite reads the rows through the entities
+//!   ([`super::projects::list`]) and serialises the same views; a test proves both
+//!   give the same bytes.
+//!
+//! With `If-None-Match`, the first statement leaves the page out: a match costs only
+//! the validator; a mismatch reads the page in a second statement.
+
+use entity::users;
+use migration::sea_orm::{
+    DbBackend, DbErr, QueryResult, QuerySelect, QueryTrait, Select, Statement,
+    sea_query::{Expr, SimpleExpr},
+};
+use poem::http::HeaderMap;
+
+use crate::{
+    app::AppState,
+    auth::{
+        jwt::Claims,
+        service::{caller_select, user_for_token_with},
+    },
+    error::ApiError,
+    http::conditional::{self, Validated, Validator},
+};
+
+use super::views::{AvatarProjectWithAvatars, ProjectList};
+
+/// The page of `GET /projects` as PostgreSQL writes it: the same bytes as serde writes
+/// [`ProjectList`] (keys in the views' order, compact, timestamps with three fractional
+/// digits and `Z`, JSON-in-text fields as strings), in the entity path's order
+/// (projects by `updatedAt`, `createdAt` descending, then `id`; avatars newest first,
+/// then `id`). `row_to_json` writes compact objects whose keys are the column aliases;
+/// `string_agg` joins them with bare commas (`json_agg` would add spaces). It is a
+/// sub-select of the auth statement, so `"users"."id"` is the caller.
+pub const PAGE_JSON_SQL: &str = r#"(SELECT '{"projects":[' || COALESCE(string_agg(p."json", ',' ORDER BY p."updatedAt" DESC, p."createdAt" DESC, p."id"), '') || ']}'
+  FROM (SELECT ap."id", ap."createdAt", ap."updatedAt", row_to_json(v)::text AS "json"
+    FROM "avatar_projects" ap
+    CROSS JOIN LATERAL (SELECT ap."id", ap."userId", ap."name", ap."description",
+        to_char(ap."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
+        to_char(ap."updatedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "updatedAt",
+        COALESCE((SELECT '[' || string_agg(row_to_json(w)::text, ',' ORDER BY a."createdAt" DESC, a."id") || ']'
+          FROM "avatars" a
+          CROSS JOIN LATERAL (SELECT a."id", a."userId", a."projectId", a."name", a."baseImageUrl",
+              a."thumbnailUrl", a."personaName", a."personaAge", a."personaPersonality",
+              a."personaBackground", a."gender", a."ageRange", a."ethnicity", a."bodyType",
+              a."hairStyle", a."hairColor", a."eyeColor", a."skinTone", a."style", a."sourceType",
+              a."generationPrompt", a."seedUsed", a."usageCount",
+              to_char(a."lastUsedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastUsedAt",
+              to_char(a."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
+              to_char(a."updatedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "updatedAt") w
+          WHERE a."projectId" = ap."id"), '[]')::json AS "avatars") v
+    WHERE ap."userId" = "users"."id") p)"#;
+
+const PAGE: &str = "projectListPage";
+
+/// The parts of the validator, each one sub-select of the caller's rows whose
+/// aggregates are joined into one text (`||` and `CAST … AS TEXT` read the same on
+/// PostgreSQL and SQLite): the projects' count and latest `updatedAt`; the avatars' (in
+/// those projects, as the list selects them) count, latest `updatedAt`, total
+/// `usageCount` and latest `lastUsedAt`. Every write of a row the list shows moves one
+/// of them: a create or delete the count, an update the latest `updatedAt` (it is set
+/// to now), a use the counter.
+const VALIDATOR_PARTS: [(&str, &str); 2] = [
+    (
+        "plProjects",
+        r#"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(p."updatedAt") AS TEXT), '')
+  FROM "avatar_projects" p WHERE p."userId" = "users"."id")"#,
+    ),
+    (
+        "plAvatars",
+        r#"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(a."updatedAt") AS TEXT), '')
+    || '/' || COALESCE(CAST(SUM(a."usageCount") AS TEXT), '')
+    || '/' || COALESCE(CAST(MAX(a."lastUsedAt") AS TEXT), '')
+  FROM "avatars" a
+  WHERE a."projectId" IN (SELECT p."id" FROM "avatar_projects" p WHERE p."userId" = "users"."id"))"#,
+    ),
+];
+
+fn validator_columns() -> Vec<(&'static str, SimpleExpr)> {
+    VALIDATOR_PARTS
+        .iter()
+        .map(|(alias, sql)| (*alias, Expr::cust(*sql)))
+        .collect()
+}
+
+fn with_validator(mut select: Select<users::Entity>, page: bool) -> Select<users::Entity> {
+    for (alias, expr) in validator_columns() {
+        select = select.expr_as(expr, alias);
+    }
+    if page {
+        select = select.expr_as(Expr::cust(PAGE_JSON_SQL), PAGE);
+    }
+    select
+}
+
+fn read_validator(row: &QueryResult) -> Result<(Validator, Option<String>), DbErr> {
+    let mut parts = Vec::new();
+    for (alias, _) in validator_columns() {
+        parts.push(
+            row.try_get::<Option<String>>("", alias)?
+                .unwrap_or_default(),
+        );
+    }
+    let parts: Vec<&dyn std::fmt::Display> = parts.iter().map(|p| p as _).collect();
+    let validator = Validator::new("pl", &parts);
+    let page = row.try_get::<Option<String>>("", PAGE).ok().flatten();
+    Ok((validator, page))
+}
+
+/// The answer to `GET /projects` for the bearer `token`.
+pub async fn answer(
+    state: &AppState,
+    token: &str,
+    headers: &HeaderMap,
+) -> Result<Validated<ProjectList>, ApiError> {
+    let db = &state.db;
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let revalidating = headers.contains_key(poem::http::header::IF_NONE_MATCH);
+    let read = |page: bool| {
+        user_for_token_with(
+            db,
+            &state.config,
+            token,
+            move |select| with_validator(select, page),
+            read_validator,
+        )
+    };
+    let (user, (validator, page)) = read(postgres && !revalidating).await?;
+    if revalidating && conditional::matches(headers, validator.tag()) {
+        return Ok(Validated::not_modified(&validator));
+    }
+    if postgres {
+        let (validator, page) = match page {
+            Some(page) => (validator, page),
+            None => {
+                let (_, (validator, page)) = read(true).await?;
+                (validator, page.unwrap_or_default())
+            }
+        };
+        return Ok(Validated::fresh(&validator, page.into_bytes()));
+    }
+    let body = serde_json::to_vec(&entity_page(db, &user.id).await?).map_err(ApiError::internal)?;
+    Ok(Validated::fresh(&validator, body))
+}
+
+/// The page through the entities: what SQLite serves, and what the PostgreSQL JSON
+/// must equal.
+pub async fn entity_page(
+    db: &migration::sea_orm::DatabaseConnection,
+    user_id: &str,
+) -> Result<ProjectList, ApiError> {
+    let projects = super::projects::list(db, user_id).await?;
+    Ok(ProjectList {
+        projects: projects
+            .into_iter()
+            .map(|(p, a)| AvatarProjectWithAvatars::new(p, a))
+            .collect(),
+    })
+}
+
+/// The one statement of `GET /projects` for a token with these claims: the caller's
+/// user row and session, the validator and (with `page`) the page. Public for the
+/// benchmark's baseline, which runs exactly this statement.
+pub fn statement(backend: DbBackend, claims: &Claims, page: bool) -> Statement {
+    with_validator(caller_select(claims), page).build(backend)
+}
+
+/// The JSON page of a row of [`statement`] (PostgreSQL, with `page`).
+pub fn page_of(row: &QueryResult) -> Result<Option<String>, DbErr> {
+    row.try_get::<Option<String>>("", PAGE)
+}
+
+/// The page PostgreSQL writes for `user_id`, without the token check or the validator:
+/// for the test that compares it with [`entity_page`].
+pub async fn database_page(
+    db: &migration::sea_orm::DatabaseConnection,
+    user_id: &str,
+) -> Result<Option<String>, DbErr> {
+    use migration::sea_orm::{ConnectionTrait, EntityTrait};
+    let statement = users::Entity::find_by_id(user_id)
+        .select_only()
+        .column(users::Column::Id)
+        .expr_as(Expr::cust(PAGE_JSON_SQL), PAGE)
+        .build(db.get_database_backend());
+    match db.query_one_raw(statement).await? {
+        Some(row) => page_of(&row),
+        None => Ok(None),
+    }
+}
