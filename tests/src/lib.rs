@@ -22,6 +22,7 @@ pub mod bench;
 pub mod db;
 pub mod fixtures;
 pub mod postgres_server;
+pub mod rows;
 pub mod util;
 
 pub use db::{Backend, TestDb, TestOutcome, run_on};

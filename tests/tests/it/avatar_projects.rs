@@ -213,34 +213,14 @@ async fn deleting_a_project_respects_active_work_and_cascades(db: TestDb) {
     )
     .await;
     let id = created.body["project"]["id"].as_str().unwrap().to_owned();
-    let avatar = avatars::ActiveModel {
-        id: Set("cavatar0000000000000000001".into()),
-        user_id: Set(user_id.clone()),
-        project_id: Set(id.clone()),
-        name: Set("A".into()),
-        base_image_url: Set("/uploads/a.png".into()),
-        thumbnail_url: Set(None),
-        persona_name: Set(None),
-        persona_age: Set(None),
-        persona_personality: Set(None),
-        persona_background: Set(None),
-        gender: Set(None),
-        age_range: Set(None),
-        ethnicity: Set(None),
-        body_type: Set(None),
-        hair_style: Set(None),
-        hair_color: Set(None),
-        eye_color: Set(None),
-        skin_tone: Set(None),
-        style: Set(None),
-        source_type: Set("uploaded".into()),
-        generation_prompt: Set(None),
-        seed_used: Set(None),
-        usage_count: Set(0),
-        last_used_at: Set(None),
-        created_at: Set(at()),
-        updated_at: Set(at()),
-    };
+    let avatar = tests::rows::uploaded_avatar(
+        "cavatar0000000000000000001",
+        &user_id,
+        &id,
+        "A",
+        "/uploads/a.png",
+        at(),
+    );
     avatar.insert(&state.db).await.unwrap();
     pose_generator_projects::ActiveModel {
         id: Set("cposeproj00000000000000001".into()),

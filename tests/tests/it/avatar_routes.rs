@@ -23,34 +23,14 @@ async fn insert_avatar(
     project_id: &str,
     ms: i64,
 ) {
-    avatars::ActiveModel {
-        id: Set(id.into()),
-        user_id: Set(user_id.into()),
-        project_id: Set(project_id.into()),
-        name: Set(format!("Avatar {id}")),
-        base_image_url: Set(format!("/uploads/avatar-creator/{user_id}/{id}.png")),
-        thumbnail_url: Set(None),
-        persona_name: Set(None),
-        persona_age: Set(None),
-        persona_personality: Set(None),
-        persona_background: Set(None),
-        gender: Set(None),
-        age_range: Set(None),
-        ethnicity: Set(None),
-        body_type: Set(None),
-        hair_style: Set(None),
-        hair_color: Set(None),
-        eye_color: Set(None),
-        skin_tone: Set(None),
-        style: Set(None),
-        source_type: Set("uploaded".into()),
-        generation_prompt: Set(None),
-        seed_used: Set(None),
-        usage_count: Set(0),
-        last_used_at: Set(None),
-        created_at: Set(at(ms)),
-        updated_at: Set(at(ms)),
-    }
+    tests::rows::uploaded_avatar(
+        id,
+        user_id,
+        project_id,
+        &format!("Avatar {id}"),
+        &format!("/uploads/avatar-creator/{user_id}/{id}.png"),
+        at(ms),
+    )
     .insert(db)
     .await
     .unwrap();

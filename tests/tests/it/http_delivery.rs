@@ -541,34 +541,14 @@ fn at(seconds: i64) -> chrono::NaiveDateTime {
 
 /// An avatar in `project` with only the required fields.
 async fn avatar<E: Endpoint>(s: &Setup<E>, id: &str, project: &str, user: &str) {
-    avatars::ActiveModel {
-        id: Set(id.into()),
-        user_id: Set(user.into()),
-        project_id: Set(project.into()),
-        name: Set("A".into()),
-        base_image_url: Set("/uploads/a.png".into()),
-        thumbnail_url: Set(None),
-        persona_name: Set(None),
-        persona_age: Set(None),
-        persona_personality: Set(None),
-        persona_background: Set(None),
-        gender: Set(None),
-        age_range: Set(None),
-        ethnicity: Set(None),
-        body_type: Set(None),
-        hair_style: Set(None),
-        hair_color: Set(None),
-        eye_color: Set(None),
-        skin_tone: Set(None),
-        style: Set(None),
-        source_type: Set("uploaded".into()),
-        generation_prompt: Set(None),
-        seed_used: Set(None),
-        usage_count: Set(0),
-        last_used_at: Set(None),
-        created_at: Set(chrono::Utc::now().naive_utc()),
-        updated_at: Set(chrono::Utc::now().naive_utc()),
-    }
+    tests::rows::uploaded_avatar(
+        id,
+        user,
+        project,
+        "A",
+        "/uploads/a.png",
+        chrono::Utc::now().naive_utc(),
+    )
     .insert(&s.state.db)
     .await
     .unwrap();
