@@ -43,6 +43,8 @@ pub struct AppState {
     pub events: Arc<crate::pose_generator::events::EventsHub>,
     /// The storage write probe of the health check, run at most every 10 s.
     pub storage_probe: Arc<crate::storage::ProbeCache>,
+    /// Pages of validated lists, kept under their validator's tag (`GET /projects`).
+    pub pages: Arc<crate::http::page_cache::PageCache>,
 }
 
 /// The whole HTTP surface, ready for `poem::Server` or `poem::test::TestClient`.

@@ -229,23 +229,24 @@ pub async fn user_for_token(
     config: &Config,
     token: &str,
 ) -> Result<users::Model, AuthError> {
-    let (user, _) = user_for_token_with(db, config, token, |select| select, |_| Ok(())).await?;
+    let (user, _) = user_for_token_with(db, config, token, |_, select| select, |_| Ok(())).await?;
     Ok(user)
 }
 
 /// [`user_for_token`] whose one statement also reads what `extend` adds to it (more
-/// columns, each a sub-select of the caller's data; `users.id` is the caller), read back
+/// columns, each a sub-select of the caller's data; `users.id` is the caller; `extend`
+/// sees the token's verified claims), read back
 /// by `read` from the same row. A hot read path thus costs one round trip, auth
 /// included (`avatar_creator::project_list`).
 pub async fn user_for_token_with<T>(
     db: &DatabaseConnection,
     config: &Config,
     token: &str,
-    extend: impl FnOnce(Select<users::Entity>) -> Select<users::Entity>,
+    extend: impl FnOnce(&jwt::Claims, Select<users::Entity>) -> Select<users::Entity>,
     read: impl FnOnce(&QueryResult) -> Result<T, DbErr>,
 ) -> Result<(users::Model, T), AuthError> {
     let claims = claims_of(config, token)?;
-    let statement = extend(caller_select(&claims)).build(db.get_database_backend());
+    let statement = extend(&claims, caller_select(&claims)).build(db.get_database_backend());
     let row = db
         .query_one_raw(statement)
         .await?

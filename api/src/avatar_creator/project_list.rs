@@ -4,25 +4,30 @@
 //! One round trip does it all. The statement that checks the bearer token (the user
 //! row with its session, `auth::service::user_for_token_with`) also reads:
 //!
-//! * the list's **validator**: counts and latest change times of the caller's projects
-//!   and of their avatars (plus the avatars' usage counters, which the Pose Generator
-//!   bumps without touching `updatedAt`). Any create, update or delete of a row the
-//!   list shows changes it, from any replica, since it is read from the database on
-//!   every request; it becomes the strong `ETag`, so a client that holds the current
-//!   list gets a `304` after this one small statement and nothing else;
-//! * on PostgreSQL, **the page itself**, written as JSON by the database
+//! * the list's **validator**: the caller's id, counts, latest change times and sums of
+//!   change times of the caller's projects and of their avatars (plus the avatars'
+//!   usage counters, which the Pose Generator bumps without touching `updatedAt`). Any
+//!   create, update or delete of a row the list shows changes it, from any replica,
+//!   since it is read from the database on every request; it becomes the strong
+//!   `ETag`, so a client that holds the current list gets a `304` after this one small
+//!   statement and nothing else;
+//! * the **page**, unless this process keeps the caller's page already
+//!   ([`crate::http::page_cache`]): then the validator alone decides, and the same tag
+//!   sends the kept bytes. On PostgreSQL the page is written as JSON by the database
 //!   ([`PAGE_JSON_SQL`]): no row is decoded into a model, copied into a view and
 //!   serialised again. SQLite reads the rows through the entities
 //!   ([`super::projects::list`]) and serialises the same views; a test proves both
 //!   give the same bytes.
 //!
 //! With `If-None-Match`, the first statement leaves the page out: a match costs only
-//! the validator; a mismatch reads the page in a second statement.
+//! the validator; a mismatch is served from the kept page or reads it in a second
+//! statement.
 
 use entity::users;
+use hyper::body::Bytes;
 use migration::sea_orm::{
-    DbBackend, DbErr, QueryResult, QuerySelect, QueryTrait, Select, Statement,
-    sea_query::{Expr, SimpleExpr},
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryResult, QuerySelect,
+    QueryTrait, Select, Statement, TransactionTrait, sea_query::Expr,
 };
 use poem::http::HeaderMap;
 
@@ -33,7 +38,10 @@ use crate::{
         service::{caller_select, user_for_token_with},
     },
     error::ApiError,
-    http::conditional::{self, Validated, Validator},
+    http::{
+        conditional::{self, Validated, Validator},
+        page_cache::PageCache,
+    },
 };
 
 use super::views::{AvatarProjectWithAvatars, ProjectList};
@@ -68,37 +76,52 @@ const PAGE: &str = "projectListPage";
 
 /// The parts of the validator, each one sub-select of the caller's rows whose
 /// aggregates are joined into one text (`||` and `CAST … AS TEXT` read the same on
-/// PostgreSQL and SQLite): the projects' count and latest `updatedAt`; the avatars' (in
-/// those projects, as the list selects them) count, latest `updatedAt`, total
-/// `usageCount` and latest `lastUsedAt`. Every write of a row the list shows moves one
-/// of them: a create or delete the count, an update the latest `updatedAt` (it is set
-/// to now), a use the counter.
-const VALIDATOR_PARTS: [(&str, &str); 2] = [
-    (
-        "plProjects",
-        r#"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(p."updatedAt") AS TEXT), '')
+/// PostgreSQL and SQLite): the projects' count, latest `updatedAt` and the sum of their
+/// `updatedAt`s; the avatars' (in those projects, as the list selects them) count,
+/// latest `updatedAt`, sum of `updatedAt`s, total `usageCount` and latest `lastUsedAt`.
+/// Every write of a row the list shows moves one of them: a create or delete the
+/// count, an update the sum (it sets `updatedAt` to now; the sum moves even when now is
+/// not after the latest, as with two writes in one millisecond or a replica whose clock
+/// is behind), a use the counter. With the caller's id (see [`read_validator`]) they
+/// make the tag.
+fn validator_parts(backend: DbBackend) -> [(&'static str, String); 2] {
+    // A timestamp as a number, exact to the millisecond or better.
+    let epoch = |column: &str| match backend {
+        DbBackend::Postgres => format!("EXTRACT(EPOCH FROM {column})"),
+        _ => format!("CAST(ROUND((julianday({column}) - 2440587.5) * 86400000.0) AS INTEGER)"),
+    };
+    [
+        (
+            "plProjects",
+            format!(
+                r#"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(p."updatedAt") AS TEXT), '')
+    || '/' || COALESCE(CAST(SUM({}) AS TEXT), '')
   FROM "avatar_projects" p WHERE p."userId" = "users"."id")"#,
-    ),
-    (
-        "plAvatars",
-        r#"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(a."updatedAt") AS TEXT), '')
+                epoch(r#"p."updatedAt""#)
+            ),
+        ),
+        (
+            "plAvatars",
+            format!(
+                r#"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(a."updatedAt") AS TEXT), '')
+    || '/' || COALESCE(CAST(SUM({}) AS TEXT), '')
     || '/' || COALESCE(CAST(SUM(a."usageCount") AS TEXT), '')
     || '/' || COALESCE(CAST(MAX(a."lastUsedAt") AS TEXT), '')
   FROM "avatars" a
   WHERE a."projectId" IN (SELECT p."id" FROM "avatar_projects" p WHERE p."userId" = "users"."id"))"#,
-    ),
-];
-
-fn validator_columns() -> Vec<(&'static str, SimpleExpr)> {
-    VALIDATOR_PARTS
-        .iter()
-        .map(|(alias, sql)| (*alias, Expr::cust(*sql)))
-        .collect()
+                epoch(r#"a."updatedAt""#)
+            ),
+        ),
+    ]
 }
 
-fn with_validator(mut select: Select<users::Entity>, page: bool) -> Select<users::Entity> {
-    for (alias, expr) in validator_columns() {
-        select = select.expr_as(expr, alias);
+fn with_validator(
+    mut select: Select<users::Entity>,
+    backend: DbBackend,
+    page: bool,
+) -> Select<users::Entity> {
+    for (alias, sql) in validator_parts(backend) {
+        select = select.expr_as(Expr::cust(sql), alias);
     }
     if page {
         select = select.expr_as(Expr::cust(PAGE_JSON_SQL), PAGE);
@@ -106,9 +129,12 @@ fn with_validator(mut select: Select<users::Entity>, page: bool) -> Select<users
     select
 }
 
+/// The validator of a row of [`with_validator`]: the caller's id and the parts, so two
+/// users whose rows happen to have the same counts and times never share a tag (nor,
+/// through it, a kept or compressed page). With the page, when the row has it.
 fn read_validator(row: &QueryResult) -> Result<(Validator, Option<String>), DbErr> {
-    let mut parts = Vec::new();
-    for (alias, _) in validator_columns() {
+    let mut parts = vec![row.try_get::<String>("", "id")?];
+    for alias in ["plProjects", "plAvatars"] {
         parts.push(
             row.try_get::<Option<String>>("", alias)?
                 .unwrap_or_default(),
@@ -121,45 +147,87 @@ fn read_validator(row: &QueryResult) -> Result<(Validator, Option<String>), DbEr
 }
 
 /// The answer to `GET /projects` for the bearer `token`.
+///
+/// The caller's page is kept ([`AppState::pages`]) under the tag it was read with. When
+/// one is kept, the first statement leaves the page out: the same tag serves the kept
+/// bytes, a new one reads the page again with its validator. Without a kept page (and
+/// without `If-None-Match`), PostgreSQL reads everything in the first statement.
 pub async fn answer(
     state: &AppState,
     token: &str,
     headers: &HeaderMap,
 ) -> Result<Validated<ProjectList>, ApiError> {
     let db = &state.db;
-    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let backend = db.get_database_backend();
+    let postgres = backend == DbBackend::Postgres;
     let revalidating = headers.contains_key(poem::http::header::IF_NONE_MATCH);
-    let read = |page: bool| {
-        user_for_token_with(
-            db,
-            &state.config,
-            token,
-            move |select| with_validator(select, page),
-            read_validator,
-        )
-    };
-    let (user, (validator, page)) = read(postgres && !revalidating).await?;
+    let pages = &state.pages;
+    let (user, (validator, page)) = user_for_token_with(
+        db,
+        &state.config,
+        token,
+        |claims, select| {
+            let page = postgres && !revalidating && !pages.holds(&claims.user_id);
+            with_validator(select, backend, page)
+        },
+        read_validator,
+    )
+    .await?;
     if revalidating && conditional::matches(headers, validator.tag()) {
         return Ok(Validated::not_modified(&validator));
     }
-    if postgres {
-        let (validator, page) = match page {
-            Some(page) => (validator, page),
-            None => {
-                let (_, (validator, page)) = read(true).await?;
-                (validator, page.unwrap_or_default())
-            }
-        };
-        return Ok(Validated::fresh(&validator, page.into_bytes()));
+    if let Some(page) = page {
+        return Ok(keep(pages, &user.id, validator, page.into()));
     }
-    let body = serde_json::to_vec(&entity_page(db, &user.id).await?).map_err(ApiError::internal)?;
-    Ok(Validated::fresh(&validator, body))
+    if let Some(kept) = pages.get(&user.id, validator.tag()) {
+        return Ok(Validated::fresh(&validator, kept));
+    }
+    let (validator, page) = read_page(db, &user.id).await?;
+    Ok(keep(pages, &user.id, validator, page))
+}
+
+fn keep(
+    pages: &PageCache,
+    user_id: &str,
+    validator: Validator,
+    page: Bytes,
+) -> Validated<ProjectList> {
+    pages.put(user_id, validator.tag(), page.clone());
+    Validated::fresh(&validator, page)
+}
+
+/// The page and its validator, from one snapshot: PostgreSQL in one statement (the page
+/// written by the database), SQLite in one read transaction through the entities.
+async fn read_page(db: &DatabaseConnection, user_id: &str) -> Result<(Validator, Bytes), ApiError> {
+    let backend = db.get_database_backend();
+    let select = users::Entity::find_by_id(user_id)
+        .select_only()
+        .column(users::Column::Id);
+    if backend == DbBackend::Postgres {
+        let statement = with_validator(select, backend, true).build(backend);
+        let row = db.query_one_raw(statement).await?.ok_or_else(gone)?;
+        let (validator, page) = read_validator(&row)?;
+        return Ok((validator, page.unwrap_or_default().into()));
+    }
+    let txn = db.begin().await?;
+    let statement = with_validator(select, backend, false).build(backend);
+    let row = txn.query_one_raw(statement).await?.ok_or_else(gone)?;
+    let (validator, _) = read_validator(&row)?;
+    let page =
+        serde_json::to_vec(&entity_page(&txn, user_id).await?).map_err(ApiError::internal)?;
+    txn.commit().await?;
+    Ok((validator, page.into()))
+}
+
+/// The caller's row went away between two statements (the account was deleted).
+fn gone() -> ApiError {
+    ApiError::Unauthorized("User not found".into())
 }
 
 /// The page through the entities: what SQLite serves, and what the PostgreSQL JSON
 /// must equal.
 pub async fn entity_page(
-    db: &migration::sea_orm::DatabaseConnection,
+    db: &impl ConnectionTrait,
     user_id: &str,
 ) -> Result<ProjectList, ApiError> {
     let projects = super::projects::list(db, user_id).await?;
@@ -175,7 +243,12 @@ pub async fn entity_page(
 /// user row and session, the validator and (with `page`) the page. Public for the
 /// benchmark's baseline, which runs exactly this statement.
 pub fn statement(backend: DbBackend, claims: &Claims, page: bool) -> Statement {
-    with_validator(caller_select(claims), page).build(backend)
+    with_validator(caller_select(claims), backend, page).build(backend)
+}
+
+/// The tag of the validator in a row of [`statement`].
+pub fn tag_of(row: &QueryResult) -> Result<String, DbErr> {
+    Ok(read_validator(row)?.0.tag().to_owned())
 }
 
 /// The JSON page of a row of [`statement`] (PostgreSQL, with `page`).
@@ -189,7 +262,6 @@ pub async fn database_page(
     db: &migration::sea_orm::DatabaseConnection,
     user_id: &str,
 ) -> Result<Option<String>, DbErr> {
-    use migration::sea_orm::{ConnectionTrait, EntityTrait};
     let statement = users::Entity::find_by_id(user_id)
         .select_only()
         .column(users::Column::Id)

@@ -45,7 +45,7 @@ fn newest_first(query: Select<avatars::Entity>) -> Select<avatars::Entity> {
 
 /// Every project of the user with its avatars: two statements whatever the counts.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user_id: &str,
 ) -> Result<Vec<(avatar_projects::Model, Vec<avatars::Model>)>, ApiError> {
     let projects = avatar_projects::Entity::find()

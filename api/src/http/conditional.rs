@@ -14,6 +14,7 @@
 //! A compressed answer's tag has the coding appended (`"…-br"`, see
 //! [`super::compression`]); a client revalidating with it matches the same data.
 
+use hyper::body::Bytes;
 use poem::{
     Endpoint, IntoResponse, Middleware, Request, Response, Result,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
@@ -94,17 +95,17 @@ pub struct Validated<T> {
 }
 
 enum Answer {
-    Fresh { etag: HeaderValue, body: Vec<u8> },
+    Fresh { etag: HeaderValue, body: Bytes },
     NotModified(HeaderValue),
 }
 
 impl<T> Validated<T> {
     /// `body` is `T` as JSON.
-    pub fn fresh(validator: &Validator, body: Vec<u8>) -> Self {
+    pub fn fresh(validator: &Validator, body: impl Into<Bytes>) -> Self {
         Self {
             answer: Answer::Fresh {
                 etag: validator.header(),
-                body,
+                body: body.into(),
             },
             _body: std::marker::PhantomData,
         }

@@ -2,7 +2,8 @@
 //! and JSON bodies, JSON replies, CORS, request ids, the NUL guard, what the document
 //! says about a path, presence of optional fields, slots for long-lived answers; content
 //! negotiation of the encoding ([`compression`]), validators and conditional `GET`
-//! ([`conditional`]), and the `Cache-Control` each answer gets ([`cache_policy`]).
+//! ([`conditional`]), pages kept under their validator ([`page_cache`]), and the
+//! `Cache-Control` each answer gets ([`cache_policy`]).
 //! api.md §1.3 describes the caching behaviour; BENCHMARKS.md measures it.
 
 pub mod body_limit;
@@ -13,6 +14,7 @@ pub mod cors;
 pub mod json_body;
 pub mod json_reply;
 pub mod nul_guard;
+pub mod page_cache;
 pub mod presence;
 pub mod request_id;
 pub mod slots;

@@ -3,11 +3,14 @@
 //! the same function, the user looked up, plain SQL through the same driver and pool
 //! size, rows serialised with serde. No OpenAPI layer, no middleware. `GET` runs the
 //! API's own one statement (user, session, validator and the page as JSON written by
-//! PostgreSQL), so the ratio keeps meaning "our overhead" for the same statements.
+//! PostgreSQL), and keeps each caller's page under its validator's tag as the API does
+//! (`api::http::page_cache`), so the ratio keeps meaning "our overhead" for the same
+//! statements.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use api::{avatar_creator::project_list, http::page_cache::PageCache};
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use migration::sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, Value,
@@ -26,6 +29,7 @@ pub const POOL_SIZE: u32 = 10;
 struct State {
     db: DatabaseConnection,
     secret: Arc<str>,
+    pages: Arc<PageCache>,
 }
 
 /// Serves `GET` and `POST /api/apps/avatar-creator/projects` on 127.0.0.1:`port`
@@ -43,6 +47,7 @@ pub async fn serve(port: u16, database_url: &str, secret: String) -> std::io::Re
     let state = State {
         db,
         secret: secret.into(),
+        pages: Arc::default(),
     };
     let app = Route::new()
         .at(
@@ -167,27 +172,51 @@ async fn authenticate(req: &Request, state: &State) -> Result<String, Response> 
         .map_err(|_| failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"))
 }
 
-/// The API's own statement (`api::avatar_creator::project_list::statement`): the user row
-/// with its session, the list's validator and the page written as JSON by PostgreSQL,
-/// in one round trip. The baseline sends the page as it comes.
+/// The API's own statements (`api::avatar_creator::project_list::statement`): the user
+/// row with its session and the list's validator, and the page written as JSON by
+/// PostgreSQL in the same statement when no page is kept for the caller or the kept
+/// one has another tag. The baseline sends the page as it comes.
 #[handler]
 async fn list_projects(req: &Request, Data(state): Data<&State>) -> Response {
     let claims = match claims(req, state) {
         Ok(claims) => claims,
         Err(message) => return failure(StatusCode::UNAUTHORIZED, message),
     };
-    let statement =
-        api::avatar_creator::project_list::statement(DbBackend::Postgres, &claims, true);
-    match state.db.query_one_raw(statement).await {
-        Ok(Some(row)) => match api::avatar_creator::project_list::page_of(&row) {
-            Ok(Some(page)) => Response::builder()
-                .content_type("application/json; charset=utf-8")
-                .body(page),
-            _ => failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"),
-        },
-        Ok(None) => failure(StatusCode::UNAUTHORIZED, "User not found"),
-        Err(_) => failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"),
+    let read = async |page: bool| {
+        let statement = project_list::statement(DbBackend::Postgres, &claims, page);
+        match state.db.query_one_raw(statement).await {
+            Ok(Some(row)) => match (project_list::tag_of(&row), project_list::page_of(&row)) {
+                (Ok(tag), Ok(page)) => Ok((tag, page)),
+                _ => Err(failure(StatusCode::INTERNAL_SERVER_ERROR, "database error")),
+            },
+            Ok(None) => Err(failure(StatusCode::UNAUTHORIZED, "User not found")),
+            Err(_) => Err(failure(StatusCode::INTERNAL_SERVER_ERROR, "database error")),
+        }
+    };
+    let send = |page: hyper::body::Bytes| {
+        Response::builder()
+            .content_type("application/json; charset=utf-8")
+            .body(page)
+    };
+    let kept = state.pages.holds(&claims.user_id);
+    let (tag, page) = match read(!kept).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    if let Some(page) = state.pages.get(&claims.user_id, &tag) {
+        return send(page);
     }
+    let (tag, page) = match page {
+        Some(page) => (tag, page),
+        None => match read(true).await {
+            Ok((tag, Some(page))) => (tag, page),
+            Ok(_) => return failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"),
+            Err(response) => return response,
+        },
+    };
+    let page = hyper::body::Bytes::from(page);
+    state.pages.put(&claims.user_id, &tag, page.clone());
+    send(page)
 }
 
 #[handler]

@@ -335,6 +335,160 @@ async fn project_list_etag_follows_every_change(db: TestDb) {
     assert_eq!(ended.status, StatusCode::UNAUTHORIZED);
 }
 
+dual_test!(project_list_tag_and_kept_page_are_the_callers);
+/// Two users whose projects have the same counts and times (rows written together, a
+/// seed, an import) still get their own tags, so no cache keyed by the tag — the kept
+/// page, the compressed bytes — ever hands one user's list to the other.
+async fn project_list_tag_and_kept_page_are_the_callers(db: TestDb) {
+    let s = setup(&db, &[]).await;
+    let cli = &s.cli;
+    let (bob_id, bob) = register(cli, "bob-same-times@example.com").await;
+    for (user, letter) in [(&s.user_id, "a"), (&bob_id, "b")] {
+        for n in 0..3 {
+            entity::avatar_projects::ActiveModel {
+                id: Set(format!("cproj{letter}{n:0>20}")),
+                user_id: Set(user.clone()),
+                name: Set(format!("Project {n}")),
+                description: Set(Some(letter.repeat(500))),
+                created_at: Set(at(0)),
+                updated_at: Set(at(0)),
+            }
+            .insert(&s.state.db)
+            .await
+            .unwrap();
+        }
+    }
+    let list = format!("{AC}/projects");
+    let mut tags = Vec::new();
+    for (token, letter) in [(s.token.as_str(), "a"), (bob.as_str(), "b")] {
+        let mine = letter.repeat(500);
+        for coding in ["br", "gzip", "identity"] {
+            // Twice: the second answer comes from what the first one left behind.
+            for _ in 0..2 {
+                let answer = raw(cli, &list, Some(token), &[("Accept-Encoding", coding)]).await;
+                assert_eq!(answer.status, StatusCode::OK);
+                let body = match coding {
+                    "identity" => answer.body.clone(),
+                    coding => {
+                        assert_eq!(answer.header("content-encoding"), Some(coding));
+                        decode(coding, &answer.body).await
+                    }
+                };
+                let body: Value = serde_json::from_slice(&body).unwrap();
+                let projects = body["projects"].as_array().unwrap();
+                assert_eq!(projects.len(), 3);
+                for project in projects {
+                    assert_eq!(project["description"], mine.as_str(), "{coding}");
+                }
+            }
+        }
+        tags.push(raw(cli, &list, Some(token), &[]).await.etag());
+    }
+    assert_ne!(tags[0], tags[1]);
+}
+
+dual_test!(project_list_tag_moves_with_writes_that_do_not_move_the_latest_time);
+/// A write whose `updatedAt` is not after the latest one (two writes in the same
+/// millisecond, or a replica whose clock is behind) still changes the tag, so neither
+/// a client nor the page this process keeps is left with the old list.
+async fn project_list_tag_moves_with_writes_that_do_not_move_the_latest_time(db: TestDb) {
+    let s = setup(&db, &[]).await;
+    let cli = &s.cli;
+    let list = format!("{AC}/projects");
+    let project = entity::avatar_projects::ActiveModel {
+        id: Set("cprojclock0000000000000001".into()),
+        user_id: Set(s.user_id.clone()),
+        name: Set("Clock".into()),
+        description: Set(None),
+        created_at: Set(at(0)),
+        updated_at: Set(at(10)),
+    }
+    .insert(&s.state.db)
+    .await
+    .unwrap();
+    for (id, updated) in [
+        ("cavatarclock00000000000001", 10),
+        ("cavatarclock00000000000002", 5),
+    ] {
+        let mut row = tests::rows::uploaded_avatar(
+            id,
+            &s.user_id,
+            &project.id,
+            "Before",
+            "/uploads/a.png",
+            at(0),
+        );
+        row.updated_at = Set(at(updated));
+        row.insert(&s.state.db).await.unwrap();
+    }
+    let before = raw(cli, &list, Some(&s.token), &[]).await;
+    assert_eq!(before.status, StatusCode::OK);
+    // Kept: the same answer again.
+    assert_eq!(raw(cli, &list, Some(&s.token), &[]).await.body, before.body);
+
+    // The older avatar renamed at the latest time the list already shows.
+    avatars::ActiveModel {
+        id: Set("cavatarclock00000000000002".into()),
+        name: Set("After".into()),
+        updated_at: Set(at(10)),
+        ..Default::default()
+    }
+    .update(&s.state.db)
+    .await
+    .unwrap();
+    let after = raw(cli, &list, Some(&s.token), &[]).await;
+    assert_ne!(after.etag(), before.etag());
+    let body: Value = serde_json::from_slice(&after.body).unwrap();
+    let names: Vec<&str> = body["projects"][0]["avatars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"After"), "{names:?}");
+    let revalidated = raw(
+        cli,
+        &list,
+        Some(&s.token),
+        &[("If-None-Match", &before.etag())],
+    )
+    .await;
+    assert_eq!(revalidated.status, StatusCode::OK);
+
+    // An older project renamed the same way.
+    let other = entity::avatar_projects::ActiveModel {
+        id: Set("cprojclock0000000000000002".into()),
+        user_id: Set(s.user_id.clone()),
+        name: Set("Other".into()),
+        description: Set(None),
+        created_at: Set(at(0)),
+        updated_at: Set(at(5)),
+    }
+    .insert(&s.state.db)
+    .await
+    .unwrap();
+    let with_other = raw(cli, &list, Some(&s.token), &[]).await;
+    entity::avatar_projects::ActiveModel {
+        id: Set(other.id.clone()),
+        name: Set("Renamed".into()),
+        updated_at: Set(at(10)),
+        ..Default::default()
+    }
+    .update(&s.state.db)
+    .await
+    .unwrap();
+    let renamed = raw(cli, &list, Some(&s.token), &[]).await;
+    assert_ne!(renamed.etag(), with_other.etag());
+    let body: Value = serde_json::from_slice(&renamed.body).unwrap();
+    let names: Vec<&str> = body["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Renamed"), "{names:?}");
+}
+
 dual_test!(other_lists_are_tagged_by_their_content);
 /// Lists without a validator of their own are tagged from their bytes: a new tag
 /// with each change of the caller's rows, the same one after another user's.
