@@ -9,6 +9,7 @@
 mod body;
 pub mod documented;
 mod field_errors;
+mod pose_generator;
 mod render;
 mod responses;
 #[cfg(test)]

@@ -12,13 +12,14 @@ use migration::sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::error::PoseGeneratorError;
 use super::exports::find_owned_pose;
 use super::generate::Background;
 use super::job::{self, IMAGE_SIDE};
 use crate::app::AppState;
 use crate::constraint::{OnConstraint, Violation};
 use crate::credits::ledger;
-use crate::error::{ApiError, FieldErrors};
+use crate::error::FieldErrors;
 use crate::jobs::{JobError, queue};
 use crate::providers::{self, BackgroundRequest, GenerateRequest, NEGATIVE_PROMPT};
 use crate::storage::StorageKey;
@@ -50,13 +51,6 @@ pub struct Queued {
     pub credit_balance: i32,
 }
 
-fn in_progress() -> ApiError {
-    ApiError::Conflict {
-        message: "A background change is already in progress for this pose".into(),
-        details: None,
-    }
-}
-
 /// Validates (400), checks the pose (404, 409 not completed, 409 one change at a
 /// time), then charges and queues in one transaction (402 writes nothing).
 #[allow(clippy::too_many_arguments)]
@@ -69,19 +63,16 @@ pub async fn request(
     prompt: Option<&str>,
     color: Option<&str>,
     image_url: Option<&str>,
-) -> Result<Queued, ApiError> {
+) -> Result<Queued, PoseGeneratorError> {
     let mut errors = FieldErrors::new();
     let background = Background::parse(mode, prompt, color, image_url, &mut errors);
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(PoseGeneratorError::Invalid(errors));
     }
     let background = background.expect("validated");
     let pose = find_owned_pose(db, user_id, pose_id).await?;
     if pose.status != GeneratedPoseStatus::Completed.as_str() {
-        return Err(ApiError::Conflict {
-            message: "Only completed poses can be edited".into(),
-            details: None,
-        });
+        return Err(PoseGeneratorError::PoseNotCompleted);
     }
     let open = jobs::Entity::find()
         .filter(jobs::Column::Kind.eq(JOB_KIND))
@@ -90,7 +81,7 @@ pub async fn request(
         .count(db)
         .await?;
     if open > 0 {
-        return Err(in_progress());
+        return Err(PoseGeneratorError::BackgroundChangeInProgress);
     }
     let cost = costs.pose_background_change;
     let txn = ledger::begin(db).await?;
@@ -104,12 +95,14 @@ pub async fn request(
         &txn,
         JOB_KIND,
         &pose.id,
-        &serde_json::to_value(&payload).map_err(ApiError::internal)?,
+        &serde_json::to_value(&payload).map_err(PoseGeneratorError::internal)?,
         5,
     )
     .await
     // The one-open-job-per-reference index: a concurrent request won.
-    .on_constraint(|v| (v == Violation::Unique).then(in_progress))?;
+    .on_constraint(|v| {
+        (v == Violation::Unique).then_some(PoseGeneratorError::BackgroundChangeInProgress)
+    })?;
     let balance =
         ledger::charge(&txn, user_id, cost, format!("{APP_ID}: {ACTION}"), &job.id).await?;
     generated_poses::Entity::update_many()

@@ -16,32 +16,29 @@ use migration::sea_orm::{
 };
 use serde_json::Value;
 
+use super::error::PoseGeneratorError;
 use super::formats::{self, DEFAULT_ZIP_FORMATS};
 use super::generations;
 use super::job::render_formats;
-use crate::error::{ApiError, FieldErrors};
+use crate::error::FieldErrors;
 use crate::ids;
 use crate::images::{self, ImageKind};
 use crate::storage::{Storage, StorageKey};
 use crate::vocabulary::GeneratedPoseStatus;
-
-fn pose_not_found() -> ApiError {
-    ApiError::NotFound("Pose not found".into())
-}
 
 /// The caller's generated pose (through its generation), or 404 `"Pose not found"`.
 pub async fn find_owned_pose(
     db: &impl ConnectionTrait,
     user_id: &str,
     pose_id: &str,
-) -> Result<generated_poses::Model, ApiError> {
+) -> Result<generated_poses::Model, PoseGeneratorError> {
     if !ids::is_plausible(pose_id) {
-        return Err(pose_not_found());
+        return Err(PoseGeneratorError::PoseNotFound);
     }
     let pose = generated_poses::Entity::find_by_id(pose_id)
         .one(db)
         .await?
-        .ok_or_else(pose_not_found)?;
+        .ok_or(PoseGeneratorError::PoseNotFound)?;
     let owned = pose_generations::Entity::find_by_id(pose.generation_id.as_str())
         .filter(pose_generations::Column::UserId.eq(user_id))
         .one(db)
@@ -50,12 +47,12 @@ pub async fn find_owned_pose(
     if owned {
         Ok(pose)
     } else {
-        Err(pose_not_found())
+        Err(PoseGeneratorError::PoseNotFound)
     }
 }
 
 /// The canonical keys of a comma-separated `formats` query; 400 on unknown keys.
-pub fn parse_formats(query: &str) -> Result<Vec<&'static str>, ApiError> {
+pub fn parse_formats(query: &str) -> Result<Vec<&'static str>, PoseGeneratorError> {
     let keys: Vec<&str> = query
         .split(',')
         .map(str::trim)
@@ -66,7 +63,7 @@ pub fn parse_formats(query: &str) -> Result<Vec<&'static str>, ApiError> {
         for (_, message) in unknown {
             errors.add("formats", message);
         }
-        ApiError::validation(errors)
+        PoseGeneratorError::Invalid(errors)
     })
 }
 
@@ -80,7 +77,7 @@ pub async fn ensure_renditions(
     pose: &generated_poses::Model,
     wanted: &[&'static str],
     replace: bool,
-) -> Result<serde_json::Map<String, Value>, ApiError> {
+) -> Result<serde_json::Map<String, Value>, PoseGeneratorError> {
     let mut exports = pose.export_formats.as_object().cloned().unwrap_or_default();
     let missing: Vec<String> = wanted
         .iter()
@@ -90,21 +87,24 @@ pub async fn ensure_renditions(
     if missing.is_empty() {
         return Ok(exports);
     }
-    let image_key = StorageKey::from_url(&pose.output_image_url)
-        .ok_or_else(|| ApiError::internal(format!("pose {} has no stored image", pose.id)))?;
+    let image_key = StorageKey::from_url(&pose.output_image_url).ok_or_else(|| {
+        PoseGeneratorError::internal(format!("pose {} has no stored image", pose.id))
+    })?;
     let bytes = storage
         .get(&image_key)
         .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::internal(format!("the image of pose {} is missing", pose.id)))?;
+        .map_err(PoseGeneratorError::internal)?
+        .ok_or_else(|| {
+            PoseGeneratorError::internal(format!("the image of pose {} is missing", pose.id))
+        })?;
     let renditions = tokio::task::spawn_blocking(move || {
         let kind = ImageKind::sniff(&bytes).ok_or("not an image")?;
         let image = images::decode(&bytes, kind).map_err(|e| e.to_string())?;
         render_formats(&image, &missing)
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    .map_err(PoseGeneratorError::internal)?
+    .map_err(PoseGeneratorError::internal)?;
     let mut written = Vec::new();
     let mut replaced = Vec::new();
     for (format, data) in renditions {
@@ -113,8 +113,11 @@ pub async fn ensure_renditions(
             Some(jpeg) => {
                 let key = image_key
                     .export_of(&format, "jpg")
-                    .ok_or_else(|| ApiError::internal("bad export key"))?;
-                storage.put(&key, jpeg).await.map_err(ApiError::internal)?;
+                    .ok_or_else(|| PoseGeneratorError::internal("bad export key"))?;
+                storage
+                    .put(&key, jpeg)
+                    .await
+                    .map_err(PoseGeneratorError::internal)?;
                 written.push(key.url());
                 key.url()
             }
@@ -135,7 +138,7 @@ pub async fn ensure_renditions(
         // The pose was deleted meanwhile (its project or generation deleted while
         // rendering): 404, as a request a moment later would get, not a 500.
         return Err(match err {
-            DbErr::RecordNotUpdated => pose_not_found(),
+            DbErr::RecordNotUpdated => PoseGeneratorError::PoseNotFound,
             err => err.into(),
         });
     }
@@ -162,7 +165,7 @@ pub async fn prepare_zip(
     user_id: &str,
     generation_id: &str,
     formats_query: Option<&str>,
-) -> Result<Vec<ZipEntry>, ApiError> {
+) -> Result<Vec<ZipEntry>, PoseGeneratorError> {
     let generation = generations::find_owned(db, user_id, generation_id).await?;
     let asked = formats_query.map(parse_formats).transpose()?;
     let poses = generations::poses(db, &generation.id).await?;
@@ -171,10 +174,7 @@ pub async fn prepare_zip(
         .filter(|p| p.status == GeneratedPoseStatus::Completed.as_str())
         .collect();
     if completed.is_empty() {
-        return Err(ApiError::Conflict {
-            message: "No completed poses to export".into(),
-            details: None,
-        });
+        return Err(PoseGeneratorError::NothingToExport);
     }
     let wanted: Vec<&'static str> = match asked.filter(|a| !a.is_empty()) {
         Some(asked) => asked,
@@ -222,7 +222,7 @@ pub async fn prepare_zip(
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let key = StorageKey::from_url(url).ok_or_else(|| {
-                ApiError::internal(format!(
+                PoseGeneratorError::internal(format!(
                     "rendition {format} of pose {} is not stored",
                     pose.id
                 ))

@@ -12,11 +12,11 @@ use migration::sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
+use super::error::PoseGeneratorError;
 use super::{formats, projects, prompts, prompts::AvatarAttributes};
 use crate::credits::ledger::{self, EntryType, NewEntry};
-use crate::error::{ApiError, ErrorDetails, FieldErrors};
+use crate::error::FieldErrors;
 use crate::jobs::queue;
 use crate::vocabulary::PoseGenerationStatus;
 use crate::{config::Costs, ids, timestamp};
@@ -190,7 +190,7 @@ impl Plan {
     }
 }
 
-fn validate(input: &GenerateInput<'_>) -> Result<Plan, ApiError> {
+fn validate(input: &GenerateInput<'_>) -> Result<Plan, PoseGeneratorError> {
     let mut errors = FieldErrors::new();
     let project_id = input.project_id.map(str::trim).filter(|id| !id.is_empty());
     if project_id.is_none() {
@@ -317,7 +317,7 @@ fn validate(input: &GenerateInput<'_>) -> Result<Plan, ApiError> {
         }
     };
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(PoseGeneratorError::Invalid(errors));
     }
     Ok(Plan {
         project_id: project_id.expect("validated").to_owned(),
@@ -363,25 +363,19 @@ async fn take_quota(
     user: &users::Model,
     n: i32,
     now: NaiveDateTime,
-) -> Result<NaiveDateTime, ApiError> {
+) -> Result<NaiveDateTime, PoseGeneratorError> {
     let (used, reset_at) = match user.unlimited_pose_quota_reset_at {
         Some(reset) if reset > now => (user.unlimited_pose_quota_used, reset),
         _ => (0, next_midnight(now)),
     };
     let quota = user.unlimited_pose_daily_quota;
     if used + n > quota {
-        return Err(ApiError::InsufficientQuota(ErrorDetails::from([
-            ("required".to_owned(), Value::from(n)),
-            (
-                "remaining".to_owned(),
-                Value::from(std::cmp::max(quota - used, 0)),
-            ),
-            ("dailyQuota".to_owned(), Value::from(quota)),
-            (
-                "resetAt".to_owned(),
-                Value::from(crate::timestamp::Timestamp::from(reset_at).to_string()),
-            ),
-        ])));
+        return Err(PoseGeneratorError::QuotaExhausted {
+            required: n,
+            remaining: std::cmp::max(quota - used, 0),
+            daily_quota: quota,
+            reset_at,
+        });
     }
     users::Entity::update_many()
         .col_expr(users::Column::UnlimitedPoseQuotaUsed, Expr::value(used + n))
@@ -403,7 +397,7 @@ pub async fn start(
     costs: &Costs,
     user_id: &str,
     input: GenerateInput<'_>,
-) -> Result<Accepted, ApiError> {
+) -> Result<Accepted, PoseGeneratorError> {
     let plan = validate(&input)?;
     let project = projects::find_owned(db, user_id, &plan.project_id).await?;
     // The effective avatar: the one asked for (must be the caller's), else the
@@ -431,7 +425,7 @@ pub async fn start(
             }
         }
         if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
+            return Err(PoseGeneratorError::Invalid(errors));
         }
     }
     let attributes = avatar.as_ref().map(|a| AvatarAttributes {
@@ -463,7 +457,7 @@ pub async fn start(
             .pose_per_pose
             .checked_add(per_background)
             .and_then(|unit| unit.checked_mul(count))
-            .ok_or_else(|| ApiError::internal("pose generation price overflows"))?;
+            .ok_or_else(|| PoseGeneratorError::internal("pose generation price overflows"))?;
         if cost > 0 {
             let entry = NewEntry::new(
                 -cost,
@@ -566,7 +560,7 @@ pub async fn start(
         &txn,
         super::job::JOB_KIND,
         &generation_id,
-        &serde_json::to_value(&payload).map_err(ApiError::internal)?,
+        &serde_json::to_value(&payload).map_err(PoseGeneratorError::internal)?,
         priority,
     )
     .await?;

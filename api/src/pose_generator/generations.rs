@@ -10,30 +10,27 @@ use migration::sea_orm::{
 };
 use poem_openapi::Object;
 
+use super::error::PoseGeneratorError;
 use super::generate::SECONDS_PER_POSE;
 use super::job::OPEN;
 use super::views::{GeneratedPose, PoseGeneration, public_status};
-use crate::error::{ApiError, ErrorDetails};
+use crate::error::FieldErrors;
 use crate::pagination::{PageRequest, Pagination};
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("Generation not found".into())
-}
 
 /// The caller's generation, or 404.
 pub async fn find_owned(
     db: &impl ConnectionTrait,
     user_id: &str,
     id: &str,
-) -> Result<pose_generations::Model, ApiError> {
+) -> Result<pose_generations::Model, PoseGeneratorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(PoseGeneratorError::GenerationNotFound);
     }
     pose_generations::Entity::find_by_id(id)
         .filter(pose_generations::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .ok_or_else(not_found)
+        .ok_or(PoseGeneratorError::GenerationNotFound)
 }
 
 /// The `progress` object of §7.11.
@@ -92,17 +89,17 @@ pub async fn list(
     project_id: Option<&str>,
     status: Option<&str>,
     page: PageRequest,
-) -> Result<(Vec<PoseGeneration>, Pagination), ApiError> {
+) -> Result<(Vec<PoseGeneration>, Pagination), PoseGeneratorError> {
     if let Some(status) = status
         && PoseGenerationStatus::parse(status).is_none()
     {
-        return Err(ApiError::invalid_field(
+        return Err(PoseGeneratorError::Invalid(FieldErrors::new().with(
             "status",
             format!(
                 "Must be one of: {}",
                 PoseGenerationStatus::words().join(", ")
             ),
-        ));
+        )));
     }
     let mut query =
         pose_generations::Entity::find().filter(pose_generations::Column::UserId.eq(user_id));
@@ -134,7 +131,7 @@ pub async fn list(
 pub async fn poses(
     db: &impl ConnectionTrait,
     generation_id: &str,
-) -> Result<Vec<generated_poses::Model>, ApiError> {
+) -> Result<Vec<generated_poses::Model>, PoseGeneratorError> {
     Ok(generated_poses::Entity::find()
         .filter(generated_poses::Column::GenerationId.eq(generation_id))
         .order_by_asc(generated_poses::Column::CreatedAt)
@@ -161,16 +158,13 @@ pub async fn results(
     db: &impl ConnectionTrait,
     user_id: &str,
     id: &str,
-) -> Result<(Vec<GeneratedPose>, ResultsSummary), ApiError> {
+) -> Result<(Vec<GeneratedPose>, ResultsSummary), PoseGeneratorError> {
     let generation = find_owned(db, user_id, id).await?;
     if generation.status != PoseGenerationStatus::Completed.as_str()
         && generation.status != PoseGenerationStatus::Partial.as_str()
     {
-        let mut details = ErrorDetails::new();
-        details.insert("status".into(), public_status(&generation.status).into());
-        return Err(ApiError::Conflict {
-            message: "Generation is not completed yet. Please check status first.".into(),
-            details: Some(details),
+        return Err(PoseGeneratorError::ResultsNotReady {
+            status: public_status(&generation.status),
         });
     }
     let poses = poses(db, &generation.id).await?;

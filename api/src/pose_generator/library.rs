@@ -11,11 +11,12 @@ use migration::sea_orm::{
     sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
 };
 
+use super::error::PoseGeneratorError;
 use super::views::{
     DirectCount, PoseCategory, PoseCategoryChild, PoseCategoryTree, PoseLibraryItem,
 };
 use crate::{
-    error::{ApiError, FieldErrors},
+    error::FieldErrors,
     pagination::{PageRequest, Pagination, fetch_page_models},
 };
 
@@ -166,7 +167,7 @@ pub struct LibraryFilter {
 }
 
 impl LibraryFilter {
-    pub fn parse(query: LibraryQuery<'_>) -> Result<Self, ApiError> {
+    pub fn parse(query: LibraryQuery<'_>) -> Result<Self, PoseGeneratorError> {
         let mut errors = FieldErrors::new();
         let one_of =
             |errors: &mut FieldErrors, field: &str, value: Option<&str>, allowed: &[&str]| {
@@ -194,7 +195,7 @@ impl LibraryFilter {
             }
         };
         if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
+            return Err(PoseGeneratorError::Invalid(errors));
         }
         let search = query
             .search
@@ -250,7 +251,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     filter: &LibraryFilter,
     page: PageRequest,
-) -> Result<(Vec<PoseLibraryItem>, Pagination), ApiError> {
+) -> Result<(Vec<PoseLibraryItem>, Pagination), PoseGeneratorError> {
     let catalogue = Catalogue::load(db).await?;
     let mut condition = Condition::all().add(pose_library::Column::IsPublic.eq(true));
     if let Some(key) = &filter.category {
@@ -288,12 +289,15 @@ pub async fn list(
 }
 
 /// A public pose with its category; 404 `"Pose not found"` otherwise.
-pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<PoseLibraryItem, ApiError> {
+pub async fn get(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<PoseLibraryItem, PoseGeneratorError> {
     let pose = pose_library::Entity::find_by_id(id)
         .filter(pose_library::Column::IsPublic.eq(true))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::NotFound("Pose not found".into()))?;
+        .ok_or(PoseGeneratorError::PoseNotFound)?;
     let catalogue = Catalogue::load(db).await?;
     Ok(catalogue.item(pose)?)
 }

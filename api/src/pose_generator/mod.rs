@@ -5,9 +5,12 @@
 //! * [`requests`]: requests for new library poses, votes and their admin workflow.
 //! * [`recovery`], [`health`]: what the job queue holds, and the app's health report.
 //! * [`views`]: the JSON objects of api.md §2.8–§2.13.
+//! * [`error`]: what the services fail with ([`error::PoseGeneratorError`]); the
+//!   mapping to HTTP is in `crate::error`.
 //! * `routes`: the operations.
 
 pub mod background;
+pub mod error;
 pub mod events;
 pub mod exports;
 pub mod formats;

@@ -12,8 +12,9 @@ use migration::sea_orm::{
     sea_query::{Expr, ExprTrait, LockType, Query},
 };
 
+use super::error::PoseGeneratorError;
 use super::views::PoseGeneratorProject;
-use crate::error::{ApiError, ErrorDetails, FieldErrors};
+use crate::error::FieldErrors;
 use crate::fields::{ProjectName, parse_description};
 use crate::pagination::{PageRequest, Pagination, fetch_page};
 use crate::vocabulary::{PoseProjectStatus, Vocabulary};
@@ -23,10 +24,6 @@ pub const SOURCE_AVATAR_CREATOR: &str = "AVATAR_CREATOR";
 pub const SOURCE_UPLOAD: &str = "UPLOAD";
 /// Generation statuses that block a project delete.
 const MAX_URL_CHARS: usize = 2048;
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("Project not found".into())
-}
 
 /// An image reference a client may send: an absolute `http(s)` URL or one of our
 /// `/uploads/…` paths, at most 2048 characters.
@@ -50,16 +47,15 @@ pub async fn owned_avatar(
     db: &impl ConnectionTrait,
     user_id: &str,
     avatar_id: &str,
-) -> Result<avatars::Model, ApiError> {
-    let not_found = || ApiError::NotFound("Avatar not found".into());
+) -> Result<avatars::Model, PoseGeneratorError> {
     if !ids::is_plausible(avatar_id) {
-        return Err(not_found());
+        return Err(PoseGeneratorError::AvatarNotFound);
     }
     avatars::Entity::find_by_id(avatar_id)
         .filter(avatars::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .ok_or_else(not_found)
+        .ok_or(PoseGeneratorError::AvatarNotFound)
 }
 
 /// The caller's project, or 404.
@@ -67,15 +63,15 @@ pub async fn find_owned(
     db: &impl ConnectionTrait,
     user_id: &str,
     id: &str,
-) -> Result<projects::Model, ApiError> {
+) -> Result<projects::Model, PoseGeneratorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(PoseGeneratorError::ProjectNotFound);
     }
     projects::Entity::find_by_id(id)
         .filter(projects::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .ok_or_else(not_found)
+        .ok_or(PoseGeneratorError::ProjectNotFound)
 }
 
 /// The caller's project, locked against a concurrent delete (`FOR SHARE` on
@@ -84,15 +80,18 @@ pub async fn lock_shared(
     txn: &DatabaseTransaction,
     user_id: &str,
     id: &str,
-) -> Result<projects::Model, ApiError> {
+) -> Result<projects::Model, PoseGeneratorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(PoseGeneratorError::ProjectNotFound);
     }
     let mut query = projects::Entity::find_by_id(id).filter(projects::Column::UserId.eq(user_id));
     if txn.get_database_backend() == DbBackend::Postgres {
         query = query.lock(LockType::Share);
     }
-    query.one(txn).await?.ok_or_else(not_found)
+    query
+        .one(txn)
+        .await?
+        .ok_or(PoseGeneratorError::ProjectNotFound)
 }
 
 /// Aliases of the totals selected beside each project of a page.
@@ -103,7 +102,7 @@ const TOTAL_POSES: &str = "total_poses";
 async fn totals(
     db: &impl ConnectionTrait,
     project_ids: Vec<String>,
-) -> Result<HashMap<String, (i64, i64)>, ApiError> {
+) -> Result<HashMap<String, (i64, i64)>, PoseGeneratorError> {
     if project_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -127,7 +126,7 @@ async fn totals(
 pub async fn view(
     db: &impl ConnectionTrait,
     project: projects::Model,
-) -> Result<PoseGeneratorProject, ApiError> {
+) -> Result<PoseGeneratorProject, PoseGeneratorError> {
     let totals = totals(db, vec![project.id.clone()]).await?;
     let counted = totals.get(&project.id).copied().unwrap_or((0, 0));
     Ok(PoseGeneratorProject::new(project, counted))
@@ -139,13 +138,12 @@ pub async fn list(
     user_id: &str,
     status: Option<&str>,
     page: PageRequest,
-) -> Result<(Vec<PoseGeneratorProject>, Pagination), ApiError> {
+) -> Result<(Vec<PoseGeneratorProject>, Pagination), PoseGeneratorError> {
     if let Some(status) = status
         && PoseProjectStatus::parse(status).is_none()
     {
-        return Err(ApiError::invalid_field(
-            "status",
-            "Must be one of: active, archived",
+        return Err(PoseGeneratorError::Invalid(
+            FieldErrors::new().with("status", "Must be one of: active, archived"),
         ));
     }
     let mut query = projects::Entity::find().filter(projects::Column::UserId.eq(user_id));
@@ -222,7 +220,7 @@ pub async fn create(
     db: &DatabaseConnection,
     user_id: &str,
     input: NewProject<'_>,
-) -> Result<PoseGeneratorProject, ApiError> {
+) -> Result<PoseGeneratorProject, PoseGeneratorError> {
     let mut errors = FieldErrors::new();
     let name = match input.project_name.map(ProjectName::parse) {
         None => {
@@ -265,7 +263,7 @@ pub async fn create(
         errors.add("avatarImageUrl", message);
     }
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(PoseGeneratorError::Invalid(errors));
     }
     if let Some(avatar_id) = avatar_id {
         let avatar = owned_avatar(db, user_id, avatar_id).await?;
@@ -307,7 +305,7 @@ pub async fn update(
     user_id: &str,
     id: &str,
     changes: ProjectChanges<'_>,
-) -> Result<PoseGeneratorProject, ApiError> {
+) -> Result<PoseGeneratorProject, PoseGeneratorError> {
     let mut errors = FieldErrors::new();
     let name = match changes.project_name {
         None => None,
@@ -343,7 +341,7 @@ pub async fn update(
         }
     };
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(PoseGeneratorError::Invalid(errors));
     }
     let project = find_owned(db, user_id, id).await?;
     let mut active: projects::ActiveModel = project.clone().into();
@@ -374,16 +372,19 @@ pub async fn delete(
     db: &DatabaseConnection,
     user_id: &str,
     id: &str,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, PoseGeneratorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(PoseGeneratorError::ProjectNotFound);
     }
     let txn = db.begin().await?;
     let mut query = projects::Entity::find_by_id(id).filter(projects::Column::UserId.eq(user_id));
     if txn.get_database_backend() == DbBackend::Postgres {
         query = query.lock(LockType::Update);
     }
-    let project = query.one(&txn).await?.ok_or_else(not_found)?;
+    let project = query
+        .one(&txn)
+        .await?
+        .ok_or(PoseGeneratorError::ProjectNotFound)?;
     let generations: Vec<(String, String)> = pose_generations::Entity::find()
         .select_only()
         .column(pose_generations::Column::Id)
@@ -397,11 +398,8 @@ pub async fn delete(
         .filter(|(_, status)| super::job::OPEN.contains(&status.as_str()))
         .count();
     if active > 0 {
-        let mut details = ErrorDetails::new();
-        details.insert("activeGenerations".into(), active.into());
-        return Err(ApiError::Conflict {
-            message: "Cannot delete project with active generations. Please wait for them to complete or cancel them first.".into(),
-            details: Some(details),
+        return Err(PoseGeneratorError::ProjectHasActiveGenerations {
+            active_generations: active,
         });
     }
     projects::Entity::delete_by_id(project.id)

@@ -298,7 +298,17 @@ async fn a_pose_deleted_while_rendering_is_not_found(db: TestDb) {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, api::error::ApiError::NotFound(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            api::pose_generator::error::PoseGeneratorError::PoseNotFound
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        api::error::ApiError::from(err).status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 dual_test!(concurrent_exports_are_capped_per_user);

@@ -8,17 +8,17 @@ use migration::sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
-use serde_json::Value;
 
-use crate::error::{ApiError, ErrorDetails, FieldErrors};
+use crate::error::FieldErrors;
 use crate::pagination::{PageRequest, Pagination};
+use crate::pose_generator::error::PoseGeneratorError;
 use crate::pose_generator::views::{PoseRequestStats, PoseRequestUser, PoseRequestWithUser};
 use crate::{ids, timestamp};
 
-use crate::vocabulary::{PoseRequestStatus, Vocabulary};
+use crate::vocabulary::PoseRequestStatus;
 use pose_requests::Column;
 
-use super::{VOTABLE, conflict, not_found, optional, parse_status, required, views};
+use super::{VOTABLE, optional, parse_status, required, views};
 
 const ADMIN_NOTES_MAX: usize = 1000;
 /// Default and bounds of `GET /admin/pose-requests/popular?limit=`.
@@ -84,13 +84,13 @@ pub struct AdminFilter<'a> {
 }
 
 /// Validates the admin list filters (400 on `status`).
-fn check_admin_filter(filter: &AdminFilter<'_>) -> Result<(), ApiError> {
+fn check_admin_filter(filter: &AdminFilter<'_>) -> Result<(), PoseGeneratorError> {
     let mut errors = FieldErrors::new();
     parse_status(&mut errors, filter.status);
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::validation(errors))
+        Err(PoseGeneratorError::Invalid(errors))
     }
 }
 
@@ -99,7 +99,7 @@ pub async fn admin_list(
     db: &DatabaseConnection,
     filter: &AdminFilter<'_>,
     page: PageRequest,
-) -> Result<(Vec<PoseRequestWithUser>, Pagination), ApiError> {
+) -> Result<(Vec<PoseRequestWithUser>, Pagination), PoseGeneratorError> {
     check_admin_filter(filter)?;
     let mut query = pose_requests::Entity::find();
     if let Some(status) = filter.status {
@@ -123,7 +123,7 @@ pub async fn admin_list(
 }
 
 /// Requests per status, in one statement.
-pub async fn stats(db: &DatabaseConnection) -> Result<PoseRequestStats, ApiError> {
+pub async fn stats(db: &DatabaseConnection) -> Result<PoseRequestStats, PoseGeneratorError> {
     let rows: Vec<(String, i64)> = pose_requests::Entity::find()
         .select_only()
         .column(Column::Status)
@@ -152,12 +152,11 @@ pub async fn stats(db: &DatabaseConnection) -> Result<PoseRequestStats, ApiError
 pub async fn popular(
     db: &DatabaseConnection,
     limit: Option<i64>,
-) -> Result<Vec<PoseRequestWithUser>, ApiError> {
+) -> Result<Vec<PoseRequestWithUser>, PoseGeneratorError> {
     let limit = limit.unwrap_or(POPULAR_DEFAULT);
     if !(1..=crate::pagination::MAX_LIMIT as i64).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            "Limit must be an integer between 1 and 100",
+        return Err(PoseGeneratorError::Invalid(
+            FieldErrors::new().with("limit", "Limit must be an integer between 1 and 100"),
         ));
     }
     let rows = pose_requests::Entity::find()
@@ -172,14 +171,17 @@ pub async fn popular(
 }
 
 /// One request with its requester, or 404 `"Pose request not found"`.
-pub async fn admin_get(db: &DatabaseConnection, id: &str) -> Result<PoseRequestWithUser, ApiError> {
+pub async fn admin_get(
+    db: &DatabaseConnection,
+    id: &str,
+) -> Result<PoseRequestWithUser, PoseGeneratorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(PoseGeneratorError::RequestNotFound);
     }
     let request = pose_requests::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or(PoseGeneratorError::RequestNotFound)?;
     Ok(admin_views(db, vec![request]).await?.remove(0))
 }
 
@@ -247,7 +249,7 @@ pub async fn transition(
     id: &str,
     transition: Transition,
     input: TransitionInput<'_>,
-) -> Result<PoseRequestWithUser, ApiError> {
+) -> Result<PoseRequestWithUser, PoseGeneratorError> {
     let mut errors = FieldErrors::new();
     let notes = admin_notes(
         &mut errors,
@@ -277,10 +279,10 @@ pub async fn transition(
         None
     };
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(PoseGeneratorError::Invalid(errors));
     }
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(PoseGeneratorError::RequestNotFound);
     }
 
     let mut update = pose_requests::Entity::update_many()
@@ -300,22 +302,12 @@ pub async fn transition(
         let current = pose_requests::Entity::find_by_id(id)
             .one(db)
             .await?
-            .ok_or_else(not_found)?;
-        let details = ErrorDetails::from([
-            ("status".to_owned(), Value::from(current.status.as_str())),
-            (
-                "allowedFrom".to_owned(),
-                Value::from(PoseRequestStatus::spellings(transition.allowed_from())),
-            ),
-        ]);
-        return Err(conflict(
-            format!(
-                "Cannot {} a request with status {}",
-                transition.action(),
-                current.status
-            ),
-            Some(details),
-        ));
+            .ok_or(PoseGeneratorError::RequestNotFound)?;
+        return Err(PoseGeneratorError::TransitionNotAllowed {
+            action: transition.action(),
+            status: current.status,
+            allowed_from: transition.allowed_from(),
+        });
     }
     admin_get(db, id).await
 }
@@ -325,14 +317,14 @@ pub async fn update_notes(
     db: &DatabaseConnection,
     id: &str,
     notes: Option<&str>,
-) -> Result<PoseRequestWithUser, ApiError> {
+) -> Result<PoseRequestWithUser, PoseGeneratorError> {
     let mut errors = FieldErrors::new();
     let notes = admin_notes(&mut errors, notes, true);
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(PoseGeneratorError::Invalid(errors));
     }
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(PoseGeneratorError::RequestNotFound);
     }
     let updated = pose_requests::Entity::update_many()
         .col_expr(Column::AdminNotes, Expr::value(notes))
@@ -341,7 +333,7 @@ pub async fn update_notes(
         .exec(db)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(not_found());
+        return Err(PoseGeneratorError::RequestNotFound);
     }
     admin_get(db, id).await
 }

@@ -17,13 +17,13 @@ use migration::sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sea_query::{Expr, ExprTrait, LockType, Query},
 };
-use serde_json::Value;
 
+use super::error::PoseGeneratorError;
 use super::library::Catalogue;
 use super::projects::check_image_url;
 use super::views::{PoseRequest, PoseRequestWithVote};
 use crate::constraint::{OnConstraint, Violation};
-use crate::error::{ApiError, ErrorDetails, FieldErrors};
+use crate::error::FieldErrors;
 use crate::pagination::{PageRequest, Pagination, fetch_page};
 use crate::{ids, timestamp};
 
@@ -51,17 +51,6 @@ const SHOWN_TO_ALL: [PoseRequestStatus; 4] = [
 const POSE_NAME_MAX: usize = 100;
 const DESCRIPTION_MAX: usize = 500;
 const USE_CASE_MAX: usize = 100;
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("Pose request not found".into())
-}
-
-fn conflict(message: impl Into<String>, details: Option<ErrorDetails>) -> ApiError {
-    ApiError::Conflict {
-        message: message.into(),
-        details,
-    }
-}
 
 fn status_error(field: &str) -> String {
     format!(
@@ -184,7 +173,7 @@ pub async fn create(
     db: &DatabaseConnection,
     user_id: &str,
     input: NewRequest<'_>,
-) -> Result<PoseRequest, ApiError> {
+) -> Result<PoseRequest, PoseGeneratorError> {
     let mut errors = FieldErrors::new();
     let pose_name = required(
         &mut errors,
@@ -225,10 +214,10 @@ pub async fn create(
         }
     }
     let (Some(pose_name), Some(description)) = (pose_name, description) else {
-        return Err(ApiError::validation(errors));
+        return Err(PoseGeneratorError::Invalid(errors));
     };
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(PoseGeneratorError::Invalid(errors));
     }
 
     let txn = begin_write(db).await?;
@@ -254,13 +243,10 @@ pub async fn create(
         .into_iter()
         .find(|(name, _)| name.trim().to_lowercase() == wanted)
     {
-        return Err(conflict(
-            format!(
-                "You already have a {status} request for \"{}\"",
-                name.trim()
-            ),
-            None,
-        ));
+        return Err(PoseGeneratorError::DuplicateRequest {
+            status,
+            pose_name: name.trim().to_owned(),
+        });
     }
     let now = timestamp::now();
     let request = pose_requests::ActiveModel {
@@ -297,7 +283,7 @@ pub enum Scope {
 pub fn parse_list_query(
     scope: Option<&str>,
     status: Option<&str>,
-) -> Result<(Scope, Option<String>), ApiError> {
+) -> Result<(Scope, Option<String>), PoseGeneratorError> {
     let mut errors = FieldErrors::new();
     let scope = match scope.unwrap_or("mine") {
         "mine" => Scope::Mine,
@@ -311,7 +297,7 @@ pub fn parse_list_query(
     if errors.is_empty() {
         Ok((scope, status))
     } else {
-        Err(ApiError::validation(errors))
+        Err(PoseGeneratorError::Invalid(errors))
     }
 }
 
@@ -333,7 +319,7 @@ pub async fn list(
     scope: Scope,
     status: Option<&str>,
     page: PageRequest,
-) -> Result<(Vec<PoseRequestWithVote>, Pagination), ApiError> {
+) -> Result<(Vec<PoseRequestWithVote>, Pagination), PoseGeneratorError> {
     let mut query = pose_requests::Entity::find();
     query = match scope {
         Scope::Mine => query.filter(Column::UserId.eq(user_id)),
@@ -392,19 +378,21 @@ pub async fn vote(
     db: &DatabaseConnection,
     user_id: &str,
     request_id: &str,
-) -> Result<PoseRequestWithVote, ApiError> {
+) -> Result<PoseRequestWithVote, PoseGeneratorError> {
     if !ids::is_plausible(request_id) {
-        return Err(not_found());
+        return Err(PoseGeneratorError::RequestNotFound);
     }
     let request = pose_requests::Entity::find_by_id(request_id)
         .one(db)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or(PoseGeneratorError::RequestNotFound)?;
     if request.user_id == user_id {
-        return Err(conflict("You cannot vote on your own request", None));
+        return Err(PoseGeneratorError::OwnRequestVote);
     }
     if !VOTABLE.iter().any(|s| s.as_str() == request.status) {
-        return Err(voting_closed(&request.status));
+        return Err(PoseGeneratorError::VotingClosed {
+            status: request.status,
+        });
     }
 
     let txn = begin_write(db).await?;
@@ -419,9 +407,9 @@ pub async fn vote(
     .await;
     inserted.on_constraint(|violation| {
         Some(match violation {
-            Violation::Unique => conflict("You have already voted for this request", None),
+            Violation::Unique => PoseGeneratorError::AlreadyVoted,
             // The request was deleted since it was read.
-            Violation::ForeignKey => not_found(),
+            Violation::ForeignKey => PoseGeneratorError::RequestNotFound,
         })
     })?;
     let counted = pose_requests::Entity::update_many()
@@ -437,29 +425,21 @@ pub async fn vote(
         let current = pose_requests::Entity::find_by_id(request_id)
             .one(db)
             .await?
-            .ok_or_else(not_found)?;
-        return Err(voting_closed(&current.status));
+            .ok_or(PoseGeneratorError::RequestNotFound)?;
+        return Err(PoseGeneratorError::VotingClosed {
+            status: current.status,
+        });
     }
     txn.commit().await?;
     let request = pose_requests::Entity::find_by_id(request_id)
         .one(db)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or(PoseGeneratorError::RequestNotFound)?;
     let request = views(db, vec![request]).await?.remove(0);
     Ok(PoseRequestWithVote {
         request,
         has_voted: true,
     })
-}
-
-fn voting_closed(status: &str) -> ApiError {
-    conflict(
-        "Voting is closed for this request",
-        Some(ErrorDetails::from([(
-            "status".to_owned(),
-            Value::from(status),
-        )])),
-    )
 }
 
 mod admin;

@@ -356,7 +356,9 @@ async fn changed<E: From<ApiError>>(
     transition: Transition,
     input: TransitionInput<'_>,
 ) -> Result<Json<PoseAdminRequestChanged>, E> {
-    let request = requests::transition(&state.db, id, transition, input).await?;
+    let request = requests::transition(&state.db, id, transition, input)
+        .await
+        .map_err(ApiError::from)?;
     Ok(Json(PoseAdminRequestChanged {
         request,
         message: transition.message().into(),
