@@ -32,11 +32,13 @@ use crate::{
         jwt::Claims,
         service::{caller_select, user_for_token_with},
     },
-    error::ApiError,
     http::conditional::{self, Validated, Validator},
 };
 
-use super::views::{AvatarProjectWithAvatars, ProjectList};
+use super::{
+    error::AvatarCreatorError,
+    views::{AvatarProjectWithAvatars, ProjectList},
+};
 
 /// The page of `GET /projects` as PostgreSQL writes it: the same bytes as serde writes
 /// [`ProjectList`] (keys in the views' order, compact, timestamps with three fractional
@@ -125,7 +127,7 @@ pub async fn answer(
     state: &AppState,
     token: &str,
     headers: &HeaderMap,
-) -> Result<Validated<ProjectList>, ApiError> {
+) -> Result<Validated<ProjectList>, AvatarCreatorError> {
     let db = &state.db;
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     let revalidating = headers.contains_key(poem::http::header::IF_NONE_MATCH);
@@ -152,7 +154,8 @@ pub async fn answer(
         };
         return Ok(Validated::fresh(&validator, page.into_bytes()));
     }
-    let body = serde_json::to_vec(&entity_page(db, &user.id).await?).map_err(ApiError::internal)?;
+    let body = serde_json::to_vec(&entity_page(db, &user.id).await?)
+        .map_err(AvatarCreatorError::internal)?;
     Ok(Validated::fresh(&validator, body))
 }
 
@@ -161,7 +164,7 @@ pub async fn answer(
 pub async fn entity_page(
     db: &migration::sea_orm::DatabaseConnection,
     user_id: &str,
-) -> Result<ProjectList, ApiError> {
+) -> Result<ProjectList, AvatarCreatorError> {
     let projects = super::projects::list(db, user_id).await?;
     Ok(ProjectList {
         projects: projects

@@ -34,7 +34,7 @@ impl FieldErrors {
 
     /// `"<field>: <message>"`, `"Invalid <a> and <b>"` or
     /// `"Invalid <a>, <b> and <N> more field(s)"` (§1.6).
-    pub(super) fn summary(&self) -> String {
+    pub fn summary(&self) -> String {
         match self.0.as_slice() {
             [] => "Invalid request".to_owned(),
             [(field, messages)] => format!(

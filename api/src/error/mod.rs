@@ -6,6 +6,7 @@
 //! input) into the same body. [`ErrorCode::status`] is the only place that maps an
 //! error to an HTTP status.
 
+mod avatar_creator;
 mod body;
 pub mod documented;
 mod field_errors;
