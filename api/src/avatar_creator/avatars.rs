@@ -7,8 +7,9 @@ use migration::sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::error::AvatarCreatorError;
 use super::persona;
-use crate::error::{ApiError, FieldErrors};
+use crate::error::FieldErrors;
 use crate::ids;
 use crate::timestamp;
 
@@ -112,24 +113,20 @@ impl NewAvatar<'_> {
     }
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("Avatar not found".into())
-}
-
 /// The caller's avatar, or 404.
 pub async fn find_owned(
     db: &DatabaseConnection,
     user_id: &str,
     id: &str,
-) -> Result<avatars::Model, ApiError> {
+) -> Result<avatars::Model, AvatarCreatorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(AvatarCreatorError::AvatarNotFound);
     }
     avatars::Entity::find_by_id(id)
         .filter(avatars::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .ok_or_else(not_found)
+        .ok_or(AvatarCreatorError::AvatarNotFound)
 }
 
 /// The caller's avatars, newest first; only one project's when `project_id` is given
@@ -138,7 +135,7 @@ pub async fn list(
     db: &DatabaseConnection,
     user_id: &str,
     project_id: Option<&str>,
-) -> Result<Vec<avatars::Model>, ApiError> {
+) -> Result<Vec<avatars::Model>, AvatarCreatorError> {
     let mut query = avatars::Entity::find().filter(avatars::Column::UserId.eq(user_id));
     if let Some(project_id) = project_id {
         query = query.filter(avatars::Column::ProjectId.eq(project_id));
@@ -155,12 +152,12 @@ pub async fn get(
     db: &DatabaseConnection,
     user_id: &str,
     id: &str,
-) -> Result<(avatars::Model, avatar_projects::Model), ApiError> {
+) -> Result<(avatars::Model, avatar_projects::Model), AvatarCreatorError> {
     let avatar = find_owned(db, user_id, id).await?;
     let project = avatar_projects::Entity::find_by_id(avatar.project_id.as_str())
         .one(db)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or(AvatarCreatorError::AvatarNotFound)?;
     Ok((avatar, project))
 }
 
@@ -199,7 +196,7 @@ pub async fn update(
     user_id: &str,
     id: &str,
     update: AvatarUpdate,
-) -> Result<avatars::Model, ApiError> {
+) -> Result<avatars::Model, AvatarCreatorError> {
     let mut errors = FieldErrors::new();
     let name = match &update.name {
         None => None,
@@ -235,7 +232,7 @@ pub async fn update(
         .map(|(field, change)| (*field, text_change(&mut errors, field, change, 50)))
         .collect();
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(AvatarCreatorError::Invalid(errors));
     }
 
     let avatar = find_owned(db, user_id, id).await?;
@@ -289,7 +286,7 @@ pub async fn delete(
     db: &DatabaseConnection,
     user_id: &str,
     id: &str,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, AvatarCreatorError> {
     let avatar = find_owned(db, user_id, id).await?;
     let files = std::iter::once(avatar.base_image_url.clone())
         .chain(avatar.thumbnail_url.clone())
@@ -323,9 +320,9 @@ pub async fn usage_history(
     user_id: &str,
     id: &str,
     limit: u64,
-) -> Result<(Vec<avatar_usage_history::Model>, Vec<UsageSummary>), ApiError> {
+) -> Result<(Vec<avatar_usage_history::Model>, Vec<UsageSummary>), AvatarCreatorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(AvatarCreatorError::AvatarNotFound);
     }
     // One statement checks ownership and summarises: the caller's avatar left-joined
     // with its uses, grouped by app. No row: not the caller's avatar (404); one row
@@ -352,7 +349,7 @@ pub async fn usage_history(
         .to_owned();
     let grouped = db.query_all(&summary_query).await?;
     if grouped.is_empty() {
-        return Err(not_found());
+        return Err(AvatarCreatorError::AvatarNotFound);
     }
     let mut rows = Vec::with_capacity(grouped.len());
     for row in grouped {

@@ -3,20 +3,21 @@
 use entity::{avatar_presets, persona_examples};
 use migration::sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::error::{ApiError, FieldErrors};
+use super::error::AvatarCreatorError;
+use crate::error::FieldErrors;
 use crate::ids;
 
 pub const PRESET_CATEGORIES: [&str; 5] =
     ["professional", "casual", "sports", "fashion", "traditional"];
 pub const PERSONA_CATEGORIES: [&str; 4] = ["business", "creative", "lifestyle", "healthcare"];
 
-fn category(raw: Option<&str>, allowed: &[&str]) -> Result<Option<String>, ApiError> {
+fn category(raw: Option<&str>, allowed: &[&str]) -> Result<Option<String>, AvatarCreatorError> {
     let mut errors = FieldErrors::new();
     let value = super::persona::one_of(&mut errors, "category", raw, allowed);
     if errors.is_empty() {
         Ok(value)
     } else {
-        Err(ApiError::validation(errors))
+        Err(AvatarCreatorError::Invalid(errors))
     }
 }
 
@@ -24,7 +25,7 @@ fn category(raw: Option<&str>, allowed: &[&str]) -> Result<Option<String>, ApiEr
 pub async fn presets(
     db: &DatabaseConnection,
     raw_category: Option<&str>,
-) -> Result<Vec<avatar_presets::Model>, ApiError> {
+) -> Result<Vec<avatar_presets::Model>, AvatarCreatorError> {
     let category = category(raw_category, &PRESET_CATEGORIES)?;
     let mut query =
         avatar_presets::Entity::find().filter(avatar_presets::Column::IsPublic.eq(true));
@@ -40,23 +41,25 @@ pub async fn presets(
 }
 
 /// One public preset; a missing or non-public one is 404.
-pub async fn preset(db: &DatabaseConnection, id: &str) -> Result<avatar_presets::Model, ApiError> {
-    let not_found = || ApiError::NotFound("Preset not found".into());
+pub async fn preset(
+    db: &DatabaseConnection,
+    id: &str,
+) -> Result<avatar_presets::Model, AvatarCreatorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(AvatarCreatorError::PresetNotFound);
     }
     avatar_presets::Entity::find_by_id(id)
         .filter(avatar_presets::Column::IsPublic.eq(true))
         .one(db)
         .await?
-        .ok_or_else(not_found)
+        .ok_or(AvatarCreatorError::PresetNotFound)
 }
 
 /// Active persona examples in display order.
 pub async fn persona_examples(
     db: &DatabaseConnection,
     raw_category: Option<&str>,
-) -> Result<Vec<persona_examples::Model>, ApiError> {
+) -> Result<Vec<persona_examples::Model>, AvatarCreatorError> {
     let category = category(raw_category, &PERSONA_CATEGORIES)?;
     let mut query =
         persona_examples::Entity::find().filter(persona_examples::Column::IsActive.eq(true));

@@ -1,12 +1,14 @@
 //! The Avatar Creator app (`/api/apps/avatar-creator`, api.md §6).
 //!
-//! * [`projects`], [`avatars`], [`catalogue`]: the services (no HTTP).
+//! * [`projects`], [`avatars`], [`catalogue`]: the services (no HTTP); they fail with
+//!   an [`error::AvatarCreatorError`], which `crate::error` maps to HTTP.
 //! * [`persona`]: the persona and visual field rules shared by every avatar write.
 //! * [`views`]: the JSON objects of api.md §2.2–§2.3.
 //! * `routes`: the operations.
 
 pub mod avatars;
 pub mod catalogue;
+pub mod error;
 pub mod generations;
 pub mod persona;
 pub mod project_list;

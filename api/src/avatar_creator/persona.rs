@@ -157,7 +157,7 @@ mod tests {
             Some("female".into())
         );
         assert_eq!(one_of(&mut e, "gender", Some("robot"), &GENDERS), None);
-        let err = crate::error::ApiError::validation(e);
+        let err = crate::avatar_creator::error::AvatarCreatorError::Invalid(e);
         assert_eq!(
             err.to_string(),
             "gender: Invalid enum value. Expected 'male' | 'female' | 'unisex'"

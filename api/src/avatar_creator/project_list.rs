@@ -35,16 +35,18 @@ use crate::{
     app::AppState,
     auth::{
         jwt::Claims,
-        service::{caller_select, user_for_token_with},
+        service::{AuthError, caller_select, user_for_token_with},
     },
-    error::ApiError,
     http::{
         conditional::{self, Validated, Validator},
         page_cache::PageCache,
     },
 };
 
-use super::views::{AvatarProjectWithAvatars, ProjectList};
+use super::{
+    error::AvatarCreatorError,
+    views::{AvatarProjectWithAvatars, ProjectList},
+};
 
 /// The page of `GET /projects` as PostgreSQL writes it: the same bytes as serde writes
 /// [`ProjectList`] (keys in the views' order, compact, timestamps with three fractional
@@ -156,7 +158,7 @@ pub async fn answer(
     state: &AppState,
     token: &str,
     headers: &HeaderMap,
-) -> Result<Validated<ProjectList>, ApiError> {
+) -> Result<Validated<ProjectList>, AvatarCreatorError> {
     let db = &state.db;
     let backend = db.get_database_backend();
     let postgres = backend == DbBackend::Postgres;
@@ -198,7 +200,10 @@ fn keep(
 
 /// The page and its validator, from one snapshot: PostgreSQL in one statement (the page
 /// written by the database), SQLite in one read transaction through the entities.
-async fn read_page(db: &DatabaseConnection, user_id: &str) -> Result<(Validator, Bytes), ApiError> {
+async fn read_page(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> Result<(Validator, Bytes), AvatarCreatorError> {
     let backend = db.get_database_backend();
     let select = users::Entity::find_by_id(user_id)
         .select_only()
@@ -213,15 +218,15 @@ async fn read_page(db: &DatabaseConnection, user_id: &str) -> Result<(Validator,
     let statement = with_validator(select, backend, false).build(backend);
     let row = txn.query_one_raw(statement).await?.ok_or_else(gone)?;
     let (validator, _) = read_validator(&row)?;
-    let page =
-        serde_json::to_vec(&entity_page(&txn, user_id).await?).map_err(ApiError::internal)?;
+    let page = serde_json::to_vec(&entity_page(&txn, user_id).await?)
+        .map_err(AvatarCreatorError::internal)?;
     txn.commit().await?;
     Ok((validator, page.into()))
 }
 
 /// The caller's row went away between two statements (the account was deleted).
-fn gone() -> ApiError {
-    ApiError::Unauthorized("User not found".into())
+fn gone() -> AvatarCreatorError {
+    AvatarCreatorError::Auth(AuthError::UserNotFound)
 }
 
 /// The page through the entities: what SQLite serves, and what the PostgreSQL JSON
@@ -229,7 +234,7 @@ fn gone() -> ApiError {
 pub async fn entity_page(
     db: &impl ConnectionTrait,
     user_id: &str,
-) -> Result<ProjectList, ApiError> {
+) -> Result<ProjectList, AvatarCreatorError> {
     let projects = super::projects::list(db, user_id).await?;
     Ok(ProjectList {
         projects: projects

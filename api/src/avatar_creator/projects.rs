@@ -12,28 +12,25 @@ use migration::sea_orm::{
     sea_query::{LockType, Query},
 };
 
-use crate::error::{ApiError, ErrorDetails, FieldErrors};
+use super::error::AvatarCreatorError;
+use crate::error::FieldErrors;
 use crate::fields::{ProjectName, parse_description};
 use crate::{ids, timestamp};
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("Project not found".into())
-}
 
 /// The caller's project, or 404.
 pub async fn find_owned<C: ConnectionTrait>(
     db: &C,
     user_id: &str,
     id: &str,
-) -> Result<avatar_projects::Model, ApiError> {
+) -> Result<avatar_projects::Model, AvatarCreatorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(AvatarCreatorError::ProjectNotFound);
     }
     avatar_projects::Entity::find_by_id(id)
         .filter(avatar_projects::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .ok_or_else(not_found)
+        .ok_or(AvatarCreatorError::ProjectNotFound)
 }
 
 /// Avatars newest first (the order of every avatar list of a project).
@@ -47,7 +44,7 @@ fn newest_first(query: Select<avatars::Entity>) -> Select<avatars::Entity> {
 pub async fn list(
     db: &impl ConnectionTrait,
     user_id: &str,
-) -> Result<Vec<(avatar_projects::Model, Vec<avatars::Model>)>, ApiError> {
+) -> Result<Vec<(avatar_projects::Model, Vec<avatars::Model>)>, AvatarCreatorError> {
     let projects = avatar_projects::Entity::find()
         .filter(avatar_projects::Column::UserId.eq(user_id))
         .order_by_desc(avatar_projects::Column::UpdatedAt)
@@ -89,7 +86,7 @@ pub async fn get(
     db: &DatabaseConnection,
     user_id: &str,
     id: &str,
-) -> Result<(avatar_projects::Model, Vec<avatars::Model>), ApiError> {
+) -> Result<(avatar_projects::Model, Vec<avatars::Model>), AvatarCreatorError> {
     let project = find_owned(db, user_id, id).await?;
     let avatars = newest_first(
         avatars::Entity::find().filter(avatars::Column::ProjectId.eq(project.id.as_str())),
@@ -104,7 +101,7 @@ pub async fn create(
     user_id: &str,
     name: ProjectName,
     description: Option<String>,
-) -> Result<avatar_projects::Model, ApiError> {
+) -> Result<avatar_projects::Model, AvatarCreatorError> {
     let now = timestamp::now();
     Ok(avatar_projects::ActiveModel {
         id: Set(ids::new_id()),
@@ -131,7 +128,7 @@ pub async fn update(
     user_id: &str,
     id: &str,
     changes: ProjectChanges,
-) -> Result<avatar_projects::Model, ApiError> {
+) -> Result<avatar_projects::Model, AvatarCreatorError> {
     let project = find_owned(db, user_id, id).await?;
     let name_changes = changes
         .name
@@ -163,9 +160,9 @@ pub async fn delete(
     db: &DatabaseConnection,
     user_id: &str,
     id: &str,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, AvatarCreatorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(AvatarCreatorError::ProjectNotFound);
     }
     let txn = db.begin().await?;
     // Lock the project row: generation requests lock it too, so none is accepted
@@ -175,21 +172,17 @@ pub async fn delete(
     if txn.get_database_backend() == DbBackend::Postgres {
         query = query.lock(LockType::Update);
     }
-    let project = query.one(&txn).await?.ok_or_else(not_found)?;
+    let project = query
+        .one(&txn)
+        .await?
+        .ok_or(AvatarCreatorError::ProjectNotFound)?;
     let active = avatar_generations::Entity::find()
         .filter(avatar_generations::Column::ProjectId.eq(project.id.as_str()))
         .filter(avatar_generations::Column::Status.is_in(super::generations::OPEN))
         .count(&txn)
         .await?;
     if active > 0 {
-        let mut details = ErrorDetails::new();
-        details.insert("activeGenerations".into(), active.into());
-        return Err(ApiError::Conflict {
-            message:
-                "Cannot delete project with active generations. Please wait for them to complete."
-                    .into(),
-            details: Some(details),
-        });
+        return Err(AvatarCreatorError::ProjectHasActiveGenerations { active });
     }
     let files: Vec<String> = avatars::Entity::find()
         .filter(avatars::Column::ProjectId.eq(project.id.as_str()))
@@ -210,7 +203,7 @@ pub fn validate(
     name: Option<&str>,
     description: Option<Option<&str>>,
     name_required: bool,
-) -> Result<(Option<ProjectName>, Option<Option<String>>), ApiError> {
+) -> Result<(Option<ProjectName>, Option<Option<String>>), AvatarCreatorError> {
     let mut errors = FieldErrors::new();
     let name = match name {
         Some(raw) => match ProjectName::parse(raw) {
@@ -240,7 +233,7 @@ pub fn validate(
     if errors.is_empty() {
         Ok((name, description))
     } else {
-        Err(ApiError::validation(errors))
+        Err(AvatarCreatorError::Invalid(errors))
     }
 }
 
@@ -250,7 +243,7 @@ pub async fn lock_for_avatar(
     txn: &DatabaseTransaction,
     user_id: &str,
     project_id: &str,
-) -> Result<avatar_projects::Model, ApiError> {
+) -> Result<avatar_projects::Model, AvatarCreatorError> {
     let mut query = avatar_projects::Entity::find_by_id(project_id)
         .filter(avatar_projects::Column::UserId.eq(user_id));
     if txn.get_database_backend() == DbBackend::Postgres {
@@ -259,5 +252,5 @@ pub async fn lock_for_avatar(
     query
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::NotFound("Project not found".into()))
+        .ok_or(AvatarCreatorError::ProjectNotFound)
 }

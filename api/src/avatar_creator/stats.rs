@@ -6,7 +6,7 @@ use migration::sea_orm::{
     QuerySelect, sea_query::NullOrdering,
 };
 
-use crate::error::ApiError;
+use super::error::AvatarCreatorError;
 use crate::timestamp;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +22,7 @@ pub struct Stats {
     pub top_used: Vec<avatars::Model>,
 }
 
-pub async fn stats(db: &DatabaseConnection, user_id: &str) -> Result<Stats, ApiError> {
+pub async fn stats(db: &DatabaseConnection, user_id: &str) -> Result<Stats, AvatarCreatorError> {
     let mine = || avatars::Entity::find().filter(avatars::Column::UserId.eq(user_id));
     let total_avatars = mine().count(db).await?;
     let total_projects = avatar_projects::Entity::find()

@@ -11,10 +11,9 @@ use std::sync::Arc;
 use entity::{avatar_projects, avatars, users};
 use migration::sea_orm::{ActiveModelTrait, DatabaseConnection};
 
-use super::{APP_ID, avatars::AvatarFields, projects};
+use super::{APP_ID, avatars::AvatarFields, error::AvatarCreatorError, projects};
 use crate::{
     credits::ledger,
-    error::ApiError,
     ids, images,
     storage::{Storage, StorageKey},
     timestamp,
@@ -51,14 +50,18 @@ pub async fn upload(
     project_id: &str,
     fields: AvatarFields,
     file: UploadedFile,
-) -> Result<Uploaded, ApiError> {
+) -> Result<Uploaded, AvatarCreatorError> {
     projects::find_owned(db, &user.id, project_id).await?;
 
     let bytes: Arc<[u8]> = file.bytes.into();
-    let image = images::validate_blocking(bytes.clone(), file.file_name).await?;
+    let image = images::validate_blocking(bytes.clone(), file.file_name)
+        .await
+        .map_err(AvatarCreatorError::internal)??;
 
-    let original = StorageKey::avatar_original(&user.id, image.kind.extension())
-        .ok_or_else(|| ApiError::internal(format!("user id {:?} is not a plain id", user.id)))?;
+    let original =
+        StorageKey::avatar_original(&user.id, image.kind.extension()).ok_or_else(|| {
+            AvatarCreatorError::internal(format!("user id {:?} is not a plain id", user.id))
+        })?;
     let thumbnail = original.thumbnail_of();
     let stored = async {
         storage.put(&original, image.stored).await?;
@@ -73,7 +76,7 @@ pub async fn upload(
             )
             .await
         }
-        Err(err) => Err(ApiError::internal(err)),
+        Err(err) => Err(AvatarCreatorError::internal(err)),
     };
     if result.is_err() {
         for key in [&original, &thumbnail] {
@@ -95,7 +98,7 @@ async fn create(
     original: &StorageKey,
     thumbnail: &StorageKey,
     cost: i32,
-) -> Result<Uploaded, ApiError> {
+) -> Result<Uploaded, AvatarCreatorError> {
     let avatar_id = ids::new_id();
     let txn = ledger::begin(db).await?;
     let credit_balance = ledger::charge(

@@ -1,14 +1,21 @@
 //! Errors as the client sees them (api.md §1.6).
 //!
-//! Handlers and services return [`ApiError`]. It travels up as a `poem::Error`, and the
+//! Handlers return [`ApiError`]; services fail with their own domain errors (`AuthError`,
+//! `AvatarCreatorError`, `PoseGeneratorError`, `LedgerError`, `JobError`), each turned
+//! into an `ApiError` here, one file per domain (`error/auth.rs`, ...), and nowhere else.
+//! An `ApiError` travels up as a `poem::Error`, and the
 //! request middleware ([`crate::http::request_id::RequestContext`]) calls [`render`], which
 //! also turns the framework's own errors (unknown route, wrong method, unparsable
 //! input) into the same body. [`ErrorCode::status`] is the only place that maps an
 //! error to an HTTP status.
 
+mod auth;
+mod avatar_creator;
 mod body;
 pub mod documented;
 mod field_errors;
+mod jobs;
+mod ledger;
 mod pose_generator;
 mod render;
 mod responses;
@@ -348,58 +355,5 @@ pub fn database_unavailable(err: &DbErr) -> bool {
             }
         }
         _ => false,
-    }
-}
-
-/// Domain errors of the services, mapped to what the client sees. Internal causes
-/// keep their text for the log only.
-impl From<crate::auth::service::AuthError> for ApiError {
-    fn from(err: crate::auth::service::AuthError) -> Self {
-        use crate::auth::service::AuthError as E;
-        match err {
-            E::EmailAlreadyRegistered | E::EmailInUse => Self::Conflict {
-                message: err.to_string(),
-                details: None,
-            },
-            E::InvalidCredentials
-            | E::TokenExpired
-            | E::InvalidToken
-            | E::UserNotFound
-            | E::SessionEnded => Self::Unauthorized(err.to_string()),
-            E::CurrentPasswordIncorrect | E::CurrentPasswordRequired => {
-                Self::invalid_field("currentPassword", err.to_string())
-            }
-            E::Ledger(err) => err.into(),
-            E::Database(err) => err.into(),
-            E::Hash(_) | E::TokenSigning(_) => Self::internal(err),
-        }
-    }
-}
-
-impl From<crate::jobs::JobError> for ApiError {
-    fn from(err: crate::jobs::JobError) -> Self {
-        use crate::jobs::JobError as E;
-        match err {
-            E::Database(err) => err.into(),
-            E::Ledger(err) => err.into(),
-            E::Internal(_) => Self::internal(err),
-        }
-    }
-}
-
-impl From<crate::credits::ledger::LedgerError> for ApiError {
-    fn from(err: crate::credits::ledger::LedgerError) -> Self {
-        use crate::credits::ledger::LedgerError as E;
-        match err {
-            E::InsufficientCredits {
-                required,
-                available,
-            } => Self::InsufficientCredits {
-                required,
-                available,
-            },
-            E::Database(err) => err.into(),
-            E::UnknownUser(_) | E::Overflow(_) => Self::internal(err),
-        }
     }
 }

@@ -346,15 +346,13 @@ fn encode(
     Ok(out)
 }
 
-/// [`validate`] on the blocking thread pool, so decoding never stalls the runtime.
+/// [`validate`] on the blocking thread pool, so decoding never stalls the runtime. The
+/// outer error is the task's own failure (it panicked), the inner one the image's.
 pub async fn validate_blocking(
     bytes: std::sync::Arc<[u8]>,
     file_name: Option<String>,
-) -> Result<ValidatedImage, ApiError> {
-    tokio::task::spawn_blocking(move || validate(&bytes, file_name.as_deref()))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::from)
+) -> Result<Result<ValidatedImage, ImageError>, tokio::task::JoinError> {
+    tokio::task::spawn_blocking(move || validate(&bytes, file_name.as_deref())).await
 }
 
 fn reader(bytes: &[u8], kind: ImageKind) -> ImageReader<Cursor<&[u8]>> {

@@ -14,12 +14,11 @@ use migration::sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{APP_ID, avatars::AvatarFields};
+use super::{APP_ID, avatars::AvatarFields, error::AvatarCreatorError};
 use crate::vocabulary::{AvatarGenerationStatus, LEGACY_QUEUED};
 use crate::{
     config::Costs,
     credits::ledger,
-    error::ApiError,
     ids,
     jobs::queue,
     providers::{ImageProvider, QUALITY_SUFFIX},
@@ -164,7 +163,7 @@ pub async fn start(
     user: &users::Model,
     project_id: &str,
     new: NewGeneration,
-) -> Result<Started, ApiError> {
+) -> Result<Started, AvatarCreatorError> {
     let (price, action, source_type) = match &new.source {
         Source::Prompt => (costs.avatar_generate, "generate_avatar", "text_to_image"),
         Source::Preset(_) => (costs.avatar_from_preset, "from_preset", "from_preset"),
@@ -210,7 +209,7 @@ pub async fn start(
             .exec(&txn)
             .await?;
         if bumped.rows_affected != 1 {
-            return Err(ApiError::NotFound("Preset not found".into()));
+            return Err(AvatarCreatorError::PresetNotFound);
         }
     }
     let now = timestamp::now();
@@ -222,7 +221,7 @@ pub async fn start(
         status: Set(AvatarGenerationStatus::Pending.into()),
         prompt: Set(new.prompt.clone()),
         options: Set(Some(
-            serde_json::to_string(&options).map_err(ApiError::internal)?,
+            serde_json::to_string(&options).map_err(AvatarCreatorError::internal)?,
         )),
         error_message: Set(None),
         created_at: Set(now),
@@ -230,7 +229,7 @@ pub async fn start(
     }
     .insert(&txn)
     .await?;
-    let payload = serde_json::to_value(&payload).map_err(ApiError::internal)?;
+    let payload = serde_json::to_value(&payload).map_err(AvatarCreatorError::internal)?;
     queue::enqueue(&txn, JOB_KIND, &generation_id, &payload, 5).await?;
     let metadata = match &preset_id {
         Some(preset_id) => serde_json::json!({
@@ -257,16 +256,15 @@ pub async fn find_owned(
     db: &DatabaseConnection,
     user_id: &str,
     id: &str,
-) -> Result<avatar_generations::Model, ApiError> {
-    let not_found = || ApiError::NotFound("Generation not found".into());
+) -> Result<avatar_generations::Model, AvatarCreatorError> {
     if !ids::is_plausible(id) {
-        return Err(not_found());
+        return Err(AvatarCreatorError::GenerationNotFound);
     }
     avatar_generations::Entity::find_by_id(id)
         .filter(avatar_generations::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .ok_or_else(not_found)
+        .ok_or(AvatarCreatorError::GenerationNotFound)
 }
 
 /// How clients see a stored status: the legacy `queued` reads as `pending`.
