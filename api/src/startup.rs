@@ -125,7 +125,9 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
         streams: Slots::new("progress streams", limits.max_streams_per_user, None),
         events: Arc::new(EventsHub::new(db.clone(), config.sse_poll)),
         storage_probe: Arc::default(),
-        pages: Arc::default(),
+        pages: Arc::new(crate::http::page_cache::PageCache::new(
+            limits.page_cache_bytes,
+        )),
         // Every kind of background job, with the feature that owns it.
         job_handlers: Arc::new(
             JobHandlers::new()

@@ -72,6 +72,9 @@ pub struct Limits {
     /// `RATE_LIMIT_MAX_KEYS` (100000): rate-limit counters kept in memory; the least
     /// recently useful are evicted first.
     pub rate_limit_max_keys: usize,
+    /// `PAGE_CACHE_MB` (32): pages of `GET /projects` kept under their validator's tag,
+    /// in bytes; 0 keeps none (every request writes its page).
+    pub page_cache_bytes: u64,
 }
 
 impl Limits {
@@ -90,6 +93,7 @@ impl Limits {
             send_timeout: Duration::from_secs(30),
             max_streams_per_user: 5,
             rate_limit_max_keys: 100_000,
+            page_cache_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -132,6 +136,13 @@ impl Env {
             defaults.rate_limit_max_keys,
             100_000_000,
         );
+        let page_cache_bytes = self.parse("PAGE_CACHE_MB", defaults.page_cache_bytes, |v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|mb| *mb <= 65_536)
+                .map(|mb| mb * 1024 * 1024)
+                .ok_or("must be a whole number of MiB 0..65536")
+        });
         let mut seconds = |name: &str, default: Duration| {
             self.parse(name, default, |v| {
                 v.parse::<u64>()
@@ -150,6 +161,7 @@ impl Env {
             max_exports,
             max_streams_per_user,
             rate_limit_max_keys,
+            page_cache_bytes,
         }
     }
 }

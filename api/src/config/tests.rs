@@ -264,6 +264,28 @@ fn limits_are_bounded_positive_numbers() {
 }
 
 #[test]
+fn page_cache_size_is_mebibytes_and_zero_turns_it_off() {
+    let bytes = |v: &str| {
+        config(&[("PAGE_CACHE_MB", v)])
+            .unwrap()
+            .limits
+            .page_cache_bytes
+    };
+    assert_eq!(
+        config(&[]).unwrap().limits.page_cache_bytes,
+        32 * 1024 * 1024
+    );
+    assert_eq!(bytes("0"), 0);
+    assert_eq!(bytes("8"), 8 * 1024 * 1024);
+    for bad in ["-1", "lots", "65537"] {
+        assert!(
+            problem(&[("PAGE_CACHE_MB", bad)]).contains("PAGE_CACHE_MB"),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
 fn directories_and_service_name() {
     let c = config(&[
         ("UPLOAD_DIR", "/var/lib/creator/uploads"),

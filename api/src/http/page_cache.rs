@@ -13,8 +13,8 @@
 //! transaction): a page newer than its tag could be served again after a later write
 //! brings the validator back to that tag (a project created, then deleted).
 //!
-//! Bounded like everything a client can make the server hold: at most
-//! [`PAGE_CACHE_BYTES`] in all, least recently used first out, and a page over
+//! Bounded like everything a client can make the server hold: at most `PAGE_CACHE_MB`
+//! in all (32 MiB; 0 keeps nothing), least recently used first out, and a page over
 //! [`MAX_PAGE_BYTES`] is not kept (one user with a huge list cannot push everyone
 //! else's out).
 
@@ -22,9 +22,6 @@ use std::sync::Arc;
 
 use hyper::body::Bytes;
 use quick_cache::{Weighter, sync::Cache};
-
-/// The pages kept, at most this many bytes in all (per process).
-pub const PAGE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// A page larger than this is written again on every request.
 pub const MAX_PAGE_BYTES: usize = 1024 * 1024;
@@ -44,33 +41,30 @@ impl Weighter<String, Page> for ByLength {
     }
 }
 
-/// One page per key, with the tag of the validator it was read with.
+/// One page per key, with the tag of the validator it was read with; `None` when the
+/// operator keeps none.
 pub struct PageCache {
-    pages: Cache<String, Page, ByLength>,
-}
-
-impl Default for PageCache {
-    fn default() -> Self {
-        Self::new(PAGE_CACHE_BYTES)
-    }
+    pages: Option<Cache<String, Page, ByLength>>,
 }
 
 impl PageCache {
+    /// At most `max_bytes` of pages; 0 keeps none.
     pub fn new(max_bytes: u64) -> Self {
         Self {
-            pages: Cache::with_weighter(4096, max_bytes, ByLength),
+            pages: (max_bytes > 0).then(|| Cache::with_weighter(4096, max_bytes, ByLength)),
         }
     }
 
     /// Whether a page is kept for `key`, whatever its tag: the caller is likely to get
     /// it from here, so its statement can leave the page out.
     pub fn holds(&self, key: &str) -> bool {
-        self.pages.peek(key).is_some()
+        self.pages.as_ref().is_some_and(|p| p.peek(key).is_some())
     }
 
     /// The page kept for `key`, if it was read with the validator whose tag is `tag`.
     pub fn get(&self, key: &str, tag: &str) -> Option<Bytes> {
         self.pages
+            .as_ref()?
             .get(key)
             .filter(|page| &*page.tag == tag)
             .map(|page| page.body)
@@ -79,11 +73,12 @@ impl PageCache {
     /// Keeps `body`, read in the same snapshot as the validator whose tag is `tag`, in
     /// place of whatever `key` had.
     pub fn put(&self, key: &str, tag: &str, body: Bytes) {
+        let Some(pages) = &self.pages else { return };
         if body.len() > MAX_PAGE_BYTES {
-            self.pages.remove(key);
+            pages.remove(key);
             return;
         }
-        self.pages.insert(
+        pages.insert(
             key.to_owned(),
             Page {
                 tag: tag.into(),
@@ -99,7 +94,7 @@ mod tests {
 
     #[test]
     fn a_page_is_served_only_under_its_own_tag() {
-        let cache = PageCache::default();
+        let cache = PageCache::new(32 * 1024 * 1024);
         assert!(!cache.holds("u1"));
         cache.put("u1", "pl-a", Bytes::from_static(b"{\"projects\":[]}"));
         assert!(cache.holds("u1"));
@@ -122,11 +117,8 @@ mod tests {
         for user in 0..1000 {
             cache.put(&format!("user-{user}"), "pl-a", page.clone());
         }
-        assert!(
-            cache.pages.weight() <= 256 * 1024,
-            "{}",
-            cache.pages.weight()
-        );
+        let weight = cache.pages.as_ref().unwrap().weight();
+        assert!(weight <= 256 * 1024, "{weight}");
         // Too big to keep: not kept, and the user's older page goes too.
         cache.put(
             "user-999",
@@ -134,5 +126,13 @@ mod tests {
             Bytes::from(vec![b'x'; MAX_PAGE_BYTES + 1]),
         );
         assert!(!cache.holds("user-999"));
+    }
+
+    #[test]
+    fn zero_keeps_nothing() {
+        let cache = PageCache::new(0);
+        cache.put("u1", "pl-a", Bytes::from_static(b"{}"));
+        assert!(!cache.holds("u1"));
+        assert_eq!(cache.get("u1", "pl-a"), None);
     }
 }

@@ -454,13 +454,25 @@ pub async fn run(options: Options) -> Result<(), String> {
         None => None,
     };
     let previous_get = previous.as_ref().map(|(rev, p)| (rev.clone(), get(p.addr)));
+    // The same build keeping no pages: what a 200 costs when the page is written.
+    let unkept = servers::start_api_with(
+        &api_bin,
+        &database.url,
+        SECRET,
+        scratch.path(),
+        0,
+        &[("PAGE_CACHE_MB", "0")],
+    )
+    .await?;
     let delivery = delivery::measure(
         &scenarios[0].api,
+        &get(unkept.addr),
         previous_get.as_ref().map(|(rev, t)| (rev.clone(), t)),
         &options,
     )
     .await;
     drop(previous);
+    drop(unkept);
 
     let api_peak_rss = api.peak_rss_kib();
     let baseline_peak_rss = baseline.peak_rss_kib();
