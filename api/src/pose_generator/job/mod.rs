@@ -186,32 +186,25 @@ pub async fn run(state: &AppState, job: &jobs::Model, worker: &str) -> Result<()
             return Ok(());
         }
     };
-    if !OPEN.contains(&generation.status.as_str()) {
-        queue::finish(
-            db,
-            &job.id,
-            Some(worker),
-            JobStatus::Succeeded,
-            Some("generation finalised"),
-        )
-        .await?;
-        return Ok(());
-    }
-    let now = timestamp::now();
-    let started = pose_generations::Entity::update_many()
-        .col_expr(
-            pose_generations::Column::Status,
-            Expr::value(PoseGenerationStatus::Processing),
-        )
-        .col_expr(
-            pose_generations::Column::StartedAt,
-            Expr::value(generation.started_at.unwrap_or(now)),
-        )
-        .filter(pose_generations::Column::Id.eq(generation.id.as_str()))
-        .filter(pose_generations::Column::Status.is_in(OPEN))
-        .exec(db)
-        .await?;
-    if started.rows_affected != 1 {
+    // Only an open generation starts (conditionally, against a concurrent finalise);
+    // one finalised already, or meanwhile, just finishes its job.
+    let started = OPEN.contains(&generation.status.as_str())
+        && pose_generations::Entity::update_many()
+            .col_expr(
+                pose_generations::Column::Status,
+                Expr::value(PoseGenerationStatus::Processing),
+            )
+            .col_expr(
+                pose_generations::Column::StartedAt,
+                Expr::value(generation.started_at.unwrap_or_else(timestamp::now)),
+            )
+            .filter(pose_generations::Column::Id.eq(generation.id.as_str()))
+            .filter(pose_generations::Column::Status.is_in(OPEN))
+            .exec(db)
+            .await?
+            .rows_affected
+            == 1;
+    if !started {
         queue::finish(
             db,
             &job.id,
