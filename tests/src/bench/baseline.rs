@@ -1,7 +1,9 @@
 //! The baseline: the same two endpoints as our API (api.md §6.1, §6.2) written as the
 //! fastest honest implementation of the same work — bearer JWT (HS256) verified with
-//! the same function, the user looked up, plain SQL through the same driver and pool
-//! size, rows serialised with serde. No OpenAPI layer, no middleware. `GET` runs the
+//! the same function, the caller's row and session read with the API's own statement,
+//! the API's statements through the same driver and pool size, rows serialised with
+//! serde. No OpenAPI layer, no middleware. `POST` sends the API's two statements (the
+//! caller, `INSERT … RETURNING`). `GET` runs the
 //! API's own one statement (user, session, validator and the page as JSON written by
 //! PostgreSQL), and keeps each caller's page under its validator's tag as the API does
 //! (`api::http::page_cache`), so the ratio keeps meaning "our overhead" for the same
@@ -13,7 +15,8 @@ use std::time::Duration;
 use api::{avatar_creator::project_list, http::page_cache::PageCache};
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use migration::sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, QueryTrait,
+    Statement, Value,
 };
 use poem::{
     Body, EndpointExt, Request, Response, Route, Server, get, handler, http::StatusCode,
@@ -158,21 +161,24 @@ fn claims(req: &Request, state: &State) -> Result<api::auth::jwt::Claims, &'stat
     api::auth::jwt::verify(&state.secret, token).map_err(|_| "Invalid token")
 }
 
-/// The caller's user id: a valid HS256 token whose user exists.
+/// The caller's user id: a valid HS256 token whose user exists and whose session is
+/// live, read with the API's own statement (`api::auth::service::caller_select`: the
+/// user row with its session's existence as a sub-select).
 async fn authenticate(req: &Request, state: &State) -> Result<String, Response> {
     let unauthorized = |m: &str| failure(StatusCode::UNAUTHORIZED, m);
+    let database_error = |_| failure(StatusCode::INTERNAL_SERVER_ERROR, "database error");
     let claims = claims(req, state).map_err(unauthorized)?;
+    let statement = api::auth::service::caller_select(&claims).build(DbBackend::Postgres);
     let row = state
         .db
-        .query_one_raw(statement(
-            r#"SELECT "id" FROM "users" WHERE "id" = $1"#,
-            vec![claims.user_id.into()],
-        ))
+        .query_one_raw(statement)
         .await
-        .map_err(|_| failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"))?
+        .map_err(database_error)?
         .ok_or_else(|| unauthorized("User not found"))?;
-    row.try_get::<String>("", "id")
-        .map_err(|_| failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"))
+    if claims.sid.is_some() && row.try_get::<Option<bool>>("", "sessionLive") != Ok(Some(true)) {
+        return Err(unauthorized("Session ended"));
+    }
+    row.try_get::<String>("", "id").map_err(database_error)
 }
 
 /// The API's own statements (`api::avatar_creator::project_list::statement`): the user
@@ -256,33 +262,43 @@ async fn create_project(req: &Request, body: Body, Data(state): Data<&State>) ->
     }
     let id = api::ids::new_id();
     let now = Utc::now().naive_utc().trunc_subsecs(3);
+    // The statement the API's insert sends (sea-orm's `INSERT … RETURNING`).
     let insert = statement(
         r#"INSERT INTO "avatar_projects" ("id", "userId", "name", "description", "createdAt", "updatedAt")
-VALUES ($1, $2, $3, $4, $5, $5)"#,
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING "id", "userId", "name", "description", "createdAt", "updatedAt""#,
         vec![
-            id.clone().into(),
-            user_id.clone().into(),
-            name.clone().into(),
-            description.clone().into(),
+            id.into(),
+            user_id.into(),
+            name.into(),
+            description.into(),
+            now.into(),
             now.into(),
         ],
     );
-    if state.db.execute_raw(insert).await.is_err() {
-        return failure(StatusCode::INTERNAL_SERVER_ERROR, "database error");
-    }
-    json(
-        StatusCode::CREATED,
-        &Created {
-            message: "Project created successfully",
-            project: Project {
-                id,
-                user_id,
-                name,
-                description,
-                created_at: date(now),
-                updated_at: date(now),
-                avatars: Vec::new(),
+    let row = match state.db.query_one_raw(insert).await {
+        Ok(Some(row)) => row,
+        _ => return failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"),
+    };
+    let project = (|| -> Result<Project, migration::sea_orm::DbErr> {
+        Ok(Project {
+            id: row.try_get("", "id")?,
+            user_id: row.try_get("", "userId")?,
+            name: row.try_get("", "name")?,
+            description: row.try_get("", "description")?,
+            created_at: date(row.try_get("", "createdAt")?),
+            updated_at: date(row.try_get("", "updatedAt")?),
+            avatars: Vec::new(),
+        })
+    })();
+    match project {
+        Ok(project) => json(
+            StatusCode::CREATED,
+            &Created {
+                message: "Project created successfully",
+                project,
             },
-        },
-    )
+        ),
+        Err(_) => failure(StatusCode::INTERNAL_SERVER_ERROR, "database error"),
+    }
 }
