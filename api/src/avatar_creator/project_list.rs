@@ -86,6 +86,9 @@ const PAGE: &str = "projectListPage";
 /// not after the latest, as with two writes in one millisecond or a replica whose clock
 /// is behind), a use the counter. With the caller's id (see [`read_validator`]) they
 /// make the tag.
+const VALIDATOR_PARTS: [&str; 2] = ["plProjects", "plAvatars"];
+
+/// The SQL of each of [`VALIDATOR_PARTS`], in that order.
 fn validator_parts(backend: DbBackend) -> [(&'static str, String); 2] {
     // A timestamp as a number, exact to the millisecond or better.
     let epoch = |column: &str| match backend {
@@ -94,7 +97,7 @@ fn validator_parts(backend: DbBackend) -> [(&'static str, String); 2] {
     };
     [
         (
-            "plProjects",
+            VALIDATOR_PARTS[0],
             format!(
                 r#"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(p."updatedAt") AS TEXT), '')
     || '/' || COALESCE(CAST(SUM({}) AS TEXT), '')
@@ -103,7 +106,7 @@ fn validator_parts(backend: DbBackend) -> [(&'static str, String); 2] {
             ),
         ),
         (
-            "plAvatars",
+            VALIDATOR_PARTS[1],
             format!(
                 r#"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(a."updatedAt") AS TEXT), '')
     || '/' || COALESCE(CAST(SUM({}) AS TEXT), '')
@@ -136,7 +139,7 @@ fn with_validator(
 /// through it, a kept or compressed page). With the page, when the row has it.
 fn read_validator(row: &QueryResult) -> Result<(Validator, Option<String>), DbErr> {
     let mut parts = vec![row.try_get::<String>("", "id")?];
-    for alias in ["plProjects", "plAvatars"] {
+    for alias in VALIDATOR_PARTS {
         parts.push(
             row.try_get::<Option<String>>("", alias)?
                 .unwrap_or_default(),
@@ -144,7 +147,8 @@ fn read_validator(row: &QueryResult) -> Result<(Validator, Option<String>), DbEr
     }
     let parts: Vec<&dyn std::fmt::Display> = parts.iter().map(|p| p as _).collect();
     let validator = Validator::new("pl", &parts);
-    let page = row.try_get::<Option<String>>("", PAGE).ok().flatten();
+    // Absent when the statement left the page out.
+    let page = page_of(row).ok().flatten();
     Ok((validator, page))
 }
 
@@ -205,9 +209,7 @@ async fn read_page(
     user_id: &str,
 ) -> Result<(Validator, Bytes), AvatarCreatorError> {
     let backend = db.get_database_backend();
-    let select = users::Entity::find_by_id(user_id)
-        .select_only()
-        .column(users::Column::Id);
+    let select = user_row(user_id);
     if backend == DbBackend::Postgres {
         let statement = with_validator(select, backend, true).build(backend);
         let row = db.query_one_raw(statement).await?.ok_or_else(gone)?;
@@ -222,6 +224,14 @@ async fn read_page(
         .map_err(AvatarCreatorError::internal)?;
     txn.commit().await?;
     Ok((validator, page.into()))
+}
+
+/// The user's id alone: what the page and the validator's sub-selects hang on once the
+/// token has been checked.
+fn user_row(user_id: &str) -> Select<users::Entity> {
+    users::Entity::find_by_id(user_id)
+        .select_only()
+        .column(users::Column::Id)
 }
 
 /// The caller's row went away between two statements (the account was deleted).
@@ -267,9 +277,7 @@ pub async fn database_page(
     db: &migration::sea_orm::DatabaseConnection,
     user_id: &str,
 ) -> Result<Option<String>, DbErr> {
-    let statement = users::Entity::find_by_id(user_id)
-        .select_only()
-        .column(users::Column::Id)
+    let statement = user_row(user_id)
         .expr_as(Expr::cust(PAGE_JSON_SQL), PAGE)
         .build(db.get_database_backend());
     match db.query_one_raw(statement).await? {

@@ -28,9 +28,6 @@ use serde::{Deserialize, Serialize};
 /// database connections.
 pub const POOL_SIZE: u32 = 10;
 
-/// The API's default `PAGE_CACHE_MB` (32), as bytes.
-const PAGE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
-
 #[derive(Clone)]
 struct State {
     db: DatabaseConnection,
@@ -53,7 +50,10 @@ pub async fn serve(port: u16, database_url: &str, secret: String) -> std::io::Re
     let state = State {
         db,
         secret: secret.into(),
-        pages: Arc::new(PageCache::new(PAGE_CACHE_BYTES)),
+        // The API's default `PAGE_CACHE_MB`.
+        pages: Arc::new(PageCache::new(
+            api::config::Limits::for_this_machine().page_cache_bytes,
+        )),
     };
     let app = Route::new()
         .at(
